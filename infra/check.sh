@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds and lints the Bicep offline, then evaluates it into a snapshot for the infra tests.
+#   bash infra/check.sh      -> prints the path of the compiled main.json on its last line
+# Outputs (under artifacts/infra/): main.json (ARM template), ci.snapshot.json (the resources
+# main.bicep yields for infra/snapshot/ci.bicepparam). Fails on any lint Warning or Error.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out="$root/artifacts/infra"
+mkdir -p "$out"
+
+# The Bicep CLI ships in a NuGet package; restoring a throwaway project puts it in the
+# package folder (no build, no assets).
+tools="$root/infra/tools/BicepCli.csproj"
+dotnet restore "$tools" --verbosity quiet >/dev/null
+packages=$(dotnet msbuild "$tools" -nologo -getProperty:NuGetPackageRoot)
+bicep="${packages%/}/azure.bicep.commandline.linux-x64/0.49.2/tools/bicep"
+[ -x "$bicep" ] || chmod +x "$bicep"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+fail=0
+log="$out/bicep.log"
+: >"$log"
+run() {
+  # bicep exits 0 on lint warnings: read its output instead.
+  if ! "$bicep" "$@" >>"$log" 2>&1; then fail=1; fi
+}
+run build "$root/infra/main.bicep" --outfile "$out/main.json"
+run lint "$root/infra/main.bicep"   # covers every module main.bicep uses
+run snapshot "$root/infra/snapshot/ci.bicepparam" --mode overwrite \
+  --tenant-id 00000000-0000-0000-0000-00000000aaaa \
+  --subscription-id 00000000-0000-0000-0000-00000000bbbb \
+  --location swedencentral --deployment-name backazon-ci
+# The snapshot lands beside its .bicepparam: move it to the build output.
+mv -f "$root/infra/snapshot/ci.snapshot.json" "$out/ci.snapshot.json" 2>/dev/null || fail=1
+
+if grep -E '(Warning|Error)' "$log" >&2; then fail=1; fi
+if [ "$fail" -ne 0 ]; then
+  cat "$log" >&2
+  echo "infra/check.sh: bicep build/lint/snapshot failed (see above)" >&2
+  exit 1
+fi
+echo "bicep build, lint and snapshot: clean" >&2
+echo "$out/main.json"

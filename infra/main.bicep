@@ -1,0 +1,241 @@
+// Backazon in one resource group: the function app (Flex Consumption) running as a
+// user-assigned identity, a hardened data storage account for customer content, catalog and
+// queues, the host's own storage, and monitoring. `azd up` deploys it; infra/README.md explains.
+
+targetScope = 'subscription'
+
+import { planOverrides } from 'modules/types.bicep'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name: part of every resource name and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource (one that offers Flex Consumption).')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Resource group name; empty: rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Object id of the person (or pipeline) deploying: gets the app\'s data roles for local development against Azure. Empty: nobody.')
+param principalId string = ''
+
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param principalType string = 'User'
+
+@secure()
+@minLength(64)
+@maxLength(64)
+@description('SHA-256 of the operator key, 64 lowercase hex digits (see infra/README.md).')
+param operatorKeyHash string
+
+@description('Data account replication (see infra/README.md for what each keeps).')
+@allowed(['Standard_ZRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_GRS', 'Standard_RAGRS'])
+param dataStorageSku string = 'Standard_ZRS'
+
+@description('Days deleted blobs and containers stay restorable by an operator.')
+@minValue(1)
+@maxValue(365)
+param softDeleteDays int = 14
+
+@description('Lifetime of upload SAS URLs, in minutes.')
+@minValue(1)
+@maxValue(60)
+param uploadSasMinutes int = 15
+
+@description('Lifetime of download links, in hours.')
+@minValue(1)
+@maxValue(168)
+param downloadLinkHours int = 8
+
+@description('Six-field NCRONTAB schedule of the sweep of abandoned upload grants.')
+param grantSweepSchedule string = '0 */15 * * * *'
+
+@description('Six-field NCRONTAB schedule of the daily retention fan-out.')
+param retentionSchedule string = '0 30 3 * * *'
+
+@description('Overrides of the built-in plans (trial, personal, family) or new plans, for example { personal: { StorageQuotaBytes: 1099511627776 } }.')
+param plans planOverrides = {}
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@allowed([2048, 4096])
+param instanceMemoryMB int = 2048
+
+var abbrs = {
+  resourceGroup: 'rg-'
+  identity: 'id-'
+  plan: 'plan-'
+  functionApp: 'func-'
+  hostStorage: 'st'
+  dataStorage: 'stdata'
+  logAnalytics: 'log-'
+  applicationInsights: 'appi-'
+}
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var deploymentContainerName = 'app-package'
+var dataStorageName = '${abbrs.dataStorage}${resourceToken}'
+var hostStorageName = '${abbrs.hostStorage}${resourceToken}'
+
+// Built-in role definition ids, as listed in Azure's built-in roles reference.
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+}
+// Blob Data Contributor includes generateUserDelegationKey, so no Blob Delegator is needed.
+var dataRoles = [
+  roles.storageBlobDataContributor
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
+// The Flex Consumption host keeps its deployment package and leases in blobs.
+var hostRoles = [
+  roles.storageBlobDataOwner
+]
+// The identity's principal id exists only once the identity does, so the lines passing it carry
+// `#disable-next-line what-if-short-circuiting`: What-If predicts those assignments less exactly.
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourceGroup}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.identity}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.logAnalytics}${resourceToken}'
+    applicationInsightsName: '${abbrs.applicationInsights}${resourceToken}'
+    location: location
+    tags: tags
+    #disable-next-line what-if-short-circuiting
+    publisherPrincipalId: identity.outputs.principalId
+  }
+}
+
+module dataStorage 'modules/data-storage.bicep' = {
+  name: 'data-storage'
+  scope: rg
+  params: {
+    name: dataStorageName
+    location: location
+    tags: tags
+    skuName: dataStorageSku
+    softDeleteDays: softDeleteDays
+  }
+}
+
+module hostStorage 'modules/host-storage.bicep' = {
+  name: 'host-storage'
+  scope: rg
+  params: {
+    name: hostStorageName
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module appDataRoles 'modules/storage-roles.bicep' = {
+  name: 'app-data-roles'
+  scope: rg
+  params: {
+    storageAccountName: dataStorageName
+    #disable-next-line what-if-short-circuiting
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionIds: dataRoles
+  }
+  dependsOn: [
+    dataStorage
+  ]
+}
+
+module appHostRoles 'modules/storage-roles.bicep' = {
+  name: 'app-host-roles'
+  scope: rg
+  params: {
+    storageAccountName: hostStorageName
+    #disable-next-line what-if-short-circuiting
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionIds: hostRoles
+  }
+  dependsOn: [
+    hostStorage
+  ]
+}
+
+module developerDataRoles 'modules/storage-roles.bicep' = if (!empty(principalId)) {
+  name: 'developer-data-roles'
+  scope: rg
+  params: {
+    storageAccountName: dataStorageName
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionIds: dataRoles
+  }
+  dependsOn: [
+    dataStorage
+  ]
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    name: '${abbrs.functionApp}api-${resourceToken}'
+    planName: '${abbrs.plan}${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    hostBlobEndpoint: hostStorage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    dataBlobEndpoint: dataStorage.outputs.blobEndpoint
+    dataQueueEndpoint: dataStorage.outputs.queueEndpoint
+    dataTableEndpoint: dataStorage.outputs.tableEndpoint
+    operatorKeyHash: operatorKeyHash
+    uploadSasMinutes: uploadSasMinutes
+    downloadLinkHours: downloadLinkHours
+    grantSweepSchedule: grantSweepSchedule
+    retentionSchedule: retentionSchedule
+    plans: plans
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+  // The app starts reading storage as soon as it exists: grant its roles first.
+  dependsOn: [
+    appDataRoles
+    appHostRoles
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = functionApp.outputs.url
+output DATA_STORAGE_ACCOUNT_NAME string = dataStorage.outputs.name
+output DATA_STORAGE_BLOB_ENDPOINT string = dataStorage.outputs.blobEndpoint
+output HOST_STORAGE_ACCOUNT_NAME string = hostStorage.outputs.name
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

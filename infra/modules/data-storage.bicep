@@ -1,0 +1,101 @@
+// The customer data account: file content (blobs), the catalog and accounts (tables) and the
+// work queues. Only Entra ID identities reach it: shared keys are off, so every SAS the backend
+// hands out is a user delegation SAS and can be revoked by revoking user delegation keys.
+
+param name string
+param location string
+param tags object
+
+@description('Replication. Every allowed value keeps copies in more than one zone or region.')
+@allowed(['Standard_ZRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_GRS', 'Standard_RAGRS'])
+param skuName string
+
+@description('Days a deleted blob or container can still be restored by an operator.')
+@minValue(1)
+@maxValue(365)
+param softDeleteDays int
+
+// The same names as Backazon.Backend.Configuration.StorageNames (checked by the infra tests).
+var containers = ['content']
+var queues = ['catalog', 'catalog-poison', 'retention', 'retention-poison']
+var tables = ['Accounts', 'EnrollmentCodes', 'Catalog', 'Grants', 'Content']
+
+resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: skuName
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    // Uploaders send bytes straight here with SAS URLs, so the endpoint stays public;
+    // every request still needs an Entra token or a user delegation SAS.
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+  }
+}
+
+resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = [
+  for container in containers: {
+    parent: blobService
+    name: container
+    properties: {
+      publicAccess: 'None'
+    }
+  }
+]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2024-01-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource storageQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01' = [
+  for queue in queues: {
+    parent: queueService
+    name: queue
+  }
+]
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2024-01-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource storageTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2024-01-01' = [
+  for table in tables: {
+    parent: tableService
+    name: table
+  }
+]
+
+output name string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output queueEndpoint string = account.properties.primaryEndpoints.queue
+output tableEndpoint string = account.properties.primaryEndpoints.table
