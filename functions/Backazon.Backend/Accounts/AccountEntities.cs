@@ -1,0 +1,67 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Backazon.Backend.Accounts;
+
+/// <summary>
+/// One partition per account in the Accounts table: the account row ("account") and one row per
+/// device ("device:{id}"), so an enrollment can update both in one transaction.
+/// </summary>
+public sealed class AccountEntity : ITableEntity
+{
+    public const string Row = "account";
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = Row;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string Name { get; set; } = "";
+    public string PlanId { get; set; } = "";
+    public string Status { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset StatusChangedAt { get; set; }
+
+    /// <summary>Bytes of content cataloged and counted against the quota.</summary>
+    public long UsedBytes { get; set; }
+
+    /// <summary>Bytes granted for upload but not yet cataloged (they count against the quota too).</summary>
+    public long ReservedBytes { get; set; }
+
+    /// <summary>Devices enrolled and not revoked (checked against the plan's device limit).</summary>
+    public int ActiveDevices { get; set; }
+}
+
+public sealed class DeviceEntity : ITableEntity
+{
+    public const string RowPrefix = "device:";
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string Name { get; set; } = "";
+    public string SecretHash { get; set; } = "";
+    public DateTimeOffset EnrolledAt { get; set; }
+    public DateTimeOffset? LastSeenAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public string DeviceId => RowKey[RowPrefix.Length..];
+
+    public static string RowFor(string deviceId) => RowPrefix + deviceId;
+}
+
+/// <summary>A single-use enrollment code, keyed by the code's hash (the code is never stored).</summary>
+public sealed class EnrollmentCodeEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "code";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string AccountId { get; set; } = "";
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+    public string? UsedByDevice { get; set; }
+}

@@ -1,0 +1,117 @@
+using Azure;
+using Azure.Data.Tables;
+using Backazon.Backend.Errors;
+using Backazon.Backend.Plans;
+using Backazon.Backend.Security;
+using Backazon.Contracts;
+
+namespace Backazon.Backend.Accounts;
+
+/// <summary>The operator's view of accounts: open, show, change plan or status, revoke devices.</summary>
+public sealed class AccountService(AccountStore store, PlanCatalog plans, TimeProvider clock)
+{
+    public const int MaxNameLength = 200;
+
+    public async Task<AccountView> CreateAsync(CreateAccountRequest request, CancellationToken cancellationToken = default)
+    {
+        var plan = plans.Get(BackazonException.Require(request.Plan, "plan"));
+        var name = ValidName(request.Name, "name", required: false) ?? "";
+        var now = clock.GetUtcNow();
+        var account = new AccountEntity
+        {
+            PartitionKey = Secrets.NewId(),
+            Name = name,
+            PlanId = plan.Id,
+            Status = AccountStatuses.Active,
+            CreatedAt = now,
+            StatusChangedAt = now,
+        };
+        await store.Table.AddEntityAsync(account, cancellationToken);
+        return await store.GetViewAsync(account.PartitionKey, cancellationToken);
+    }
+
+    public Task<AccountView> GetAsync(string accountId, CancellationToken cancellationToken = default) =>
+        store.GetViewAsync(accountId, cancellationToken);
+
+    public async Task<AccountView> UpdateAsync(string accountId, UpdateAccountRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.Plan is null && request.Status is null)
+        {
+            throw BackazonException.BadRequest("Give a 'plan' or a 'status' to change.", "plan");
+        }
+
+        var plan = request.Plan is null ? null : plans.Get(request.Plan);
+        if (request.Status is not null && !AccountStatuses.All.Contains(request.Status))
+        {
+            throw BackazonException.BadRequest(
+                $"There is no status '{request.Status}'. Statuses: {string.Join(", ", AccountStatuses.All)}.", "status");
+        }
+
+        var now = clock.GetUtcNow();
+        await store.UpdateAccountAsync(accountId, account =>
+        {
+            if (plan is not null)
+            {
+                // A downgrade never deletes anything: uploads are refused until usage fits.
+                account.PlanId = plan.Id;
+            }
+
+            if (request.Status is not null && request.Status != account.Status)
+            {
+                account.Status = request.Status;
+                account.StatusChangedAt = now;
+            }
+        }, cancellationToken);
+        return await store.GetViewAsync(accountId, cancellationToken);
+    }
+
+    /// <summary>Revokes a device: its token stops working at once. Revoking twice is harmless.</summary>
+    public async Task<AccountView> RevokeDeviceAsync(string accountId, string deviceId, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var account = await store.GetAccountAsync(accountId, cancellationToken);
+            var device = await store.FindDeviceAsync(accountId, deviceId, cancellationToken)
+                ?? throw BackazonException.NotFound("The device");
+            if (device.RevokedAt is not null)
+            {
+                return await store.GetViewAsync(accountId, cancellationToken);
+            }
+
+            device.RevokedAt = clock.GetUtcNow();
+            account.ActiveDevices = Math.Max(0, account.ActiveDevices - 1);
+            try
+            {
+                // One transaction: the device count and the device cannot disagree.
+                await store.Table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, device, device.ETag),
+                ], cancellationToken);
+                return await store.GetViewAsync(accountId, cancellationToken);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 412)
+            {
+                // Raced with another change to this account: read again.
+            }
+        }
+    }
+
+    /// <summary>A display name: optional or required, at most 200 characters, no control characters.</summary>
+    public static string? ValidName(string? value, string field, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return required ? throw BackazonException.BadRequest($"The field '{field}' is required.", field) : null;
+        }
+
+        var name = value.Trim();
+        if (name.Length > MaxNameLength || name.Any(char.IsControl))
+        {
+            throw BackazonException.BadRequest(
+                $"The field '{field}' must be at most {MaxNameLength} characters with no control characters.", field);
+        }
+
+        return name;
+    }
+}

@@ -1,0 +1,94 @@
+using Azure;
+using Azure.Data.Tables;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Errors;
+using Backazon.Backend.Plans;
+using Backazon.Backend.Security;
+using Backazon.Backend.Storage;
+using Backazon.Contracts;
+
+namespace Backazon.Backend.Accounts;
+
+/// <summary>Table access for accounts and their devices (one partition per account).</summary>
+public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
+{
+    public TableClient Table { get; } = storage.Tables.GetTableClient(StorageNames.AccountsTable);
+
+    /// <summary>The account, or 404. An id that is not ours in shape is also 404, never 400, so
+    /// the answer says nothing about what exists.</summary>
+    public async Task<AccountEntity> GetAccountAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        if (!DeviceToken.IsId(accountId))
+        {
+            throw BackazonException.NotFound("The account");
+        }
+
+        var response = await Table.GetEntityIfExistsAsync<AccountEntity>(accountId, AccountEntity.Row, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value! : throw BackazonException.NotFound("The account");
+    }
+
+    public async Task<DeviceEntity?> FindDeviceAsync(string accountId, string deviceId, CancellationToken cancellationToken = default)
+    {
+        if (!DeviceToken.IsId(accountId) || !DeviceToken.IsId(deviceId))
+        {
+            return null;
+        }
+
+        var response = await Table.GetEntityIfExistsAsync<DeviceEntity>(accountId, DeviceEntity.RowFor(deviceId), cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
+
+    public async Task<List<DeviceEntity>> ListDevicesAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        var devices = new List<DeviceEntity>();
+        // Row keys "device:..." sort between "device:" and "device;" (';' follows ':').
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {DeviceEntity.RowPrefix} and RowKey lt {"device;"}");
+        await foreach (var device in Table.QueryAsync<DeviceEntity>(filter, cancellationToken: cancellationToken))
+        {
+            devices.Add(device);
+        }
+
+        return devices;
+    }
+
+    public async Task<AccountView> GetViewAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        var account = await GetAccountAsync(accountId, cancellationToken);
+        var devices = await ListDevicesAsync(accountId, cancellationToken);
+        return new AccountView(
+            account.PartitionKey,
+            account.Name,
+            account.Status,
+            PlanCatalog.ToView(plans.Get(account.PlanId)),
+            account.UsedBytes,
+            account.ReservedBytes,
+            devices.OrderBy(d => d.EnrolledAt)
+                .Select(d => new DeviceView(d.DeviceId, d.Name, d.EnrolledAt, d.LastSeenAt, d.RevokedAt is not null))
+                .ToList(),
+            account.CreatedAt);
+    }
+
+    /// <summary>
+    /// Reads the account, applies <paramref name="change"/> and writes it back only if nobody
+    /// changed it meanwhile (ETag); on a race, reads again and reapplies. The change may throw to
+    /// refuse, in which case nothing is written.
+    /// </summary>
+    public async Task<AccountEntity> UpdateAccountAsync(
+        string accountId, Action<AccountEntity> change, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var account = await GetAccountAsync(accountId, cancellationToken);
+            change(account);
+            try
+            {
+                await Table.UpdateEntityAsync(account, account.ETag, TableUpdateMode.Replace, cancellationToken);
+                return account;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // Someone else updated the account first: start over from what they wrote.
+            }
+        }
+    }
+}

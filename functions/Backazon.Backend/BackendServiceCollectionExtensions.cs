@@ -1,0 +1,32 @@
+using Backazon.Backend.Accounts;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Devices;
+using Backazon.Backend.Plans;
+using Backazon.Backend.Security;
+using Backazon.Backend.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Backazon.Backend;
+
+public static class BackendServiceCollectionExtensions
+{
+    /// <summary>Everything the backend needs, whichever host runs it.</summary>
+    public static IServiceCollection AddBackazonBackend(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => StorageClients.FromConfiguration(configuration));
+        services.AddHostedService<StorageInitializer>();
+        services.AddSingleton(_ => new PlanCatalog(configuration));
+        services.AddOptions<SasOptions>().BindConfiguration("Sas").Validate(o => o.UploadMinutes is > 0 and <= 60 && o.DownloadHours is > 0 and <= 168,
+            "Sas:UploadMinutes must be 1..60 and Sas:DownloadHours 1..168.").ValidateOnStart();
+        services.AddOptions<OperatorOptions>().BindConfiguration("Operator");
+
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<EnrollmentService>();
+        services.AddSingleton<DeviceAuthenticator>();
+        services.AddSingleton<OperatorAuthenticator>();
+        return services;
+    }
+}

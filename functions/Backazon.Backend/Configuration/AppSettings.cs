@@ -1,0 +1,53 @@
+namespace Backazon.Backend.Configuration;
+
+/// <summary>
+/// Every application setting the backend reads, by the name it has in the function app's
+/// settings (environment variables, where ':' is written '__'). The infrastructure tests compare
+/// the compiled Bicep template against <see cref="ReadInAzure"/>, so the two cannot drift.
+/// </summary>
+public static class AppSettings
+{
+    /// <summary>The data storage connection. Locally: a connection string in this one setting.
+    /// In Azure: the identity-based form below (the same names the Functions host's queue
+    /// trigger binding reads for <c>Connection = "DataStorage"</c>).</summary>
+    public const string DataStorage = "DataStorage";
+    public const string DataStorageBlobServiceUri = "DataStorage__blobServiceUri";
+    public const string DataStorageQueueServiceUri = "DataStorage__queueServiceUri";
+    public const string DataStorageTableServiceUri = "DataStorage__tableServiceUri";
+    public const string DataStorageCredential = "DataStorage__credential";
+    public const string DataStorageClientId = "DataStorage__clientId";
+
+    /// <summary>SHA-256 (lowercase hex) of the operator key. The key itself is never stored.</summary>
+    public const string OperatorKeyHash = "Operator__KeyHash";
+
+    /// <summary>Lifetime of upload SAS URLs, in minutes.</summary>
+    public const string UploadSasMinutes = "Sas__UploadMinutes";
+
+    /// <summary>Lifetime of download links, in hours.</summary>
+    public const string DownloadLinkHours = "Sas__DownloadHours";
+
+    /// <summary>Six-field NCRONTAB schedule of the sweep of abandoned upload grants.</summary>
+    public const string GrantSweepSchedule = "GRANT_SWEEP_SCHEDULE";
+
+    /// <summary>Six-field NCRONTAB schedule of the daily retention fan-out.</summary>
+    public const string RetentionSchedule = "RETENTION_SCHEDULE";
+
+    /// <summary>Plans are configured as <c>Plans__{planId}__{field}</c>; these are the fields.</summary>
+    public static readonly IReadOnlyList<string> PlanFields =
+        ["DisplayName", "StorageQuotaBytes", "DeviceLimit", "MaxFileBytes", "VersionHistoryDays", "DeletedRetentionDays"];
+
+    /// <summary>The settings a deployment in Azure must provide (identity-based storage).</summary>
+    public static readonly IReadOnlyList<string> ReadInAzure =
+    [
+        DataStorageBlobServiceUri,
+        DataStorageQueueServiceUri,
+        DataStorageTableServiceUri,
+        DataStorageCredential,
+        DataStorageClientId,
+        OperatorKeyHash,
+        UploadSasMinutes,
+        DownloadLinkHours,
+        GrantSweepSchedule,
+        RetentionSchedule,
+    ];
+}

@@ -1,0 +1,41 @@
+namespace Backazon.Backend.Errors;
+
+/// <summary>What went wrong, in terms a caller can act on; the HTTP layer maps it to a status code.</summary>
+public enum ProblemKind
+{
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Gone,
+    PayloadTooLarge,
+}
+
+/// <summary>
+/// A refusal with a reason a person can act on. Thrown before anything is changed, so the
+/// caller can rely on "refused" meaning "nothing happened".
+/// </summary>
+public sealed class BackazonException(ProblemKind kind, string title, string detail, string? field = null)
+    : Exception(detail)
+{
+    public ProblemKind Kind { get; } = kind;
+    public string Title { get; } = title;
+    public string Detail { get; } = detail;
+
+    /// <summary>The request field at fault, when one is (JSON name, e.g. "code").</summary>
+    public string? Field { get; } = field;
+
+    public static BackazonException BadRequest(string detail, string? field = null) =>
+        new(ProblemKind.BadRequest, "The request is not valid.", detail, field);
+
+    public static BackazonException NotFound(string what) =>
+        new(ProblemKind.NotFound, "Not found.", $"{what} was not found.");
+
+    public static BackazonException Conflict(string detail) =>
+        new(ProblemKind.Conflict, "The request conflicts with the current state.", detail);
+
+    /// <summary>Requires a non-empty value, or reports the field by name.</summary>
+    public static string Require(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? throw BadRequest($"The field '{field}' is required.", field) : value;
+}

@@ -1,0 +1,64 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Backazon.Backend.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace Backazon.Backend.Storage;
+
+/// <summary>
+/// The three data-storage service clients, made once from the "DataStorage" setting: a
+/// connection string (Azurite, development) or service URIs reached with a managed identity
+/// (Azure). This is the only place that knows which; nothing else in the backend does.
+/// </summary>
+public sealed class StorageClients
+{
+    public StorageClients(BlobServiceClient blobs, QueueServiceClient queues, TableServiceClient tables)
+    {
+        Blobs = blobs;
+        Queues = queues;
+        Tables = tables;
+    }
+
+    public BlobServiceClient Blobs { get; }
+    public QueueServiceClient Queues { get; }
+    public TableServiceClient Tables { get; }
+
+    /// <summary>True when SAS must be user delegation SAS (no account key in hand).</summary>
+    public bool UsesIdentity => !Blobs.CanGenerateAccountSasUri;
+
+    public static StorageClients FromConfiguration(IConfiguration configuration)
+    {
+        var connectionString = configuration[AppSettings.DataStorage];
+        // The Functions host's queue trigger decodes Base64 by default; send what it expects.
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return new StorageClients(
+                new BlobServiceClient(connectionString),
+                new QueueServiceClient(connectionString, queueOptions),
+                new TableServiceClient(connectionString));
+        }
+
+        var section = configuration.GetSection(AppSettings.DataStorage);
+        var blobUri = section["blobServiceUri"];
+        var queueUri = section["queueServiceUri"];
+        var tableUri = section["tableServiceUri"];
+        if (string.IsNullOrWhiteSpace(blobUri) || string.IsNullOrWhiteSpace(queueUri) || string.IsNullOrWhiteSpace(tableUri))
+        {
+            throw new InvalidOperationException(
+                $"Data storage is not configured: set '{AppSettings.DataStorage}' to a connection string, or " +
+                $"'{AppSettings.DataStorageBlobServiceUri}', '{AppSettings.DataStorageQueueServiceUri}' and '{AppSettings.DataStorageTableServiceUri}'.");
+        }
+
+        var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions
+        {
+            ManagedIdentityClientId = section["clientId"],
+        });
+        return new StorageClients(
+            new BlobServiceClient(new Uri(blobUri), credential),
+            new QueueServiceClient(new Uri(queueUri), credential, queueOptions),
+            new TableServiceClient(new Uri(tableUri), credential));
+    }
+}

@@ -1,0 +1,55 @@
+namespace Backazon.Contracts;
+
+/// <summary>What a plan promises: limits and the history it keeps.</summary>
+public sealed record PlanView(
+    string Id,
+    string DisplayName,
+    long StorageQuotaBytes,
+    int DeviceLimit,
+    long MaxFileBytes,
+    int VersionHistoryDays,
+    int DeletedRetentionDays);
+
+public sealed record DeviceView(
+    string Id,
+    string Name,
+    DateTimeOffset EnrolledAt,
+    DateTimeOffset? LastSeenAt,
+    bool Revoked);
+
+public sealed record AccountView(
+    string Id,
+    string Name,
+    string Status,
+    PlanView Plan,
+    long UsedBytes,
+    long ReservedBytes,
+    IReadOnlyList<DeviceView> Devices,
+    DateTimeOffset CreatedAt);
+
+/// <summary>Operator: open an account on a plan.</summary>
+public sealed record CreateAccountRequest(string? Name, string? Plan);
+
+/// <summary>Operator: change an account's plan and/or status. Null leaves a field as it is.</summary>
+public sealed record UpdateAccountRequest(string? Plan, string? Status);
+
+public sealed record EnrollmentCodeView(string Code, string AccountId, DateTimeOffset ExpiresAt);
+
+/// <summary>Device: trade a single-use code for a device identity.</summary>
+public sealed record EnrollRequest(string? Code, string? DeviceName);
+
+/// <summary>The one response that ever carries the device token; the backend keeps only its hash.</summary>
+public sealed record EnrollResponse(string AccountId, string DeviceId, string DeviceName, string Token);
+
+public sealed record HealthView(string Status, string Version);
+
+/// <summary>The status names an account can have.</summary>
+public static class AccountStatuses
+{
+    public const string Active = "active";
+    public const string PastDue = "past_due";
+    public const string Suspended = "suspended";
+    public const string Canceled = "canceled";
+
+    public static readonly IReadOnlyList<string> All = [Active, PastDue, Suspended, Canceled];
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Backazon.Backend.Devices;
+using Backazon.Backend.Errors;
+using Backazon.Backend.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+
+namespace Backazon.Functions.Http;
+
+/// <summary>
+/// What every HTTP function shares: who is calling (device or operator), reading JSON bodies,
+/// and turning refusals into ProblemDetails. Kept here rather than in Functions middleware so
+/// the local runtime, which hosts the same classes without the Functions host, behaves the same.
+/// </summary>
+public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticator operators, ILogger<ApiEndpoint> logger)
+{
+    public const int DefaultMaxBodyBytes = 64 * 1024;
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public Task<IActionResult> AnonymousAsync(HttpRequest request, Func<Task<IActionResult>> handle) =>
+        RunAsync(request, handle);
+
+    public Task<IActionResult> DeviceAsync(HttpRequest request, Func<DeviceCaller, Task<IActionResult>> handle) =>
+        RunAsync(request, async () =>
+        {
+            var caller = await devices.AuthenticateAsync(BearerToken(request), request.HttpContext.RequestAborted)
+                ?? throw new BackazonException(ProblemKind.Unauthorized, "Not authenticated.",
+                    "A valid device token is required (Authorization: Bearer ...). Enroll the device again if it was revoked.");
+            return await handle(caller);
+        });
+
+    public Task<IActionResult> OperatorAsync(HttpRequest request, Func<Task<IActionResult>> handle) =>
+        RunAsync(request, async () =>
+        {
+            var token = BearerToken(request);
+            if (!operators.IsOperator(token))
+            {
+                if (await devices.AuthenticateAsync(token, request.HttpContext.RequestAborted) is not null)
+                {
+                    throw new BackazonException(ProblemKind.Forbidden, "Forbidden.", "Device tokens cannot call operator endpoints.");
+                }
+
+                throw new BackazonException(ProblemKind.Unauthorized, "Not authenticated.",
+                    "The operator key is required (Authorization: Bearer ...).");
+            }
+
+            return await handle();
+        });
+
+    /// <summary>Reads a JSON body of at most <paramref name="maxBytes"/>; malformed JSON is a 400
+    /// naming where it broke.</summary>
+    public static async Task<T> ReadJsonAsync<T>(HttpRequest request, int maxBytes = DefaultMaxBodyBytes)
+        where T : class
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            throw TooLarge(maxBytes);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+        }
+
+        if (buffer.Length == 0)
+        {
+            throw BackazonException.BadRequest("The request body is empty; a JSON object is expected.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Json)
+                ?? throw BackazonException.BadRequest("The request body is null; a JSON object is expected.");
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is null or "$" ? null : e.Path.TrimStart('$', '.');
+            throw BackazonException.BadRequest(
+                field is null ? "The request body is not valid JSON." : $"The field '{field}' is missing a value or has the wrong type.",
+                field);
+        }
+    }
+
+    private async Task<IActionResult> RunAsync(HttpRequest request, Func<Task<IActionResult>> handle)
+    {
+        try
+        {
+            return await handle();
+        }
+        catch (BackazonException e)
+        {
+            // The detail is written for the caller; it never contains a secret.
+            logger.LogInformation("{Method} {Path} refused: {Kind} {Detail}", request.Method, request.Path, e.Kind, e.Detail);
+            return Problem(request, e);
+        }
+    }
+
+    public static ObjectResult Problem(HttpRequest request, BackazonException e)
+    {
+        var status = e.Kind switch
+        {
+            ProblemKind.BadRequest => StatusCodes.Status400BadRequest,
+            ProblemKind.Unauthorized => StatusCodes.Status401Unauthorized,
+            ProblemKind.Forbidden => StatusCodes.Status403Forbidden,
+            ProblemKind.NotFound => StatusCodes.Status404NotFound,
+            ProblemKind.Conflict => StatusCodes.Status409Conflict,
+            ProblemKind.Gone => StatusCodes.Status410Gone,
+            ProblemKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
+            _ => StatusCodes.Status500InternalServerError,
+        };
+        var problem = new ProblemDetails { Status = status, Title = e.Title, Detail = e.Detail, Instance = request.Path };
+        if (e.Field is not null)
+        {
+            problem.Extensions["field"] = e.Field;
+        }
+
+        return new ObjectResult(problem) { StatusCode = status };
+    }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+    }
+
+    private static BackazonException TooLarge(int maxBytes) =>
+        new(ProblemKind.PayloadTooLarge, "The request is too large.", $"The request body must be at most {maxBytes:N0} bytes.");
+}

@@ -1,0 +1,81 @@
+using System.Reflection;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Security;
+using Backazon.Backend.Storage;
+using Backazon.Functions;
+using Backazon.LocalHost.Azurite;
+using Backazon.LocalHost.Functions;
+
+namespace Backazon.LocalHost;
+
+/// <summary>
+/// The backend on this machine, without Functions Core Tools or an Azure account: the same
+/// function classes and registrations as in Azure, on Azurite it starts itself when no storage is
+/// configured, with state kept in a data folder so backups survive a restart.
+/// </summary>
+public static class LocalBackend
+{
+    public const int DefaultPort = 7071;
+
+    public static string DefaultDataFolder =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "backazon", "local");
+
+    /// <summary>Builds the app. Settings: "port" (7071; 0 picks a free one), "data" (the data
+    /// folder), "DataStorage" (use this storage instead of starting Azurite).</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, params Assembly[] extraFunctionAssemblies)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var configuration = builder.Configuration;
+        var dataFolder = Path.GetFullPath(configuration["data"] ?? DefaultDataFolder);
+        Directory.CreateDirectory(dataFolder);
+
+        AzuriteProcess? azurite = null;
+        if (string.IsNullOrWhiteSpace(configuration[AppSettings.DataStorage])
+            && string.IsNullOrWhiteSpace(configuration[AppSettings.DataStorageBlobServiceUri.Replace("__", ":")]))
+        {
+            azurite = await AzuriteProcess.StartAsync(new AzuriteOptions(Location: Path.Combine(dataFolder, "azurite")));
+            configuration[AppSettings.DataStorage] = azurite.ConnectionString;
+        }
+
+        if (string.IsNullOrWhiteSpace(configuration["Operator:KeyHash"]))
+        {
+            configuration["Operator:KeyHash"] = Secrets.Hash(OperatorKeyFile.LoadOrCreate(dataFolder));
+        }
+
+        var port = int.TryParse(configuration["port"], out var p) ? p : DefaultPort;
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+
+        builder.AddBackazonFunctions();
+        builder.Services.AddMvcCore();
+        var functions = FunctionDescriptor.Discover([typeof(HealthFunctions).Assembly, .. extraFunctionAssemblies]);
+        var queueOptions = QueueHostOptions.FromHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
+        foreach (var function in functions)
+        {
+            if (function.Trigger is Microsoft.Azure.Functions.Worker.QueueTriggerAttribute)
+            {
+                builder.Services.AddSingleton<IHostedService>(s => ActivatorUtilities.CreateInstance<QueueFunctionListener>(s, function, queueOptions));
+            }
+            else if (function.Trigger is Microsoft.Azure.Functions.Worker.TimerTriggerAttribute)
+            {
+                builder.Services.AddSingleton<IHostedService>(s => ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(s, function));
+            }
+        }
+
+        var app = builder.Build();
+        app.MapHttpFunctions(functions);
+        if (azurite is not null)
+        {
+            // Stopped after the app, so in-flight work finishes against a live store.
+            app.Lifetime.ApplicationStopped.Register(() => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
+
+        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+            "Backazon local backend on {Urls}; data in {Folder}; operator key in {KeyFile}; {Count} functions.",
+            string.Join(", ", app.Urls), dataFolder, OperatorKeyFile.PathIn(dataFolder), functions.Count));
+        return app;
+    }
+
+    /// <summary>Data storage of a built app (for tests and tools that inspect it).</summary>
+    public static StorageClients Storage(this WebApplication app) => app.Services.GetRequiredService<StorageClients>();
+}

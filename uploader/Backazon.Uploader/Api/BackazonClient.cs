@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Backazon.Contracts;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace Backazon.Uploader.Api;
+
+/// <summary>
+/// The backend's HTTP API as typed calls. Transient failures (network, 5xx, 429) are retried
+/// with exponential back-off and jitter; refusals become a <see cref="BackazonApiException"/>
+/// carrying the backend's reason.
+/// </summary>
+public sealed class BackazonClient : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient _http;
+
+    public BackazonClient(Uri server, string? bearerToken, bool retry = true, HttpMessageHandler? handler = null)
+    {
+        HttpMessageHandler inner = handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (retry)
+        {
+            var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+                .AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = 4,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(500),
+                })
+                .Build();
+            inner = new ResilienceHandler(pipeline) { InnerHandler = inner };
+        }
+
+        _http = new HttpClient(inner, disposeHandler: true)
+        {
+            BaseAddress = new Uri(server.ToString().TrimEnd('/') + "/api/"),
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+        if (bearerToken is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+        }
+    }
+
+    public Task<HealthView> HealthAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<HealthView>(HttpMethod.Get, "health", null, cancellationToken);
+
+    public Task<EnrollResponse> EnrollAsync(EnrollRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<EnrollResponse>(HttpMethod.Post, "devices/enroll", request, cancellationToken);
+
+    public Task<AccountView> DeviceStatusAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<AccountView>(HttpMethod.Get, "device/status", null, cancellationToken);
+
+    public Task<List<PlanView>> ListPlansAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<List<PlanView>>(HttpMethod.Get, "admin/plans", null, cancellationToken);
+
+    public Task<AccountView> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<AccountView>(HttpMethod.Post, "admin/accounts", request, cancellationToken);
+
+    public Task<AccountView> GetAccountAsync(string accountId, CancellationToken cancellationToken = default) =>
+        SendAsync<AccountView>(HttpMethod.Get, $"admin/accounts/{Uri.EscapeDataString(accountId)}", null, cancellationToken);
+
+    public Task<AccountView> UpdateAccountAsync(string accountId, UpdateAccountRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<AccountView>(HttpMethod.Patch, $"admin/accounts/{Uri.EscapeDataString(accountId)}", request, cancellationToken);
+
+    public Task<EnrollmentCodeView> CreateEnrollmentCodeAsync(string accountId, CancellationToken cancellationToken = default) =>
+        SendAsync<EnrollmentCodeView>(HttpMethod.Post, $"admin/accounts/{Uri.EscapeDataString(accountId)}/enrollment-codes", null, cancellationToken);
+
+    public Task<AccountView> RevokeDeviceAsync(string accountId, string deviceId, CancellationToken cancellationToken = default) =>
+        SendAsync<AccountView>(HttpMethod.Delete,
+            $"admin/accounts/{Uri.EscapeDataString(accountId)}/devices/{Uri.EscapeDataString(deviceId)}", null, cancellationToken);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new BackazonApiException($"Cannot reach the Backazon server at {_http.BaseAddress!.GetLeftPart(UriPartial.Authority)}: {e.Message}");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new BackazonApiException($"The Backazon server at {_http.BaseAddress!.GetLeftPart(UriPartial.Authority)} did not answer in time.");
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ToExceptionAsync(response, cancellationToken);
+            }
+
+            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+                ?? throw new BackazonApiException("The server sent an empty answer.");
+        }
+    }
+
+    private static async Task<BackazonApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string? detail = null;
+        try
+        {
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            if (problem.RootElement.ValueKind == JsonValueKind.Object && problem.RootElement.TryGetProperty("detail", out var d))
+            {
+                detail = d.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        var status = (int)response.StatusCode;
+        detail ??= response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => "The server did not accept this machine's credentials.",
+            HttpStatusCode.NotFound => "The server has no such thing.",
+            _ => $"The server answered {status} {response.ReasonPhrase}.",
+        };
+        return new BackazonApiException(detail, status);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+using Backazon.Uploader.Commands;
+
+namespace Backazon.Uploader;
+
+/// <summary>The command tree. Commands are thin: they parse, call one piece, and print.</summary>
+public static class BackazonCli
+{
+    public static RootCommand Create(CliContext cli)
+    {
+        var root = new RootCommand("Backazon: back up this machine's files to your Backazon service, and restore them.");
+        root.Subcommands.Add(DeviceCommands.Enroll(cli));
+        root.Subcommands.Add(DeviceCommands.Status(cli));
+        root.Subcommands.Add(AdminCommands.Create(cli));
+        return root;
+    }
+
+    public static Task<int> InvokeAsync(string[] args, CliContext cli, CancellationToken cancellationToken = default) =>
+        Create(cli).Parse(args).InvokeAsync(new InvocationConfiguration { Output = cli.Out, Error = cli.Error }, cancellationToken);
+}

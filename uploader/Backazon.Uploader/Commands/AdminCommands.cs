@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Text.Json;
+using Backazon.Contracts;
+using Backazon.Uploader.Api;
+using Backazon.Uploader.Configuration;
+
+namespace Backazon.Uploader.Commands;
+
+/// <summary>"backazon admin ...": the operator API. The key comes from "admin login", or from
+/// BACKAZON_SERVER and BACKAZON_OPERATOR_KEY.</summary>
+public static class AdminCommands
+{
+    public static Command Create(CliContext cli)
+    {
+        var admin = new Command("admin", "Operator commands: accounts, plans, enrollment codes, devices");
+        admin.Subcommands.Add(Login(cli));
+        admin.Subcommands.Add(Plans(cli));
+        admin.Subcommands.Add(Account(cli));
+        admin.Subcommands.Add(Code(cli));
+        admin.Subcommands.Add(Device(cli));
+        return admin;
+    }
+
+    private static Command Login(CliContext cli)
+    {
+        var server = new Option<string>("--server") { Description = "The Backazon server's address", Required = true };
+        var keyFile = new Option<FileInfo?>("--key-file") { Description = "A file holding the operator key" };
+        var command = new Command("login", "Save the operator key for this server (read from --key-file or standard input)") { server, keyFile };
+        command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            var file = parse.GetValue(keyFile);
+            var key = file is not null
+                ? (file.Exists ? (await File.ReadAllTextAsync(file.FullName, cancellationToken)).Trim() : throw new CliException($"The key file '{file.FullName}' does not exist."))
+                : (await Console.In.ReadLineAsync(cancellationToken))?.Trim();
+            if (string.IsNullOrEmpty(key))
+            {
+                throw new CliException("No operator key was given: pass --key-file FILE or type the key on standard input.");
+            }
+
+            var serverValue = CliContext.ParseServer(parse.GetValue(server)!).ToString().TrimEnd('/');
+            using (var client = cli.Client(serverValue, key))
+            {
+                await client.ListPlansAsync(cancellationToken); // proves the key before saving it
+            }
+
+            cli.Config.WriteSecret(OperatorConfig.FileName, new OperatorConfig(serverValue, key));
+            await cli.Out.WriteLineAsync($"Operator key for {serverValue} saved to {cli.Config.File(OperatorConfig.FileName)} (readable by you only).");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Plans(CliContext cli)
+    {
+        var command = new Command("plans", "List the plans on sale");
+        command.SetAction((_, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            foreach (var p in await client.ListPlansAsync(cancellationToken))
+            {
+                await cli.Out.WriteLineAsync(
+                    $"{p.Id,-10} {p.DisplayName,-10} quota {Bytes.Format(p.StorageQuotaBytes)}, {p.DeviceLimit} device(s), files up to {Bytes.Format(p.MaxFileBytes)}, " +
+                    $"history {(p.VersionHistoryDays == 0 ? "forever" : p.VersionHistoryDays + " days")}, deleted kept {(p.DeletedRetentionDays == 0 ? "forever" : p.DeletedRetentionDays + " days")}");
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Account(CliContext cli)
+    {
+        var account = new Command("account", "Open, show and change accounts");
+
+        var plan = new Option<string>("--plan") { Description = "The plan id (see 'admin plans')", Required = true };
+        var name = new Option<string?>("--name") { Description = "The customer's name" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the new account's id" };
+        var create = new Command("create", "Open an account on a plan") { plan, name, quiet };
+        create.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            var created = await client.CreateAccountAsync(new CreateAccountRequest(parse.GetValue(name), parse.GetValue(plan)), cancellationToken);
+            await cli.Out.WriteLineAsync(parse.GetValue(quiet) ? created.Id : $"Created account {created.Id} on the {created.Plan.DisplayName} plan.");
+            return ExitCodes.Success;
+        }));
+
+        var id = new Argument<string>("account") { Description = "The account id" };
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var show = new Command("show", "Show an account with its usage and devices") { id, json };
+        show.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            var view = await client.GetAccountAsync(parse.GetValue(id)!, cancellationToken);
+            await cli.Out.WriteLineAsync(parse.GetValue(json) ? JsonSerializer.Serialize(view, ConfigFolder.Json) : DeviceCommands.Describe(view));
+            return ExitCodes.Success;
+        }));
+
+        var newPlan = new Option<string?>("--plan") { Description = "Move the account to this plan" };
+        var status = new Option<string?>("--status") { Description = $"Set the status: {string.Join(", ", AccountStatuses.All)}" };
+        var set = new Command("set", "Change an account's plan or status") { id, newPlan, status };
+        set.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            var view = await client.UpdateAccountAsync(parse.GetValue(id)!, new UpdateAccountRequest(parse.GetValue(newPlan), parse.GetValue(status)), cancellationToken);
+            await cli.Out.WriteLineAsync($"Account {view.Id}: plan {view.Plan.Id}, status {view.Status}.");
+            return ExitCodes.Success;
+        }));
+
+        account.Subcommands.Add(create);
+        account.Subcommands.Add(show);
+        account.Subcommands.Add(set);
+        return account;
+    }
+
+    private static Command Code(CliContext cli)
+    {
+        var id = new Argument<string>("account") { Description = "The account id" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the code" };
+        var create = new Command("create", "Issue a single-use enrollment code (valid 24 hours)") { id, quiet };
+        create.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            var code = await client.CreateEnrollmentCodeAsync(parse.GetValue(id)!, cancellationToken);
+            await cli.Out.WriteLineAsync(parse.GetValue(quiet) ? code.Code : $"Enrollment code {code.Code} for account {code.AccountId}, valid until {code.ExpiresAt:u}.");
+            return ExitCodes.Success;
+        }));
+        return new Command("code", "Enrollment codes") { create };
+    }
+
+    private static Command Device(CliContext cli)
+    {
+        var account = new Argument<string>("account") { Description = "The account id" };
+        var device = new Argument<string>("device") { Description = "The device id" };
+        var revoke = new Command("revoke", "Revoke a device: its credentials stop working at once") { account, device };
+        revoke.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            await client.RevokeDeviceAsync(parse.GetValue(account)!, parse.GetValue(device)!, cancellationToken);
+            await cli.Out.WriteLineAsync($"Device {parse.GetValue(device)} revoked.");
+            return ExitCodes.Success;
+        }));
+        return new Command("device", "Devices") { revoke };
+    }
+
+    private static BackazonClient OperatorClient(CliContext cli)
+    {
+        var server = Environment.GetEnvironmentVariable("BACKAZON_SERVER");
+        var key = Environment.GetEnvironmentVariable("BACKAZON_OPERATOR_KEY");
+        if (server is { Length: > 0 } && key is { Length: > 0 })
+        {
+            return cli.Client(server, key);
+        }
+
+        var saved = cli.Config.Read<OperatorConfig>(OperatorConfig.FileName)
+            ?? throw new CliException("No operator key: run 'backazon admin login --server URL --key-file FILE' first.");
+        return cli.Client(saved.Server, saved.Key);
+    }
+}

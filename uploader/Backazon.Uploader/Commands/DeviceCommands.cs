@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Text.Json;
+using Backazon.Contracts;
+using Backazon.Uploader.Configuration;
+
+namespace Backazon.Uploader.Commands;
+
+/// <summary>"backazon enroll" and "backazon status".</summary>
+public static class DeviceCommands
+{
+    public static Command Enroll(CliContext cli)
+    {
+        var server = new Option<string>("--server") { Description = "The Backazon server's address, e.g. https://backazon.example.com", Required = true };
+        var code = new Option<string>("--code") { Description = "The enrollment code from your operator", Required = true };
+        var name = new Option<string?>("--name") { Description = "A name for this device (default: the machine name)" };
+        var force = new Option<bool>("--force") { Description = "Replace this machine's existing enrollment" };
+        var command = new Command("enroll", "Enroll this machine with an enrollment code") { server, code, name, force };
+        command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            var existing = cli.Config.Read<DeviceConfig>(DeviceConfig.FileName);
+            if (existing is not null && !parse.GetValue(force))
+            {
+                throw new CliException(
+                    $"This machine is already enrolled as device '{existing.DeviceName}' ({existing.DeviceId}); add --force to replace that enrollment.");
+            }
+
+            var serverValue = parse.GetValue(server)!;
+            // Not retried: a code is single-use, and a retry after a lost answer would spend it twice.
+            using var client = cli.Client(serverValue, token: null, retry: false);
+            var enrolled = await client.EnrollAsync(new EnrollRequest(parse.GetValue(code), parse.GetValue(name) ?? Environment.MachineName), cancellationToken);
+            cli.Config.WriteSecret(DeviceConfig.FileName,
+                new DeviceConfig(CliContext.ParseServer(serverValue).ToString().TrimEnd('/'), enrolled.AccountId, enrolled.DeviceId, enrolled.DeviceName, enrolled.Token));
+            await cli.Out.WriteLineAsync($"Enrolled as device '{enrolled.DeviceName}' ({enrolled.DeviceId}) of account {enrolled.AccountId}.");
+            await cli.Out.WriteLineAsync($"Credentials saved to {cli.Config.File(DeviceConfig.FileName)} (readable by you only).");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    public static Command Status(CliContext cli)
+    {
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command("status", "Show this device's account, plan, usage and devices") { json };
+        command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            var device = cli.RequireDevice();
+            using var client = cli.DeviceClient();
+            var account = await client.DeviceStatusAsync(cancellationToken);
+            if (parse.GetValue(json))
+            {
+                await cli.Out.WriteLineAsync(JsonSerializer.Serialize(account, ConfigFolder.Json));
+                return ExitCodes.Success;
+            }
+
+            await cli.Out.WriteLineAsync(Describe(account, device.DeviceId));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    public static string Describe(AccountView account, string? thisDevice = null)
+    {
+        var lines = new List<string>
+        {
+            $"Account:  {account.Id}{(account.Name.Length > 0 ? $" ({account.Name})" : "")}",
+            $"Status:   {account.Status}",
+            $"Plan:     {account.Plan.DisplayName} ({account.Plan.Id}): {Bytes.Format(account.Plan.StorageQuotaBytes)} quota, " +
+            $"{account.Plan.DeviceLimit} device(s), files up to {Bytes.Format(account.Plan.MaxFileBytes)}, " +
+            $"old versions kept {Days(account.Plan.VersionHistoryDays)}, deleted files kept {Days(account.Plan.DeletedRetentionDays)}",
+            $"Usage:    {Bytes.Format(account.UsedBytes)} of {Bytes.Format(account.Plan.StorageQuotaBytes)}" +
+            (account.ReservedBytes > 0 ? $" (+{Bytes.Format(account.ReservedBytes)} uploading)" : ""),
+            $"Devices:  {account.Devices.Count(d => !d.Revoked)} of {account.Plan.DeviceLimit}",
+        };
+        foreach (var d in account.Devices)
+        {
+            var marks = (d.Id == thisDevice ? " (this device)" : "") + (d.Revoked ? " (revoked)" : "");
+            var seen = d.LastSeenAt is { } at ? $"last seen {at:u}" : "never seen";
+            lines.Add($"  {d.Id}  {d.Name}{marks}  enrolled {d.EnrolledAt:u}, {seen}");
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static string Days(int days) => days == 0 ? "forever" : $"{days} days";
+}

@@ -1,0 +1,5 @@
+using Backazon.Uploader;
+using Backazon.Uploader.Commands;
+using Backazon.Uploader.Configuration;
+
+return await BackazonCli.InvokeAsync(args, new CliContext(Console.Out, Console.Error, ConfigFolder.Default()));
