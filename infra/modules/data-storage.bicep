@@ -51,7 +51,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01'
   name: 'default'
   properties: {
     deleteRetentionPolicy: {
-      enabled: false
+      enabled: true
       days: softDeleteDays
     }
     containerDeleteRetentionPolicy: {
