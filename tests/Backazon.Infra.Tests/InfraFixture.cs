@@ -8,13 +8,14 @@ namespace Backazon.Infra.Tests;
 /// snapshot bicep evaluates from it for infra/snapshot/ci.bicepparam (every resource with its
 /// values, as Azure would deploy them), main.parameters.json and azure.yaml. Runs
 /// infra/check.sh first when its outputs are missing or older than the Bicep, so that
-/// <c>dotnet test</c> alone is enough.
+/// <c>dotnet test</c> alone is enough. BACKAZON_REPO_ROOT points it at another checkout (for
+/// trying a broken rule in a scratch copy without touching the working tree).
 /// </summary>
 public sealed class InfraFixture
 {
     public InfraFixture()
     {
-        RepoRoot = FindRepoRoot();
+        RepoRoot = Environment.GetEnvironmentVariable("BACKAZON_REPO_ROOT") is { Length: > 0 } root ? root : FindRepoRoot();
         var outputs = Path.Combine(RepoRoot, "artifacts", "infra");
         var templatePath = Path.Combine(outputs, "main.json");
         var snapshotPath = Path.Combine(outputs, "ci.snapshot.json");
