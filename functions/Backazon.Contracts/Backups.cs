@@ -1,0 +1,83 @@
+namespace Backazon.Contracts;
+
+/// <summary>Limits of the backup API, shared so the uploader batches within them.</summary>
+public static class BackupLimits
+{
+    /// <summary>Files per grant request.</summary>
+    public const int MaxGrantFiles = 500;
+
+    /// <summary>Changes per commit request.</summary>
+    public const int MaxCommitChanges = 1000;
+
+    /// <summary>Longest catalog path, in UTF-16 code units.</summary>
+    public const int MaxPathLength = 2048;
+
+    /// <summary>Longest symbolic link target, in UTF-16 code units.</summary>
+    public const int MaxLinkTargetLength = 4096;
+}
+
+/// <summary>The kinds of entry a catalog records.</summary>
+public static class EntryKinds
+{
+    public const string File = "file";
+    public const string Symlink = "symlink";
+    public const string Deleted = "deleted";
+}
+
+/// <summary>The answer to one file of a grant request.</summary>
+public static class GrantOutcomes
+{
+    /// <summary>The account already holds this content: nothing to send.</summary>
+    public const string Stored = "stored";
+
+    /// <summary>Send the bytes to <see cref="UploadGrant.UploadUrl"/>.</summary>
+    public const string Upload = "upload";
+
+    /// <summary>Not accepted; <see cref="UploadGrant.Reason"/> says why.</summary>
+    public const string Refused = "refused";
+}
+
+/// <summary>One file the device wants to back up. Hash: SHA-256 of the content, lowercase hex.</summary>
+public sealed record GrantFile(string? Path, long Size, string? Hash);
+
+public sealed record UploadGrantRequest(IReadOnlyList<GrantFile>? Files);
+
+public sealed record UploadGrant(string Path, string Hash, string Outcome, string? UploadUrl, DateTimeOffset? ExpiresAt, string? Reason);
+
+public sealed record UploadGrantResponse(IReadOnlyList<UploadGrant> Files);
+
+/// <summary>
+/// One change to record: a file (content by hash, already uploaded or stored), a symbolic link
+/// (its target, no content), or a deletion. ModifiedAt is the file's own modification time.
+/// </summary>
+public sealed record FileChange(string? Path, string? Kind, long Size, string? Hash, DateTimeOffset? ModifiedAt, string? LinkTarget);
+
+public sealed record CommitRequest(IReadOnlyList<FileChange>? Changes);
+
+/// <summary>Accepted for cataloging; the versions are recorded at <paramref name="CommittedAt"/>.</summary>
+public sealed record CommitResponse(string CommitId, DateTimeOffset CommittedAt, int Changes);
+
+public static class CommitStates
+{
+    public const string Pending = "pending";
+    public const string Cataloged = "cataloged";
+}
+
+public sealed record RejectedFile(string Path, string Reason);
+
+/// <summary>What became of a commit: once cataloged, every change is either recorded or listed as
+/// rejected (the device sends those files again on its next run).</summary>
+public sealed record CommitStatus(string CommitId, string State, int Cataloged, IReadOnlyList<RejectedFile> Rejected);
+
+/// <summary>The summary a device sends at the end of each run (the only request an unchanged
+/// tree costs).</summary>
+public sealed record RunReport(
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    int New,
+    int Changed,
+    int Unchanged,
+    int Deleted,
+    int Skipped,
+    long BytesSent,
+    bool Complete);
