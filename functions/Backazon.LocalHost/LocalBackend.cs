@@ -76,6 +76,9 @@ public static class LocalBackend
         return app;
     }
 
+    /// <summary>The address a started app listens on (with port 0, the one it was given).</summary>
+    public static Uri BaseAddress(this WebApplication app) => new(app.Urls.First());
+
     /// <summary>Data storage of a built app (for tests and tools that inspect it).</summary>
     public static StorageClients Storage(this WebApplication app) => app.Services.GetRequiredService<StorageClients>();
 }
