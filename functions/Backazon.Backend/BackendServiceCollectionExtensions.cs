@@ -1,11 +1,14 @@
 using Backazon.Backend.Accounts;
+using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Devices;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;
+using Backazon.Backend.Uploads;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Backazon.Backend;
 
@@ -14,7 +17,7 @@ public static class BackendServiceCollectionExtensions
     /// <summary>Everything the backend needs, whichever host runs it.</summary>
     public static IServiceCollection AddBackazonBackend(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => StorageClients.FromConfiguration(configuration));
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton(_ => new PlanCatalog(configuration));
@@ -27,6 +30,16 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<EnrollmentService>();
         services.AddSingleton<DeviceAuthenticator>();
         services.AddSingleton<OperatorAuthenticator>();
+        services.AddSingleton<RunReportService>();
+
+        services.AddSingleton<SasIssuer>();
+        services.AddSingleton<UploadGrantService>();
+        services.AddSingleton<CommitService>();
+        services.AddSingleton<ContentVerifier>();
+        services.AddSingleton<CatalogWriter>();
+        services.AddSingleton<CatalogReader>();
+        services.AddSingleton<CommitCataloger>();
+        services.AddSingleton<GrantSweeper>();
         return services;
     }
 }

@@ -9,6 +9,9 @@ public static class BackupLimits
     /// <summary>Changes per commit request.</summary>
     public const int MaxCommitChanges = 1000;
 
+    /// <summary>Largest file any plan could take (about Azure's largest block blob).</summary>
+    public const long MaxFileSize = 190_000_000_000_000;
+
     /// <summary>Longest catalog path, in UTF-16 code units.</summary>
     public const int MaxPathLength = 2048;
 

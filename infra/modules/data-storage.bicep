@@ -16,9 +16,9 @@ param skuName string
 param softDeleteDays int
 
 // The same names as Backazon.Backend.Configuration.StorageNames (checked by the infra tests).
-var containers = ['content']
+var containers = ['content', 'uploads']
 var queues = ['catalog', 'catalog-poison', 'retention', 'retention-poison']
-var tables = ['Accounts', 'EnrollmentCodes', 'Catalog', 'Grants', 'Content']
+var tables = ['Accounts', 'EnrollmentCodes', 'Catalog']
 
 resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name

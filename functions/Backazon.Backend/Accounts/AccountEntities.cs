@@ -47,6 +47,12 @@ public sealed class DeviceEntity : ITableEntity
     public DateTimeOffset? LastSeenAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
 
+    /// <summary>When the device last finished a backup run that sent everything it found.</summary>
+    public DateTimeOffset? LastBackupAt { get; set; }
+
+    /// <summary>The device's last run report, as JSON.</summary>
+    public string? LastReport { get; set; }
+
     public string DeviceId => RowKey[RowPrefix.Length..];
 
     public static string RowFor(string deviceId) => RowPrefix + deviceId;

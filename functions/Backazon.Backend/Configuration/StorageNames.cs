@@ -6,8 +6,13 @@ namespace Backazon.Backend.Configuration;
 /// </summary>
 public static class StorageNames
 {
-    /// <summary>File content, one blob per distinct content per account: "{accountId}/{sha256}".</summary>
+    /// <summary>Verified file content, one blob per distinct content per account:
+    /// "{accountId}/{sha256}". Only the backend writes here; no device ever holds a SAS for it.</summary>
     public const string ContentContainer = "content";
+
+    /// <summary>What devices send: staging blobs "{accountId}/staging/{grantId}" (the only blobs
+    /// a device can write) and commit manifests "{accountId}/commits/{commitId}.json".</summary>
+    public const string UploadsContainer = "uploads";
 
     /// <summary>Completed upload batches waiting to be verified and cataloged.</summary>
     public const string CatalogQueue = "catalog";
@@ -17,15 +22,17 @@ public static class StorageNames
 
     public const string PoisonSuffix = "-poison";
 
+    /// <summary>One partition per account: the account, its devices, its content, its open
+    /// upload grants and its commits, so that usage changes atomically with what it counts.</summary>
     public const string AccountsTable = "Accounts";
     public const string EnrollmentCodesTable = "EnrollmentCodes";
-    public const string CatalogTable = "Catalog";
-    public const string GrantsTable = "Grants";
-    public const string ContentTable = "Content";
 
-    public static readonly IReadOnlyList<string> Containers = [ContentContainer];
+    /// <summary>File versions, one partition per (account, device, folder).</summary>
+    public const string CatalogTable = "Catalog";
+
+    public static readonly IReadOnlyList<string> Containers = [ContentContainer, UploadsContainer];
     public static readonly IReadOnlyList<string> Queues =
         [CatalogQueue, CatalogQueue + PoisonSuffix, RetentionQueue, RetentionQueue + PoisonSuffix];
     public static readonly IReadOnlyList<string> Tables =
-        [AccountsTable, EnrollmentCodesTable, CatalogTable, GrantsTable, ContentTable];
+        [AccountsTable, EnrollmentCodesTable, CatalogTable];
 }

@@ -30,6 +30,13 @@ public sealed class BackendFixture : IAsyncLifetime
     public static Dictionary<string, string?> ExtraSettings { get; } = new()
     {
         ["TEST_TIMER_SCHEDULE"] = "*/1 * * * * *",
+        // A plan small enough to fill in a test.
+        ["Plans:tiny:DisplayName"] = "Tiny",
+        ["Plans:tiny:StorageQuotaBytes"] = "1000",
+        ["Plans:tiny:DeviceLimit"] = "5",
+        ["Plans:tiny:MaxFileBytes"] = "600",
+        ["Plans:tiny:VersionHistoryDays"] = "30",
+        ["Plans:tiny:DeletedRetentionDays"] = "30",
     };
 
     public async Task InitializeAsync()

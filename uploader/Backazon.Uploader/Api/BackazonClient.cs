@@ -74,6 +74,18 @@ public sealed class BackazonClient : IDisposable
         SendAsync<AccountView>(HttpMethod.Delete,
             $"admin/accounts/{Uri.EscapeDataString(accountId)}/devices/{Uri.EscapeDataString(deviceId)}", null, cancellationToken);
 
+    public Task<UploadGrantResponse> RequestGrantsAsync(UploadGrantRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<UploadGrantResponse>(HttpMethod.Post, "uploads/grants", request, cancellationToken);
+
+    public Task<CommitResponse> CommitAsync(CommitRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<CommitResponse>(HttpMethod.Post, "backups/commits", request, cancellationToken);
+
+    public Task<CommitStatus> CommitStatusAsync(string commitId, CancellationToken cancellationToken = default) =>
+        SendAsync<CommitStatus>(HttpMethod.Get, $"backups/commits/{Uri.EscapeDataString(commitId)}", null, cancellationToken);
+
+    public Task ReportRunAsync(RunReport report, CancellationToken cancellationToken = default) =>
+        SendAsync<object?>(HttpMethod.Post, "device/runs", report, cancellationToken);
+
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path);
@@ -101,6 +113,11 @@ public sealed class BackazonClient : IDisposable
             if (!response.IsSuccessStatusCode)
             {
                 throw await ToExceptionAsync(response, cancellationToken);
+            }
+
+            if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                return default!;
             }
 
             return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)

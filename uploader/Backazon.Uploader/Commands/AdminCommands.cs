@@ -59,7 +59,7 @@ public static class AdminCommands
             foreach (var p in await client.ListPlansAsync(cancellationToken))
             {
                 await cli.Out.WriteLineAsync(
-                    $"{p.Id,-10} {p.DisplayName,-10} quota {Bytes.Format(p.StorageQuotaBytes)}, {p.DeviceLimit} device(s), files up to {Bytes.Format(p.MaxFileBytes)}, " +
+                    $"{p.Id,-10} {p.DisplayName,-10} quota {ByteSizes.Format(p.StorageQuotaBytes)}, {p.DeviceLimit} device(s), files up to {ByteSizes.Format(p.MaxFileBytes)}, " +
                     $"history {(p.VersionHistoryDays == 0 ? "forever" : p.VersionHistoryDays + " days")}, deleted kept {(p.DeletedRetentionDays == 0 ? "forever" : p.DeletedRetentionDays + " days")}");
             }
 

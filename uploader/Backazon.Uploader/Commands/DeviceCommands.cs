@@ -64,11 +64,11 @@ public static class DeviceCommands
         {
             $"Account:  {account.Id}{(account.Name.Length > 0 ? $" ({account.Name})" : "")}",
             $"Status:   {account.Status}",
-            $"Plan:     {account.Plan.DisplayName} ({account.Plan.Id}): {Bytes.Format(account.Plan.StorageQuotaBytes)} quota, " +
-            $"{account.Plan.DeviceLimit} device(s), files up to {Bytes.Format(account.Plan.MaxFileBytes)}, " +
+            $"Plan:     {account.Plan.DisplayName} ({account.Plan.Id}): {ByteSizes.Format(account.Plan.StorageQuotaBytes)} quota, " +
+            $"{account.Plan.DeviceLimit} device(s), files up to {ByteSizes.Format(account.Plan.MaxFileBytes)}, " +
             $"old versions kept {Days(account.Plan.VersionHistoryDays)}, deleted files kept {Days(account.Plan.DeletedRetentionDays)}",
-            $"Usage:    {Bytes.Format(account.UsedBytes)} of {Bytes.Format(account.Plan.StorageQuotaBytes)}" +
-            (account.ReservedBytes > 0 ? $" (+{Bytes.Format(account.ReservedBytes)} uploading)" : ""),
+            $"Usage:    {ByteSizes.Format(account.UsedBytes)} of {ByteSizes.Format(account.Plan.StorageQuotaBytes)}" +
+            (account.ReservedBytes > 0 ? $" (+{ByteSizes.Format(account.ReservedBytes)} uploading)" : ""),
             $"Devices:  {account.Devices.Count(d => !d.Revoked)} of {account.Plan.DeviceLimit}",
         };
         foreach (var d in account.Devices)

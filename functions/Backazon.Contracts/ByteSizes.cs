@@ -1,9 +1,10 @@
-namespace Backazon.Uploader.Commands;
+namespace Backazon.Contracts;
 
-/// <summary>Byte counts for people: decimal units, as storage is sold.</summary>
-public static class Bytes
+/// <summary>Byte counts for people, in decimal units as storage is sold (backend refusals and the
+/// CLI say sizes the same way).</summary>
+public static class ByteSizes
 {
-    private static readonly string[] Units = ["B", "KB", "MB", "GB", "TB", "PB"];
+    private static readonly string[] Units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
 
     public static string Format(long bytes)
     {

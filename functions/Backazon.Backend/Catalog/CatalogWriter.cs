@@ -1,0 +1,78 @@
+using Azure;
+using Azure.Data.Tables;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Storage;
+using Backazon.Backend.Uploads;
+using Backazon.Contracts;
+
+namespace Backazon.Backend.Catalog;
+
+/// <summary>
+/// Records versions in the catalog. Keys are fixed by (device, path, commit time), so writing the
+/// same commit twice writes the same rows: a redelivered message changes nothing.
+/// </summary>
+public sealed class CatalogWriter(StorageClients storage)
+{
+    private const int RowsPerTransaction = 100;
+
+    public TableClient Table { get; } = storage.Tables.GetTableClient(StorageNames.CatalogTable);
+
+    public async Task WriteAsync(string accountId, string deviceId, string commitId, DateTimeOffset committedAt,
+        IReadOnlyList<FileChange> versions, CancellationToken cancellationToken = default)
+    {
+        await AddFoldersAsync(accountId, deviceId, commitId, committedAt, versions, cancellationToken);
+
+        var byPartition = versions.GroupBy(v => CatalogKeys.Partition(accountId, deviceId, CatalogPathRules.Split(v.Path!).Folder));
+        await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (partition, ct) =>
+        {
+            foreach (var chunk in partition.Chunk(RowsPerTransaction))
+            {
+                var actions = chunk.Select(v => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new CatalogEntity
+                {
+                    PartitionKey = partition.Key,
+                    RowKey = CatalogKeys.FileRow(CatalogPathRules.Split(v.Path!).Name, committedAt),
+                    Path = v.Path!,
+                    Kind = v.Kind!,
+                    Size = v.Kind == EntryKinds.File ? v.Size : 0,
+                    Hash = v.Kind == EntryKinds.File ? v.Hash : null,
+                    ModifiedAt = v.Kind == EntryKinds.Deleted ? null : v.ModifiedAt,
+                    LinkTarget = v.Kind == EntryKinds.Symlink ? v.LinkTarget : null,
+                    CommittedAt = committedAt,
+                    CommitId = commitId,
+                }));
+                await Table.SubmitTransactionAsync(actions, ct);
+            }
+        });
+    }
+
+    /// <summary>Marks each folder the first time a file appears in it, so listings can show
+    /// subfolders without scanning them.</summary>
+    private async Task AddFoldersAsync(string accountId, string deviceId, string commitId, DateTimeOffset committedAt,
+        IReadOnlyList<FileChange> versions, CancellationToken cancellationToken)
+    {
+        var folders = versions.Where(v => v.Kind != EntryKinds.Deleted)
+            .SelectMany(v => CatalogPathRules.Ancestors(v.Path!))
+            .Where(f => f.Length > 0)
+            .ToHashSet(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(folders, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (folder, ct) =>
+        {
+            var (parent, name) = CatalogPathRules.Split(folder);
+            try
+            {
+                await Table.AddEntityAsync(new CatalogEntity
+                {
+                    PartitionKey = CatalogKeys.Partition(accountId, deviceId, parent),
+                    RowKey = CatalogKeys.FolderRow(name),
+                    Path = folder,
+                    Kind = CatalogEntity.FolderKind,
+                    CommittedAt = committedAt,
+                    CommitId = commitId,
+                }, ct);
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                // Known already: the first sighting stands.
+            }
+        });
+    }
+}

@@ -1,0 +1,83 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Backazon.Backend.Accounts;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Storage;
+using Backazon.Backend.Uploads;
+using Backazon.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace Backazon.Backend.Catalog;
+
+/// <summary>
+/// Catalogs one commit: verifies each new content, records a version for every change whose
+/// content checked out (and for links and deletions), lists the rest as rejected, then marks the
+/// commit cataloged. Every step can run again with the same result, so a message delivered twice,
+/// or a worker that died half-way, changes nothing.
+/// </summary>
+public sealed class CommitCataloger(
+    AccountStore accounts, StorageClients storage, ContentVerifier verifier, CatalogWriter writer, ILogger<CommitCataloger> logger)
+{
+    private readonly BlobContainerClient _uploads = storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer);
+
+    public async Task CatalogAsync(CatalogMessage message, CancellationToken cancellationToken = default)
+    {
+        var row = await accounts.Table.GetEntityIfExistsAsync<CommitEntity>(message.AccountId, CommitEntity.RowFor(message.CommitId), cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            logger.LogWarning("Commit {Commit} of account {Account} does not exist; message dropped.", message.CommitId, message.AccountId);
+            return;
+        }
+
+        var commit = row.Value!;
+        if (commit.State == CommitStates.Cataloged)
+        {
+            return;
+        }
+
+        var manifest = (await _uploads.GetBlobClient(CommitService.ManifestBlobName(message.AccountId, message.CommitId))
+            .DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<CommitManifest>(CommitService.Json)!;
+
+        var verified = new Dictionary<string, Verification>();
+        var hashes = manifest.Changes.Where(c => c.Kind == EntryKinds.File).Select(c => c.Hash!).Distinct();
+        await Parallel.ForEachAsync(hashes, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (hash, ct) =>
+        {
+            var result = await verifier.EnsureAsync(message.AccountId, hash, ct);
+            lock (verified)
+            {
+                verified[hash] = result;
+            }
+        });
+
+        var versions = new List<FileChange>();
+        var rejected = new List<RejectedFile>();
+        foreach (var change in manifest.Changes)
+        {
+            if (change.Kind != EntryKinds.File)
+            {
+                versions.Add(change);
+            }
+            else if (verified[change.Hash!] is { Result: VerificationResult.Verified } ok && ok.Size == change.Size)
+            {
+                versions.Add(change);
+            }
+            else
+            {
+                var reason = verified[change.Hash!].Reason ?? $"The stored content has {verified[change.Hash!].Size} bytes, not {change.Size}.";
+                rejected.Add(new RejectedFile(change.Path!, reason));
+            }
+        }
+
+        await writer.WriteAsync(message.AccountId, manifest.DeviceId, message.CommitId, manifest.CommittedAt, versions, cancellationToken);
+        if (rejected.Count > 0)
+        {
+            await _uploads.GetBlobClient(CommitService.ResultBlobName(message.AccountId, message.CommitId))
+                .UploadAsync(BinaryData.FromObjectAsJson(rejected, CommitService.Json), overwrite: true, cancellationToken);
+        }
+
+        commit.State = CommitStates.Cataloged;
+        commit.Cataloged = versions.Count;
+        await accounts.Table.UpdateEntityAsync(commit, Azure.ETag.All, TableUpdateMode.Replace, cancellationToken);
+        logger.LogInformation("Commit {Commit}: {Cataloged} versions cataloged, {Rejected} rejected.", message.CommitId, versions.Count, rejected.Count);
+    }
+}

@@ -1,0 +1,227 @@
+using System.Security.Cryptography;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Backazon.Backend.Accounts;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Storage;
+using Backazon.Backend.Uploads;
+using Microsoft.Extensions.Logging;
+
+namespace Backazon.Backend.Catalog;
+
+public enum VerificationResult
+{
+    Verified,
+    Missing,
+    Mismatch,
+}
+
+public sealed record Verification(VerificationResult Result, long Size, string? Reason)
+{
+    public static Verification Ok(long size) => new(VerificationResult.Verified, size, null);
+}
+
+/// <summary>
+/// Turns an upload into verified content. The staging blob a device wrote is first copied to
+/// the content name, which no device can write, and only that frozen copy is read and hashed;
+/// then, in one transaction, the content row is added, its bytes counted and the reservation
+/// released. Safe to run twice or concurrently: the content row is added once.
+/// </summary>
+public sealed class ContentVerifier(
+    AccountStore accounts, StorageClients storage, SasIssuer sas, TimeProvider clock, ILogger<ContentVerifier> logger)
+{
+    private readonly BlobContainerClient _content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
+    private readonly BlobContainerClient _uploads = storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer);
+
+    public static string ContentBlobName(string accountId, string hash) => $"{accountId}/{hash}";
+
+    public async Task<Verification> EnsureAsync(string accountId, string hash, CancellationToken cancellationToken = default)
+    {
+        var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
+        if (content.HasValue)
+        {
+            return Verification.Ok(content.Value!.Size);
+        }
+
+        var found = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
+        if (!found.HasValue)
+        {
+            return new(VerificationResult.Missing, 0, "The content was never granted for upload; it will be sent again.");
+        }
+
+        var grant = found.Value!;
+        var staging = _uploads.GetBlobClient(grant.StagingBlob);
+        var target = _content.GetBlobClient(ContentBlobName(accountId, hash));
+        var stagingProperties = await PropertiesAsync(staging, cancellationToken);
+        var targetProperties = await PropertiesAsync(target, cancellationToken);
+        if (stagingProperties is null && targetProperties is null)
+        {
+            return new(VerificationResult.Missing, 0, "The upload has not arrived; it will be sent again.");
+        }
+
+        if (targetProperties is null)
+        {
+            if (stagingProperties!.ContentLength != grant.Size)
+            {
+                await RejectAsync(accountId, grant, target, null, cancellationToken);
+                return Mismatch($"{stagingProperties.ContentLength} bytes arrived, {grant.Size} were declared");
+            }
+
+            if (!await CopyAsync(staging, target, cancellationToken))
+            {
+                return new(VerificationResult.Missing, 0, "The upload could not be copied for checking; it will be sent again.");
+            }
+        }
+
+        var (actualHash, length, etag) = await HashAsync(target, cancellationToken);
+        if (actualHash != hash || length != grant.Size)
+        {
+            await RejectAsync(accountId, grant, target, etag, cancellationToken);
+            return Mismatch(length != grant.Size ? $"{length} bytes arrived, {grant.Size} were declared" : "the bytes do not match the declared hash");
+        }
+
+        var size = await CountAsync(accountId, hash, length, cancellationToken);
+        await staging.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+        return Verification.Ok(size);
+    }
+
+    /// <summary>Adds the content row, counts its bytes and releases the grant, atomically.</summary>
+    private async Task<long> CountAsync(string accountId, string hash, long size, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var account = await accounts.GetAccountAsync(accountId, cancellationToken);
+            var grant = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
+            account.UsedBytes += size;
+            var actions = new List<TableTransactionAction>
+            {
+                new(TableTransactionActionType.Add, new ContentEntity
+                {
+                    PartitionKey = accountId, RowKey = ContentEntity.RowFor(hash), Size = size, VerifiedAt = clock.GetUtcNow(),
+                }),
+                new(TableTransactionActionType.UpdateReplace, account, account.ETag),
+            };
+            if (grant.HasValue)
+            {
+                account.ReservedBytes = Math.Max(0, account.ReservedBytes - grant.Value!.Size);
+                actions.Add(new(TableTransactionActionType.Delete, grant.Value, grant.Value.ETag));
+            }
+
+            try
+            {
+                await accounts.Table.SubmitTransactionAsync(actions, cancellationToken);
+                return size;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+            {
+                var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
+                if (content.HasValue)
+                {
+                    return content.Value!.Size; // a concurrent verification counted it
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes bad bytes and releases the reservation: the device sends the file again.</summary>
+    private async Task RejectAsync(string accountId, GrantEntity grant, BlobClient target, ETag? readETag, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Upload of content {Hash} for account {Account} failed verification; removed.", grant.Hash, accountId);
+        if (readETag is { } etag)
+        {
+            try
+            {
+                // Only the exact bytes we read, and only while no content row points at them.
+                await target.DeleteAsync(conditions: new BlobRequestConditions { IfMatch = etag }, cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+            }
+        }
+
+        await _uploads.GetBlobClient(grant.StagingBlob).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        await ReleaseAsync(accountId, grant, cancellationToken);
+    }
+
+    /// <summary>Deletes a grant and returns its reserved bytes, if nobody renewed it meanwhile.</summary>
+    public async Task ReleaseAsync(string accountId, GrantEntity grant, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var account = await accounts.GetAccountAsync(accountId, cancellationToken);
+            account.ReservedBytes = Math.Max(0, account.ReservedBytes - grant.Size);
+            try
+            {
+                await accounts.Table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Delete, grant, grant.ETag),
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
+                ], cancellationToken);
+                return;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+            {
+                var current = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, grant.RowKey, cancellationToken: cancellationToken);
+                if (!current.HasValue || current.Value!.ETag != grant.ETag)
+                {
+                    return; // gone, or renewed by a device that is uploading again
+                }
+            }
+        }
+    }
+
+    /// <summary>Server-side copy, only if the target does not exist yet.</summary>
+    private async Task<bool> CopyAsync(BlobClient staging, BlobClient target, CancellationToken cancellationToken)
+    {
+        var source = await sas.CopySourceUrlAsync(staging, cancellationToken);
+        try
+        {
+            var copy = await target.StartCopyFromUriAsync(source.Url,
+                new BlobCopyFromUriOptions { DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+            await copy.WaitForCompletionAsync(cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return true; // a concurrent verification copied it; we check what is there
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false; // the staging blob vanished (swept)
+        }
+    }
+
+    private static async Task<(string Hash, long Length, ETag ETag)> HashAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        var download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
+        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        long length = 0;
+        await using var stream = download.Value.Content;
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            hasher.AppendData(buffer, 0, read);
+            length += read;
+        }
+
+        return (Convert.ToHexStringLower(hasher.GetHashAndReset()), length, download.Value.Details.ETag);
+    }
+
+    private static async Task<BlobProperties?> PropertiesAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private static Verification Mismatch(string what) =>
+        new(VerificationResult.Mismatch, 0, $"The upload failed verification ({what}); it was removed and will be sent again.");
+}

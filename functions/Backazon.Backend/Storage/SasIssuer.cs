@@ -1,0 +1,87 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
+using Backazon.Backend.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Backazon.Backend.Storage;
+
+/// <summary>
+/// Signs URLs for exactly one blob, with the fewest permissions and a short life, backdated a
+/// little for clock skew. With an account key (Azurite, development) they are account-key SAS;
+/// with a managed identity (Azure, where shared keys are off) they are user delegation SAS,
+/// signed with a delegation key that is fetched once and reused until it nears its end.
+/// </summary>
+public sealed class SasIssuer(StorageClients storage, IOptions<SasOptions> options, TimeProvider clock)
+{
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan DelegationKeyLifetime = TimeSpan.FromDays(1);
+
+    private readonly SemaphoreSlim _keyLock = new(1, 1);
+    private UserDelegationKey? _key;
+
+    /// <summary>Create and write only: no read, list or delete.</summary>
+    public Task<SignedUrl> UploadUrlAsync(BlobClient blob, CancellationToken cancellationToken = default) =>
+        SignAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, TimeSpan.FromMinutes(options.Value.UploadMinutes), null, cancellationToken);
+
+    /// <summary>Read only, downloading under <paramref name="fileName"/>.</summary>
+    public Task<SignedUrl> DownloadUrlAsync(BlobClient blob, string fileName, TimeSpan? lifetime = null, CancellationToken cancellationToken = default) =>
+        SignAsync(blob, BlobSasPermissions.Read, lifetime ?? TimeSpan.FromHours(options.Value.DownloadHours), ContentDisposition(fileName), cancellationToken);
+
+    /// <summary>A few minutes of read access for the backend's own server-side copies.</summary>
+    public Task<SignedUrl> CopySourceUrlAsync(BlobClient blob, CancellationToken cancellationToken = default) =>
+        SignAsync(blob, BlobSasPermissions.Read, TimeSpan.FromMinutes(15), null, cancellationToken);
+
+    private async Task<SignedUrl> SignAsync(
+        BlobClient blob, BlobSasPermissions permissions, TimeSpan lifetime, string? contentDisposition, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var builder = new BlobSasBuilder(permissions, now + lifetime)
+        {
+            BlobContainerName = blob.BlobContainerName,
+            BlobName = blob.Name,
+            Resource = "b",
+            StartsOn = now - ClockSkew,
+            Protocol = blob.Uri.Scheme == Uri.UriSchemeHttps ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
+            ContentDisposition = contentDisposition,
+        };
+
+        if (!storage.UsesIdentity)
+        {
+            return new SignedUrl(blob.GenerateSasUri(builder), builder.ExpiresOn);
+        }
+
+        var key = await DelegationKeyAsync(builder.ExpiresOn, cancellationToken);
+        var uri = new BlobUriBuilder(blob.Uri) { Sas = builder.ToSasQueryParameters(key, storage.Blobs.AccountName) }.ToUri();
+        return new SignedUrl(uri, builder.ExpiresOn);
+    }
+
+    private async Task<UserDelegationKey> DelegationKeyAsync(DateTimeOffset mustCover, CancellationToken cancellationToken)
+    {
+        await _keyLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_key is null || _key.SignedExpiresOn < mustCover)
+            {
+                var now = clock.GetUtcNow();
+                var request = new BlobGetUserDelegationKeyOptions(now + DelegationKeyLifetime) { StartsOn = now - ClockSkew };
+                _key = (await storage.Blobs.GetUserDelegationKeyAsync(request, cancellationToken)).Value;
+            }
+
+            return _key;
+        }
+        finally
+        {
+            _keyLock.Release();
+        }
+    }
+
+    /// <summary>attachment; filename="ascii fallback"; filename*=UTF-8''exact (RFC 6266).</summary>
+    public static string ContentDisposition(string fileName)
+    {
+        var ascii = new string(fileName.Select(c => c is >= ' ' and < (char)127 and not '"' and not '\\' ? c : '_').ToArray());
+        return $"attachment; filename=\"{ascii}\"; filename*=UTF-8''{Uri.EscapeDataString(fileName)}";
+    }
+}
+
+public sealed record SignedUrl(Uri Url, DateTimeOffset ExpiresAt);

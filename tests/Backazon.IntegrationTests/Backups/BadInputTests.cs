@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Backazon.IntegrationTests.Infrastructure;
+
+namespace Backazon.IntegrationTests.Backups;
+
+/// <summary>Hostile or broken requests get a 400 ProblemDetails naming the problem, and nothing
+/// is reserved, stored or queued.</summary>
+[Collection(BackendCollection.Name)]
+public sealed class BadInputTests(BackendFixture backend)
+{
+    private static readonly string Hash = new('a', 64);
+
+    public static TheoryData<string, string> BadGrantFiles => new()
+    {
+        { Grant("../etc/passwd", 1, Hash), "files[0].path" },
+        { Grant("a/../../b", 1, Hash), "files[0].path" },
+        { Grant("/etc/passwd", 1, Hash), "files[0].path" },
+        { Grant("C:/Windows/win.ini", 1, Hash), "files[0].path" },
+        { Grant("a//b", 1, Hash), "files[0].path" },
+        { Grant("a/./b", 1, Hash), "files[0].path" },
+        { Grant("nul\u0000byte", 1, Hash), "files[0].path" },
+        { Grant("bell\u0007char", 1, Hash), "files[0].path" },
+        { Grant(new string('p', 4000), 1, Hash), "files[0].path" },
+        { """{"files":[{"path":"lone\ud800surrogate","size":1,"hash":"HASH"}]}""".Replace("HASH", Hash), "files[0].path" },
+        { Grant("ok.txt", -1, Hash), "files[0].size" },
+        { Grant("ok.txt", long.MaxValue, Hash), "files[0].size" },
+        { Grant("ok.txt", 1, "not-a-hash"), "files[0].hash" },
+        { Grant("ok.txt", 1, Hash.ToUpperInvariant()), "files[0].hash" },
+        { Grant("ok.txt", 1, Hash[..63]), "files[0].hash" },
+        { """{"files":[{"path":"ok.txt","size":"big","hash":"HASH"}]}""".Replace("HASH", Hash), "files[0].size" },
+        { """{"files":[]}""", "files" },
+        { """{}""", "files" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadGrantFiles))]
+    public async Task Grants_BadInput_Is400NamingTheFieldAndReservesNothing(string json, string field)
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        using var client = backend.Client(device.Token);
+
+        var response = await client.PostAsync("uploads/grants", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal(0, (await device.AccountAsync()).ReservedBytes);
+    }
+
+    [Fact]
+    public async Task Grants_OversizedBatch_Is400()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        using var client = backend.Client(device.Token);
+        var files = Enumerable.Range(0, 501).Select(i => new { path = $"f{i}", size = 1, hash = Hash });
+
+        var response = await client.PostAsync("uploads/grants", Json(new { files }));
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("between 1 and 500", problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"changes":[{"path":"../x","kind":"file","size":1,"hash":"HASH"}]}""", "changes[0].path")]
+    [InlineData("""{"changes":[{"path":"x","kind":"folder","size":0}]}""", "changes[0].kind")]
+    [InlineData("""{"changes":[{"path":"x","kind":"file","size":1,"hash":"zz"}]}""", "changes[0].hash")]
+    [InlineData("""{"changes":[{"path":"x","kind":"symlink","size":0}]}""", "changes[0].linkTarget")]
+    [InlineData("""{"changes":[{"path":"x","kind":"deleted"},{"path":"x","kind":"deleted"}]}""", "changes[1].path")]
+    [InlineData("""{"changes":[{"path":"x","kind":"file","size":-5,"hash":"HASH"}]}""", "changes[0].size")]
+    [InlineData("""{"changes":{"path":"x"}}""", "changes")]
+    public async Task Commit_BadInput_Is400AndQueuesNothing(string json, string field)
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        using var client = backend.Client(device.Token);
+
+        var response = await client.PostAsync("backups/commits", new StringContent(json.Replace("HASH", Hash), Encoding.UTF8, "application/json"));
+
+        var problem = await Api.ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        var commits = backend.Storage.Tables.GetTableClient(Backazon.Backend.Configuration.StorageNames.AccountsTable)
+            .QueryAsync<Azure.Data.Tables.TableEntity>($"PartitionKey eq '{device.AccountId}' and RowKey ge 'commit:' and RowKey lt 'commit;'");
+        await foreach (var _ in commits)
+        {
+            Assert.Fail("A refused commit was recorded.");
+        }
+    }
+
+    [Fact]
+    public async Task BackupCalls_WithoutDeviceToken_Are401()
+    {
+        using var client = backend.Client(BackendFixture.OperatorKey);
+        await Api.ProblemAsync(await client.PostAsync("uploads/grants", Json(new { files = new[] { new { path = "a", size = 1, hash = Hash } } })), HttpStatusCode.Unauthorized);
+        await Api.ProblemAsync(await client.GetAsync("backups/commits/0123456789abcdef01234567"), HttpStatusCode.Unauthorized);
+    }
+
+    private static string Grant(string path, long size, string hash) =>
+        JsonSerializer.Serialize(new { files = new[] { new { path, size, hash } } });
+
+    private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+}
