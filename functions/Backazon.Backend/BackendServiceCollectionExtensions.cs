@@ -40,6 +40,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<CatalogReader>();
         services.AddSingleton<CommitCataloger>();
         services.AddSingleton<GrantSweeper>();
+        services.AddSingleton<Restores.RestoreService>();
         return services;
     }
 }

@@ -51,5 +51,9 @@ public static class AccountStatuses
     public const string Suspended = "suspended";
     public const string Canceled = "canceled";
 
+    /// <summary>Terminal: the account's data was deleted after cancellation. Nothing can be restored.</summary>
+    public const string Purged = "purged";
+
+    /// <summary>The statuses an operator can set (purged is reached only by the purge itself).</summary>
     public static readonly IReadOnlyList<string> All = [Active, PastDue, Suspended, Canceled];
 }

@@ -19,3 +19,30 @@ public static class CatalogItemKinds
 {
     public const string Folder = "folder";
 }
+
+/// <summary>A page of a listing; pass <paramref name="Continuation"/> back for the next one
+/// (null: that was the last). Items are in ordinal path order.</summary>
+public sealed record CatalogPage(IReadOnlyList<CatalogItem> Items, string? Continuation);
+
+/// <summary>Which files to restore: paths of files or folders (folders are taken whole), of one
+/// device (default: the caller), as they were at a moment (default: now).</summary>
+public sealed record RestoreRequest(IReadOnlyList<string>? Paths, string? DeviceId, DateTimeOffset? At, string? Continuation, int? ExpiresInMinutes);
+
+/// <summary>One file or link to restore, with a read-only link to exactly its content.</summary>
+public sealed record RestoreItem(
+    string Path,
+    string Kind,
+    long Size,
+    string? Hash,
+    DateTimeOffset? ModifiedAt,
+    string? LinkTarget,
+    string? DownloadUrl,
+    DateTimeOffset? ExpiresAt);
+
+public sealed record RestoreManifest(IReadOnlyList<RestoreItem> Items, string? Continuation);
+
+public static class RestoreLimits
+{
+    /// <summary>Items per listing or manifest page.</summary>
+    public const int PageSize = 1000;
+}

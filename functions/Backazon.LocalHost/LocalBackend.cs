@@ -24,7 +24,8 @@ public static class LocalBackend
     /// folder), "DataStorage" (use this storage instead of starting Azurite).</summary>
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, params Assembly[] extraFunctionAssemblies)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Settings (appsettings.json) come from beside the program, wherever it is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var configuration = builder.Configuration;
         var dataFolder = Path.GetFullPath(configuration["data"] ?? DefaultDataFolder);
@@ -62,12 +63,17 @@ public static class LocalBackend
             }
         }
 
+        if (azurite is not null)
+        {
+            // Owned by the container: stopped when the app is disposed, after in-flight work.
+            builder.Services.AddSingleton(_ => azurite);
+        }
+
         var app = builder.Build();
         app.MapHttpFunctions(functions);
         if (azurite is not null)
         {
-            // Stopped after the app, so in-flight work finishes against a live store.
-            app.Lifetime.ApplicationStopped.Register(() => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult());
+            app.Services.GetRequiredService<AzuriteProcess>();
         }
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(

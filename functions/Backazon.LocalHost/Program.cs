@@ -1,5 +1,5 @@
 using Backazon.LocalHost;
 
 // dotnet run --project functions/Backazon.LocalHost [-- --port 7071 --data DIR]
-var app = await LocalBackend.BuildAsync(args);
+await using var app = await LocalBackend.BuildAsync(args);
 await app.RunAsync();

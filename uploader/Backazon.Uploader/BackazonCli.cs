@@ -11,6 +11,12 @@ public static class BackazonCli
         var root = new RootCommand("Backazon: back up this machine's files to your Backazon service, and restore them.");
         root.Subcommands.Add(DeviceCommands.Enroll(cli));
         root.Subcommands.Add(DeviceCommands.Status(cli));
+        root.Subcommands.Add(BackupCommand.Create(cli));
+        foreach (var command in RestoreCommands.Create(cli))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(AdminCommands.Create(cli));
         return root;
     }

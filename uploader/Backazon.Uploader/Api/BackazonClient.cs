@@ -13,7 +13,7 @@ namespace Backazon.Uploader.Api;
 /// with exponential back-off and jitter; refusals become a <see cref="BackazonApiException"/>
 /// carrying the backend's reason.
 /// </summary>
-public sealed class BackazonClient : IDisposable
+public sealed partial class BackazonClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient _http;
@@ -85,6 +85,20 @@ public sealed class BackazonClient : IDisposable
 
     public Task ReportRunAsync(RunReport report, CancellationToken cancellationToken = default) =>
         SendAsync<object?>(HttpMethod.Post, "device/runs", report, cancellationToken);
+
+    public Task<CatalogPage> ListCatalogAsync(string? deviceId, string path, DateTimeOffset? at, bool deleted, bool recursive, string? continuation,
+        CancellationToken cancellationToken = default) =>
+        SendAsync<CatalogPage>(HttpMethod.Get, "catalog/list" + Query(("device", deviceId), ("path", path), ("at", at?.ToString("O")),
+            ("deleted", deleted ? "true" : null), ("recursive", recursive ? "true" : null), ("continuation", continuation)), null, cancellationToken);
+
+    public Task<List<CatalogItem>> VersionsAsync(string? deviceId, string path, CancellationToken cancellationToken = default) =>
+        SendAsync<List<CatalogItem>>(HttpMethod.Get, "catalog/versions" + Query(("device", deviceId), ("path", path)), null, cancellationToken);
+
+    public Task<RestoreManifest> RestoreManifestAsync(RestoreRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<RestoreManifest>(HttpMethod.Post, "restores", request, cancellationToken);
+
+    private static string Query(params (string Name, string? Value)[] parameters) =>
+        "?" + string.Join('&', parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}"));
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {

@@ -56,4 +56,7 @@ public static class ExitCodes
 {
     public const int Success = 0;
     public const int Failure = 1;
+
+    /// <summary>The run finished, but some files could not be backed up (listed with reasons).</summary>
+    public const int CompletedWithSkips = 3;
 }

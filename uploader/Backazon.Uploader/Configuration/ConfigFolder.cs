@@ -71,3 +71,10 @@ public sealed record OperatorConfig(string Server, string Key)
 {
     public const string FileName = "operator.json";
 }
+
+/// <summary>What to back up (config.json): folders, and glob patterns to leave out on top of
+/// the built-in exclusions.</summary>
+public sealed record BackupSettings(IReadOnlyList<string>? Folders, IReadOnlyList<string>? Exclude)
+{
+    public const string FileName = "config.json";
+}

@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Backazon.Backend.Catalog;
+using Backazon.Contracts;
+using Backazon.IntegrationTests.Infrastructure;
+using Backazon.Uploader.Commands;
+using Backazon.Uploader.Scanning;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Backazon.IntegrationTests.Cli;
+
+/// <summary>"backazon backup" end to end: the real CLI, in-process, against the local backend
+/// over HTTP, on real files.</summary>
+[Collection(BackendCollection.Name)]
+public sealed class CliBackupTests(BackendFixture backend) : IAsyncLifetime
+{
+    private readonly string _tree = Directory.CreateTempSubdirectory("backazon-tree-").FullName;
+    private CliHarness _machine = null!;
+
+    public async Task InitializeAsync() => _machine = await CliHarness.EnrollAsync(backend);
+
+    [Fact]
+    public async Task Backup_GeneratedTree_CatalogsEveryFileExactly_ThenRerunCostsOneRequest()
+    {
+        var files = TestTree.Generate(_tree, folders: 12, filesPerFolder: 15, largeFileBytes: 9 * 1024 * 1024);
+
+        var first = await RunAsync("backup", _tree, "--json");
+        Assert.Equal(0, first.Code);
+
+        var catalog = await CatalogAsync();
+        Assert.Equal(files.Count, catalog.Count(i => i.Kind == EntryKinds.File));
+        foreach (var (path, bytes) in files)
+        {
+            var item = catalog.Single(i => i.Path == CatalogPath.FromLocal(path));
+            Assert.Equal((bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes))), (item.Size, item.Hash));
+        }
+
+        var link = catalog.Single(i => i.Kind == EntryKinds.Symlink);
+        Assert.Equal("nested-00", link.LinkTarget);
+
+        _machine.Requests.Count = 0;
+        var again = Summary(await RunAsync("backup", _tree, "--json"));
+        Assert.Equal(1, _machine.Requests.Count); // the run report, nothing else
+        Assert.Equal(0, again.GetProperty("bytesHashed").GetInt64());
+        Assert.Equal(0, again.GetProperty("filesSent").GetInt32());
+        Assert.Equal(files.Count + 1, again.GetProperty("unchanged").GetInt32());
+    }
+
+    [Fact]
+    public async Task Backup_RenamedFolder_UploadsNothing_ChangedAndDeletedFilesAreRecorded()
+    {
+        var files = TestTree.Generate(_tree, folders: 3, filesPerFolder: 20, largeFileBytes: 0);
+        Assert.Equal(0, (await RunAsync("backup", _tree)).Code);
+        var before = await CatalogAsync();
+
+        Directory.Move(Path.Combine(_tree, "nested-01"), Path.Combine(_tree, "renamed"));
+        var changed = files.Keys.First(p => p.Contains("nested-02"));
+        await File.WriteAllTextAsync(changed, "new content");
+        var removed = files.Keys.Last(p => p.Contains("nested-02"));
+        File.Delete(removed);
+
+        var summary = Summary(await RunAsync("backup", _tree, "--json"));
+
+        Assert.Equal(1, summary.GetProperty("filesSent").GetInt32()); // only the changed content
+        var after = await CatalogAsync();
+        Assert.Equal(before.Count(i => i.Path.Contains("/nested-01/")), after.Count(i => i.Path.Contains("/renamed/")));
+        Assert.DoesNotContain(after, i => i.Path.Contains("/nested-01/"));
+        Assert.DoesNotContain(after, i => i.Path == CatalogPath.FromLocal(removed));
+        Assert.Equal(11, after.Single(i => i.Path == CatalogPath.FromLocal(changed)).Size);
+    }
+
+    [Fact]
+    public async Task Backup_UnreadableFile_IsSkippedAndListed_RestCompletesWithExitCode3()
+    {
+        TestTree.Generate(_tree, folders: 1, filesPerFolder: 5, largeFileBytes: 0);
+        var fifo = Path.Combine(_tree, "a-fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var result = await RunAsync("backup", _tree);
+
+        Assert.Equal(ExitCodes.CompletedWithSkips, result.Code);
+        Assert.Contains($"skipped {fifo}", result.Out);
+        Assert.Equal(5, (await CatalogAsync()).Count(i => i.Kind == EntryKinds.File));
+    }
+
+    [Fact]
+    public async Task Backup_NoFolders_SaysHowToNameThem()
+    {
+        var result = await RunAsync("backup");
+        Assert.Equal(ExitCodes.Failure, result.Code);
+        Assert.StartsWith("Name the folders to back up", result.Error);
+    }
+
+    private async Task<List<CatalogItem>> CatalogAsync()
+    {
+        var reader = backend.App.Services.GetRequiredService<CatalogReader>();
+        var items = new List<CatalogItem>();
+        await foreach (var item in reader.ListTreeAsync(_machine.Device.AccountId, _machine.Device.DeviceId, CatalogPath.FromLocal(_tree), DateTimeOffset.UtcNow.AddMinutes(1)))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+
+    private static JsonElement Summary((int Code, string Out, string Error) result)
+    {
+        Assert.True(result.Code == 0, result.Error + result.Out);
+        var line = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(e => e.GetProperty("messageType").GetString() == "summary");
+        return line.GetProperty("summary");
+    }
+
+    private Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => _machine.RunAsync(args);
+
+    public Task DisposeAsync()
+    {
+        _machine.Dispose();
+        Directory.Delete(_tree, recursive: true);
+        return Task.CompletedTask;
+    }
+}

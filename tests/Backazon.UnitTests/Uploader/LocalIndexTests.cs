@@ -1,0 +1,167 @@
+using Backazon.Uploader.Index;
+using Backazon.Uploader.Scanning;
+using Microsoft.Data.Sqlite;
+
+namespace Backazon.UnitTests.Uploader;
+
+public sealed class LocalIndexTests : IDisposable
+{
+    private static readonly DateTimeOffset Modified = new(2025, 3, 4, 5, 6, 7, TimeSpan.Zero);
+
+    private readonly TempTree _tree = new();
+    private readonly string _databasePath;
+    private readonly LocalIndex _index;
+
+    public LocalIndexTests()
+    {
+        _databasePath = _tree.PathOf("state/index.db");
+        _index = new LocalIndex(_databasePath);
+    }
+
+    public void Dispose()
+    {
+        _index.Dispose();
+        _tree.Dispose();
+    }
+
+    [Fact]
+    public void Upsert_ThenFind_RoundTripsEveryField()
+    {
+        var file = new IndexedFile("home/a/x.txt", EntryKind.File, 42, Modified.AddTicks(1234567), new string('a', 64), null, IndexState.Committed);
+        var link = new IndexedFile("home/a/link", EntryKind.Symlink, 0, Modified, null, "../target", IndexState.Pending, "commit-1");
+        var deletion = IndexedFile.Deletion("home/a/gone");
+
+        _index.Upsert([file, link, deletion]);
+
+        Assert.Equal(file, _index.Find(file.Path));
+        Assert.Equal(link, _index.Find(link.Path));
+        Assert.Equal(deletion, _index.Find(deletion.Path));
+        Assert.Null(_index.Find("home/a/missing"));
+        Assert.Equal(3, _index.Count);
+    }
+
+    [Fact]
+    public void Upsert_ExistingPath_Replaces()
+    {
+        _index.Upsert([Row("a/x", size: 1)]);
+        _index.Upsert([Row("a/x", size: 2)]);
+
+        Assert.Equal(2, _index.Find("a/x")!.Size);
+        Assert.Equal(1, _index.Count);
+    }
+
+    [Fact]
+    public void Upsert_PendingWithoutCommitId_Throws() =>
+        Assert.Throws<ArgumentException>(() => _index.Upsert([Row("a/x") with { State = IndexState.Pending }]));
+
+    [Fact]
+    public void Find_NfcAndNfd_AreDistinctRows()
+    {
+        _index.Upsert([Row("home/caf\u00e9", size: 1), Row("home/cafe\u0301", size: 2)]);
+
+        Assert.Equal(1, _index.Find("home/caf\u00e9")!.Size);
+        Assert.Equal(2, _index.Find("home/cafe\u0301")!.Size);
+        Assert.Null(_index.Find("home/CAF\u00c9"));
+    }
+
+    [Fact]
+    public void Under_FolderPrefix_ExcludesSiblingsSharingTheLetters()
+    {
+        string[] inside = ["home/a", "home/a/b/c", "home/a/x", "home/a/\u00e9"];
+        string[] outside = ["home/ab/x", "home/a0", "home/a.txt", "home/a-b/c", "home", "homea/x"];
+        _index.Upsert(inside.Concat(outside).Select(path => Row(path)));
+
+        Assert.Equal(inside, _index.Under("home/a").Select(row => row.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(inside.Length + outside.Length, _index.Under("").Count());
+        Assert.Empty(_index.Under("nothing/here"));
+    }
+
+    [Fact]
+    public void Remove_Paths_RemovesOnlyThose()
+    {
+        _index.Upsert([Row("a"), Row("b"), Row("c")]);
+
+        _index.Remove(["a", "c", "not-there"]);
+
+        Assert.Equal(["b"], _index.Under("").Select(row => row.Path));
+    }
+
+    [Fact]
+    public void ConfirmCommit_WithRejections_CommitsRestDirtiesRejectedAndDropsDeletions()
+    {
+        _index.Upsert([Row("ok"), Row("bad"), IndexedFile.Deletion("gone"), IndexedFile.Deletion("gone-rejected"), Row("later")]);
+        _index.MarkPending(["ok", "bad", "gone", "gone-rejected"], "c1");
+        _index.MarkPending(["later"], "c2");
+        Assert.Equal(["c1", "c2"], _index.PendingCommitIds());
+
+        _index.ConfirmCommit("c1", ["bad", "gone-rejected", "later"]);
+
+        Assert.Equal(IndexState.Committed, _index.Find("ok")!.State);
+        Assert.Null(_index.Find("ok")!.CommitId);
+        Assert.Equal(IndexState.Dirty, _index.Find("bad")!.State);
+        Assert.Null(_index.Find("gone"));
+        Assert.Equal((EntryKind.Deleted, IndexState.Dirty), (_index.Find("gone-rejected")!.Kind, _index.Find("gone-rejected")!.State));
+        Assert.Equal((IndexState.Pending, "c2"), (_index.Find("later")!.State, _index.Find("later")!.CommitId)); // another commit's row
+        Assert.Equal(["c2"], _index.PendingCommitIds());
+    }
+
+    [Fact]
+    public void ConfirmCommit_RowResentInLaterCommit_IsLeftPending()
+    {
+        _index.Upsert([Row("a")]);
+        _index.MarkPending(["a"], "c1");
+        _index.MarkPending(["a"], "c2");
+
+        _index.ConfirmCommit("c1", []);
+
+        Assert.Equal("c2", _index.Find("a")!.CommitId);
+    }
+
+    [Fact]
+    public void Upsert_ThousandsOfRows_SpanBatchesAndStayFast()
+    {
+        var rows = Enumerable.Range(0, 5_000).Select(i => Row($"bulk/{i:D5}")).ToList();
+
+        _index.Upsert(rows);
+        _index.MarkPending(rows.Select(row => row.Path), "big");
+        _index.ConfirmCommit("big", []);
+
+        Assert.Equal(5_000, _index.Count);
+        Assert.All(_index.Under("bulk"), row => Assert.Equal(IndexState.Committed, row.State));
+    }
+
+    [Fact]
+    public void Open_ExistingFile_KeepsRowsInWalMode()
+    {
+        _index.Upsert([Row("kept")]);
+        _index.Dispose();
+
+        using var reopened = new LocalIndex(_databasePath);
+
+        Assert.NotNull(reopened.Find("kept"));
+        Assert.Equal("wal", Pragma("journal_mode"));
+        Assert.Equal(1L, Pragma("user_version"));
+    }
+
+    [Fact]
+    public void Open_NewerSchema_Throws()
+    {
+        _index.Dispose();
+        Pragma("user_version = 99");
+
+        var error = Assert.Throws<InvalidOperationException>(() => new LocalIndex(_databasePath));
+        Assert.Contains("99", error.Message);
+    }
+
+    private static IndexedFile Row(string path, long size = 10) =>
+        new(path, EntryKind.File, size, Modified, new string('0', 64), null, IndexState.Committed);
+
+    private object? Pragma(string pragma)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _databasePath, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {pragma}";
+        return command.ExecuteScalar();
+    }
+}

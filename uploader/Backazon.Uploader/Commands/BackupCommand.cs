@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Backazon.Uploader.Configuration;
+using Backazon.Uploader.Index;
+using Backazon.Uploader.Ui;
+using Backazon.Uploader.Uploading;
+
+namespace Backazon.Uploader.Commands;
+
+/// <summary>"backazon backup [FOLDER...]": send what changed in the given (or configured) folders.</summary>
+public static class BackupCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var folders = new Argument<string[]>("folder") { Description = "Folders to back up (default: the folders in config.json)", Arity = ArgumentArity.ZeroOrMore };
+        var exclude = new Option<string[]>("--exclude") { Description = "A glob pattern to leave out (repeatable), on top of the defaults", AllowMultipleArgumentsPerToken = false };
+        var json = new Option<bool>("--json") { Description = "Print progress and the summary as JSON lines" };
+        var command = new Command("backup", "Back up the files that changed") { folders, exclude, json };
+        command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            var device = cli.RequireDevice();
+            var settings = cli.Config.Read<BackupSettings>(BackupSettings.FileName);
+            var roots = parse.GetValue(folders) is { Length: > 0 } given ? given : settings?.Folders?.ToArray() ?? [];
+            if (roots.Length == 0)
+            {
+                throw new CliException($"Name the folders to back up (backazon backup ~/Documents), or list them as \"folders\" in {cli.Config.File(BackupSettings.FileName)}.");
+            }
+
+            foreach (var root in roots)
+            {
+                if (!Directory.Exists(root) && !File.Exists(root))
+                {
+                    throw new CliException($"'{root}' does not exist.");
+                }
+            }
+
+            var options = new BackupOptions { Exclusions = [.. settings?.Exclude ?? [], .. parse.GetValue(exclude) ?? []] };
+            using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
+            using var client = cli.DeviceClient();
+            IBackupProgress view = parse.GetValue(json) ? new JsonProgressView(cli.Out)
+                : ProgressViews.UseLiveView(cli.Out) ? new LiveProgressView()
+                : new PlainProgressView(cli.Out);
+            try
+            {
+                var summary = await new BackupRunner(client, index, new BlobSender(), view, options, TimeProvider.System).RunAsync(roots, cancellationToken);
+                return summary.Complete ? ExitCodes.Success : ExitCodes.CompletedWithSkips;
+            }
+            finally
+            {
+                (view as IDisposable)?.Dispose();
+            }
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,23 @@
+using Backazon.Uploader.Scanning;
+
+namespace Backazon.Uploader.Index;
+
+/// <summary>
+/// One row of the local index: what the uploader last sent for a catalog path. A deletion that is
+/// reported but not yet confirmed is a row of kind <see cref="EntryKind.Deleted"/>; once the
+/// backend confirms it, the row is removed.
+/// </summary>
+public sealed record IndexedFile(
+    string Path,
+    EntryKind Kind,
+    long Size,
+    DateTimeOffset ModifiedAt,
+    string? Hash,
+    string? LinkTarget,
+    IndexState State,
+    string? CommitId = null)
+{
+    /// <summary>A deletion of <paramref name="path"/>, to be marked pending once its commit is accepted.</summary>
+    public static IndexedFile Deletion(string path) =>
+        new(path, EntryKind.Deleted, 0, DateTimeOffset.UnixEpoch, null, null, IndexState.Dirty);
+}

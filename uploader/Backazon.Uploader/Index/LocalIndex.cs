@@ -1,0 +1,310 @@
+using Backazon.Contracts;
+using Backazon.Uploader.Scanning;
+using Microsoft.Data.Sqlite;
+
+namespace Backazon.Uploader.Index;
+
+/// <summary>
+/// The uploader's memory of what it sent: one SQLite file, one row per catalog path. Paths are
+/// compared byte for byte (BINARY collation over UTF-8), so NFC and NFD spellings are two rows.
+/// </summary>
+/// <remarks>
+/// <para>Life of a row: the upload step writes it <see cref="IndexState.Pending"/> with the commit
+/// id the backend returned (or <see cref="IndexState.Dirty"/> if it could not be sent);
+/// <see cref="ConfirmCommit"/> turns it <see cref="IndexState.Committed"/>, or back to dirty when the
+/// backend rejected it. A deletion is a row of kind <see cref="EntryKind.Deleted"/> until its commit is
+/// confirmed, then the row goes.</para>
+/// <para>Losing the last transactions (WAL with synchronous=NORMAL, on power loss) is safe: rows
+/// fall back to an older state and are sent again. Not thread-safe: one run owns one instance.</para>
+/// </remarks>
+public sealed class LocalIndex : IDisposable
+{
+    private const int SchemaVersion = 1;
+    private const int BatchSize = 1000;
+    private const string Columns = "path, kind, size, mtime, hash, link_target, state, commit_id";
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _find;
+    private readonly SqliteCommand _upsert;
+    private readonly SqliteCommand _remove;
+    private readonly SqliteCommand _markPending;
+
+    /// <summary>Opens the index at <paramref name="databasePath"/>, creating it (and its folder) on first use.</summary>
+    /// <exception cref="InvalidOperationException">The file was written by a newer uploader.</exception>
+    public LocalIndex(string databasePath)
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(databasePath)) is { } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        // No pooling: this instance holds its connection for its whole life, and disposing it
+        // must really close the file.
+        var builder = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false };
+        _connection = new SqliteConnection(builder.ToString());
+        _connection.Open();
+        Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+        Migrate();
+
+        _find = Prepare($"SELECT {Columns} FROM files WHERE path = $path", "$path");
+        _upsert = Prepare(
+            $"""
+            INSERT INTO files ({Columns}) VALUES ($path, $kind, $size, $mtime, $hash, $link_target, $state, $commit_id)
+            ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, size = excluded.size, mtime = excluded.mtime,
+                hash = excluded.hash, link_target = excluded.link_target, state = excluded.state, commit_id = excluded.commit_id
+            """,
+            "$path", "$kind", "$size", "$mtime", "$hash", "$link_target", "$state", "$commit_id");
+        _remove = Prepare("DELETE FROM files WHERE path = $path", "$path");
+        _markPending = Prepare("UPDATE files SET state = 'pending', commit_id = $commit_id WHERE path = $path", "$path", "$commit_id");
+    }
+
+    /// <summary>Rows in the index.</summary>
+    public long Count => (long)Scalar("SELECT COUNT(*) FROM files")!;
+
+    public IndexedFile? Find(string path)
+    {
+        _find.Parameters["$path"].Value = path;
+        using var reader = _find.ExecuteReader();
+        return reader.Read() ? ReadRow(reader) : null;
+    }
+
+    /// <summary>
+    /// The rows at <paramref name="catalogPrefix"/> or inside it as a folder: "home/a" yields
+    /// "home/a" and "home/a/x", never "home/ab/x". The empty prefix yields every row. Streamed in
+    /// path order (bytes of UTF-8); enumerate it fully before writing to the index.
+    /// </summary>
+    public IEnumerable<IndexedFile> Under(string catalogPrefix)
+    {
+        using var command = _connection.CreateCommand();
+        if (catalogPrefix.Length == 0)
+        {
+            command.CommandText = $"SELECT {Columns} FROM files ORDER BY path";
+        }
+        else
+        {
+            // "0" is the character after "/": every path inside the folder sorts in [prefix/, prefix0),
+            // which is one range of the primary key.
+            command.CommandText = $"SELECT {Columns} FROM files WHERE path = $path OR (path >= $low AND path < $high) ORDER BY path";
+            command.Parameters.AddWithValue("$path", catalogPrefix);
+            command.Parameters.AddWithValue("$low", catalogPrefix + "/");
+            command.Parameters.AddWithValue("$high", catalogPrefix + "0");
+        }
+
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return ReadRow(reader);
+        }
+    }
+
+    /// <summary>Inserts or replaces rows, exactly as given (state and commit id included).</summary>
+    public void Upsert(IEnumerable<IndexedFile> files) =>
+        InBatches(files, _upsert, file =>
+        {
+            _upsert.Parameters["$path"].Value = file.Path;
+            _upsert.Parameters["$kind"].Value = KindText(file.Kind);
+            _upsert.Parameters["$size"].Value = file.Size;
+            _upsert.Parameters["$mtime"].Value = file.ModifiedAt.UtcTicks;
+            _upsert.Parameters["$hash"].Value = (object?)file.Hash ?? DBNull.Value;
+            _upsert.Parameters["$link_target"].Value = (object?)file.LinkTarget ?? DBNull.Value;
+            _upsert.Parameters["$state"].Value = StateText(file.State);
+            // The schema enforces it too: a commit id exactly when pending.
+            _upsert.Parameters["$commit_id"].Value = file.State != IndexState.Pending ? DBNull.Value
+                : string.IsNullOrEmpty(file.CommitId) ? throw new ArgumentException($"Pending row \"{file.Path}\" has no commit id.", nameof(files))
+                : file.CommitId;
+        });
+
+    public void Remove(IEnumerable<string> paths) =>
+        InBatches(paths, _remove, path => _remove.Parameters["$path"].Value = path);
+
+    /// <summary>Records that these rows went out in commit <paramref name="commitId"/>. Paths
+    /// without a row are ignored: upsert first.</summary>
+    public void MarkPending(IEnumerable<string> paths, string commitId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(commitId);
+        _markPending.Parameters["$commit_id"].Value = commitId;
+        InBatches(paths, _markPending, path => _markPending.Parameters["$path"].Value = path);
+    }
+
+    /// <summary>Commits sent but not confirmed yet: ask the backend about each before planning.</summary>
+    public IReadOnlyList<string> PendingCommitIds()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT commit_id FROM files WHERE commit_id IS NOT NULL ORDER BY commit_id";
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// The backend cataloged <paramref name="commitId"/>: its rows become committed, its deletions
+    /// leave the index, and <paramref name="rejectedPaths"/> become dirty so the next run sends them
+    /// again. Rows since re-sent in a later commit are left alone. One transaction.
+    /// </summary>
+    public void ConfirmCommit(string commitId, IReadOnlyCollection<string> rejectedPaths)
+    {
+        using var transaction = _connection.BeginTransaction();
+        using var reject = _connection.CreateCommand();
+        reject.Transaction = transaction;
+        reject.CommandText = "UPDATE files SET state = 'dirty', commit_id = NULL WHERE commit_id = $commit_id AND path = $path";
+        reject.Parameters.AddWithValue("$commit_id", commitId);
+        var path = reject.Parameters.Add("$path", SqliteType.Text);
+        foreach (var rejected in rejectedPaths)
+        {
+            path.Value = rejected;
+            reject.ExecuteNonQuery();
+        }
+
+        using var settle = _connection.CreateCommand();
+        settle.Transaction = transaction;
+        settle.CommandText = """
+            DELETE FROM files WHERE commit_id = $commit_id AND kind = 'deleted';
+            UPDATE files SET state = 'committed', commit_id = NULL WHERE commit_id = $commit_id;
+            """;
+        settle.Parameters.AddWithValue("$commit_id", commitId);
+        settle.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    public void Dispose()
+    {
+        _find.Dispose();
+        _upsert.Dispose();
+        _remove.Dispose();
+        _markPending.Dispose();
+        _connection.Dispose();
+    }
+
+    private void Migrate()
+    {
+        var version = (long)Scalar("PRAGMA user_version")!;
+        if (version == SchemaVersion)
+        {
+            return;
+        }
+
+        if (version != 0)
+        {
+            throw new InvalidOperationException(
+                $"The local index \"{_connection.DataSource}\" has schema version {version}; this uploader knows {SchemaVersion}. Use a newer uploader.");
+        }
+
+        using var transaction = _connection.BeginTransaction();
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            CREATE TABLE files (
+                path        TEXT    NOT NULL COLLATE BINARY PRIMARY KEY,
+                kind        TEXT    NOT NULL CHECK (kind IN ('file', 'symlink', 'deleted')),
+                size        INTEGER NOT NULL,
+                mtime       INTEGER NOT NULL, -- UTC ticks (100 ns since 0001-01-01)
+                hash        TEXT,
+                link_target TEXT,
+                state       TEXT    NOT NULL CHECK (state IN ('committed', 'pending', 'dirty')),
+                commit_id   TEXT,
+                CHECK ((state = 'pending') = (commit_id IS NOT NULL))
+            ) WITHOUT ROWID;
+            CREATE INDEX files_by_commit ON files (commit_id) WHERE commit_id IS NOT NULL;
+            PRAGMA user_version = {SchemaVersion};
+            """;
+        command.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    /// <summary>Runs one prepared command per item, committing every <see cref="BatchSize"/>
+    /// items: one transaction per row would cost a disk sync each.</summary>
+    private void InBatches<T>(IEnumerable<T> items, SqliteCommand command, Action<T> bind)
+    {
+        SqliteTransaction? transaction = null;
+        var inBatch = 0;
+        try
+        {
+            foreach (var item in items)
+            {
+                if (transaction is null)
+                {
+                    transaction = _connection.BeginTransaction();
+                    command.Transaction = transaction;
+                }
+
+                bind(item);
+                command.ExecuteNonQuery();
+                if (++inBatch == BatchSize)
+                {
+                    transaction.Commit();
+                    transaction.Dispose();
+                    transaction = null;
+                    inBatch = 0;
+                }
+            }
+
+            transaction?.Commit();
+        }
+        finally
+        {
+            transaction?.Dispose();
+            command.Transaction = null;
+        }
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            // No declared type: each value binds as what it is (TEXT, INTEGER or NULL).
+            command.Parameters.AddWithValue(name, DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static IndexedFile ReadRow(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1) switch
+        {
+            EntryKinds.File => EntryKind.File,
+            EntryKinds.Symlink => EntryKind.Symlink,
+            _ => EntryKind.Deleted,
+        },
+        reader.GetInt64(2),
+        new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetString(5),
+        reader.GetString(6) switch
+        {
+            "committed" => IndexState.Committed,
+            "pending" => IndexState.Pending,
+            _ => IndexState.Dirty,
+        },
+        reader.IsDBNull(7) ? null : reader.GetString(7));
+
+    private static string KindText(EntryKind kind) => kind switch
+    {
+        EntryKind.File => EntryKinds.File,
+        EntryKind.Symlink => EntryKinds.Symlink,
+        _ => EntryKinds.Deleted,
+    };
+
+    private static string StateText(IndexState state) => state.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.FileSystemGlobbing;
+
+namespace Backazon.Uploader.Scanning;
+
+/// <summary>
+/// Glob patterns (Microsoft.Extensions.FileSystemGlobbing syntax: <c>*</c>, <c>**</c>, <c>?</c>)
+/// matched against a path relative to the backup root, with '/' separators.
+/// A pattern ending in <c>/**</c> names a folder: the folder itself is excluded and never read,
+/// so a huge node_modules costs nothing. Other patterns name files.
+/// Matching is case-insensitive on Windows and macOS, whose file systems are, and exact elsewhere.
+/// </summary>
+public sealed class ExclusionRules
+{
+    /// <summary>
+    /// Applied unless the user turns them off: things that are rebuilt, re-downloaded or
+    /// meaningless on another machine, and that churn enough to cost real uploads.
+    /// Deliberately NOT excluded: <c>.git</c> (a repository without its objects cannot be
+    /// restored), <c>bin</c>/<c>obj</c>/<c>build</c> (too often real data outside code trees).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Defaults =
+    [
+        // Caches: rebuilt on demand by whatever made them.
+        "**/.cache/**",              // XDG cache folder (~/.cache)
+        "**/Library/Caches/**",      // macOS per-user caches
+        "**/AppData/Local/Temp/**",  // Windows per-user temp folder
+        "**/node_modules/**",        // npm packages, restored by `npm install`
+        "**/__pycache__/**",         // Python bytecode
+        // Trash: the user already threw these away.
+        "**/.Trash*/**",             // Linux/freedesktop trash (.Trash-1000) and macOS .Trashes
+        "**/$RECYCLE.BIN/**",        // Windows recycle bin
+        "**/System Volume Information/**",
+        // Temporary and lock files, half-written by design.
+        "**/*.tmp",
+        "**/~$*",                    // Office owner/lock files (~$report.docx)
+        "**/*.swp",                  // vim swap files
+        // Operating-system bookkeeping, recreated automatically.
+        "**/Thumbs.db",
+        "**/.DS_Store",
+        "**/pagefile.sys",
+        "**/hiberfil.sys",
+        "**/swapfile.sys",
+    ];
+
+    // Any absolute folder serves: matching happens in memory, never on disk.
+    private static readonly string MatchRoot = OperatingSystem.IsWindows() ? @"C:\" : "/";
+
+    private readonly Matcher _files;
+    private readonly Matcher _folders;
+    private readonly List<string> _patterns = [];
+
+    /// <param name="patterns">The user's patterns, added to <see cref="Defaults"/> unless
+    /// <paramref name="includeDefaults"/> is false.</param>
+    public ExclusionRules(IEnumerable<string>? patterns = null, bool includeDefaults = true)
+    {
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS()
+            ? StringComparison.OrdinalIgnoreCase
+            : StringComparison.Ordinal;
+        _files = new Matcher(comparison);
+        _folders = new Matcher(comparison);
+
+        var all = (includeDefaults ? Defaults : []).Concat(patterns ?? []).Select(pattern => pattern.Trim());
+        foreach (var pattern in all.Where(pattern => pattern.Length > 0))
+        {
+            _files.AddInclude(pattern);
+            if (pattern.EndsWith("/**", StringComparison.Ordinal) && pattern.Length > 3)
+            {
+                _folders.AddInclude(pattern[..^3]);
+            }
+
+            _patterns.Add(pattern);
+        }
+    }
+
+    /// <summary>The patterns in force, defaults first.</summary>
+    public IReadOnlyList<string> Patterns => _patterns;
+
+    /// <summary>Whether the entry at <paramref name="relativePath"/> (relative to the backup root,
+    /// '/' separators) is left out; for a folder, everything inside it is left out too.</summary>
+    public bool IsExcluded(string relativePath, bool isDirectory) =>
+        (isDirectory ? _folders : _files).Match(MatchRoot, relativePath).HasMatches;
+}

@@ -1,0 +1,14 @@
+namespace Backazon.Uploader.Scanning;
+
+/// <summary>
+/// One file or symbolic link found by <see cref="TreeScanner"/>. <paramref name="ModifiedAt"/> is
+/// UTC with the full precision the platform reports (100 ns ticks). A link has size 0 and its
+/// target string, verbatim; it is never followed.
+/// </summary>
+public sealed record ScannedEntry(
+    string CatalogPath,
+    string LocalPath,
+    EntryKind Kind,
+    long Size,
+    DateTimeOffset ModifiedAt,
+    string? LinkTarget);

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Backazon.Contracts;
+using Backazon.Uploader.Uploading;
+using Spectre.Console;
+
+namespace Backazon.Uploader.Ui;
+
+/// <summary>Chooses how a run shows itself: JSON lines for machines, a live view in a terminal,
+/// plain lines otherwise (redirected output, CI, NO_COLOR).</summary>
+public static class ProgressViews
+{
+    public static bool UseLiveView(TextWriter output) =>
+        ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
+        && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
+        && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+
+    public static string Describe(BackupSummary s)
+    {
+        var lines = new List<string>
+        {
+            $"Backup {(s.Complete ? "complete" : "completed with files skipped")} in {(s.FinishedAt - s.StartedAt).TotalSeconds:0.0} s: " +
+            $"{s.New} new, {s.Changed} changed, {s.Unchanged} unchanged, {s.Deleted} deleted, {s.Skipped.Count} skipped; " +
+            $"{ByteSizes.Format(s.BytesSent)} sent in {s.FilesSent} upload(s).",
+        };
+        if (!s.WaitedForCatalog)
+        {
+            lines.Add("The server is still cataloging; the next run confirms it (nothing is lost).");
+        }
+
+        lines.AddRange(s.Skipped.Select(k => $"  skipped {k.Path}: {k.Reason}"));
+        return string.Join(Environment.NewLine, lines);
+    }
+}
+
+/// <summary>Plain lines: one per phase, one per skipped file, then the summary.</summary>
+public sealed class PlainProgressView(TextWriter output) : IBackupProgress
+{
+    public void Phase(string name) => output.WriteLine($"{name}...");
+    public void Planned(int files, long bytes) => output.WriteLine($"{files} file(s), {ByteSizes.Format(bytes)}, new or changed.");
+    public void Hashed(long bytes) { }
+    public void Sent(long bytes) { }
+    public void FileDone() { }
+    public void Skipped(string path, string reason) => output.WriteLine($"skipped {path}: {reason}");
+    public void Finished(BackupSummary summary) => output.WriteLine(ProgressViews.Describe(summary));
+}
+
+/// <summary>JSON lines (restic-style message types) for scripts and monitoring.</summary>
+public sealed class JsonProgressView(TextWriter output) : IBackupProgress
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly Lock _lock = new();
+
+    public void Phase(string name) => Write(new { messageType = "phase", phase = name });
+    public void Planned(int files, long bytes) => Write(new { messageType = "planned", files, bytes });
+    public void Hashed(long bytes) { }
+    public void Sent(long bytes) { }
+    public void FileDone() { }
+    public void Skipped(string path, string reason) => Write(new { messageType = "skipped", path, reason });
+    public void Finished(BackupSummary summary) => Write(new { messageType = "summary", summary });
+
+    private void Write(object message)
+    {
+        lock (_lock)
+        {
+            output.WriteLine(JsonSerializer.Serialize(message, Json));
+        }
+    }
+}
+
+/// <summary>The live terminal view: files and bytes done of total, speed and time left.</summary>
+public sealed class LiveProgressView : IBackupProgress, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _planned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _render;
+    private ProgressTask? _files, _hashing, _sending;
+    private int _fileCount;
+    private long _byteCount;
+    private string _phase = "Scanning";
+
+    public void Phase(string name)
+    {
+        _phase = name;
+        if (_render is null)
+        {
+            _render = AnsiConsole.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                .StartAsync(async context =>
+                {
+                    await _planned.Task;
+                    _files = context.AddTask("Files", maxValue: Math.Max(1, _fileCount));
+                    _hashing = context.AddTask("Read", maxValue: Math.Max(1, _byteCount));
+                    _sending = context.AddTask("Sent", maxValue: Math.Max(1, _byteCount));
+                    while (!_stop.IsCancellationRequested)
+                    {
+                        _files.Description = $"{_phase}: files";
+                        await Task.Delay(200).ContinueWith(_ => { });
+                    }
+                });
+        }
+    }
+
+    public void Planned(int files, long bytes)
+    {
+        (_fileCount, _byteCount) = (files, bytes);
+        _planned.TrySetResult();
+    }
+
+    public void Hashed(long bytes) => _hashing?.Increment(bytes);
+    public void Sent(long bytes) => _sending?.Increment(bytes);
+    public void FileDone() => _files?.Increment(1);
+    public void Skipped(string path, string reason) { }
+
+    public void Finished(BackupSummary summary)
+    {
+        Dispose();
+        AnsiConsole.WriteLine(ProgressViews.Describe(summary));
+    }
+
+    public void Dispose()
+    {
+        _planned.TrySetResult();
+        _stop.Cancel();
+        _render?.GetAwaiter().GetResult();
+        _render = null;
+    }
+}

@@ -1,0 +1,47 @@
+namespace Backazon.Uploader.Uploading;
+
+/// <summary>
+/// What a backup run reports as it goes. The engine never writes to the console: a view (live
+/// progress bars, plain lines or JSON) implements this.
+/// </summary>
+public interface IBackupProgress
+{
+    /// <summary>A new phase starts ("Scanning", "Hashing", "Uploading", "Cataloging").</summary>
+    void Phase(string name);
+
+    /// <summary>The work planned: files and bytes to read and send.</summary>
+    void Planned(int files, long bytes);
+
+    /// <summary>Bytes read to compute hashes.</summary>
+    void Hashed(long bytes);
+
+    /// <summary>Bytes sent to storage.</summary>
+    void Sent(long bytes);
+
+    /// <summary>One file is done (stored, sent or found already stored).</summary>
+    void FileDone();
+
+    void Skipped(string path, string reason);
+
+    void Finished(BackupSummary summary);
+}
+
+/// <summary>The end of a run: what changed and what could not be backed up, with why.</summary>
+public sealed record BackupSummary(
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    int New,
+    int Changed,
+    int Unchanged,
+    int Deleted,
+    IReadOnlyList<SkippedFile> Skipped,
+    long BytesSent,
+    long BytesHashed,
+    int FilesSent,
+    int Cataloged,
+    bool WaitedForCatalog)
+{
+    public bool Complete => Skipped.Count == 0;
+}
+
+public sealed record SkippedFile(string Path, string Reason);
