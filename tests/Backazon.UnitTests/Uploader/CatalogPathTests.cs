@@ -51,6 +51,14 @@ public sealed class CatalogPathTests
         Assert.Equal(Path.Combine(root, "home", "a", "caf\u00e9.txt"), local);
     }
 
+    [Fact]
+    public void ToLocal_FileSystemRootAsTarget_JoinsUnderIt()
+    {
+        var root = Path.GetPathRoot(Path.GetTempPath())!;
+
+        Assert.Equal(Path.Combine(root, "a", "b"), CatalogPath.ToLocal("a/b", root));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("../x")]
@@ -106,6 +114,9 @@ public sealed class CatalogPathTests
     [InlineData("home/a0", "home/a", false)]
     [InlineData("home", "home/a", false)]
     [InlineData("anything", "", true)]
-    public void IsSameOrUnder_FolderPrefix_RespectsSegments(string path, string folder, bool expected) =>
+    public void IsSameOrUnder_FolderPrefix_RespectsSegments(string path, string folder, bool expected)
+    {
         Assert.Equal(expected, CatalogPath.IsSameOrUnder(path, folder));
+        Assert.Equal(expected, CatalogPath.IsSameOrUnderAny(path, new HashSet<string> { folder, "elsewhere" }));
+    }
 }

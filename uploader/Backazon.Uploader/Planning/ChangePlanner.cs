@@ -48,10 +48,9 @@ public sealed class ChangePlanner(LocalIndex index)
             }
         }
 
-        var skipped = skippedCatalogPaths ?? [];
+        var skipped = new HashSet<string>(skippedCatalogPaths ?? [], StringComparer.Ordinal);
         var deleted = index.Under(rootCatalogPath)
-            .Where(row => !seen.Contains(row.Path))
-            .Where(row => !skipped.Any(folder => CatalogPath.IsSameOrUnder(row.Path, folder)))
+            .Where(row => !seen.Contains(row.Path) && !CatalogPath.IsSameOrUnderAny(row.Path, skipped))
             .Select(row => row.Path)
             .ToList();
 

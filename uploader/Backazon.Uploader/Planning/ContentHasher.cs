@@ -44,6 +44,12 @@ public static class ContentHasher
             {
                 hash.AppendData(buffer, 0, count);
                 read += count;
+                if (read > sizeBefore)
+                {
+                    // Stop now: a file that keeps growing (a busy log) would otherwise be read forever.
+                    throw new FileChangedException(localPath, $"it grew past {sizeBefore} bytes while it was read");
+                }
+
                 progress?.Invoke(count);
             }
         }

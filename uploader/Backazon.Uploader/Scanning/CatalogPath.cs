@@ -32,9 +32,10 @@ public static class CatalogPath
 
         // Defence in depth: the segment checks above should make this impossible, but the final
         // word belongs to the platform's own path resolution.
-        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(targetRoot));
+        var root = Path.GetFullPath(targetRoot);
+        var inside = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
         var local = Path.GetFullPath(Path.Join(root, catalogPath));
-        if (!local.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        if (!local.StartsWith(inside, StringComparison.Ordinal))
         {
             throw new UnsafePathException(catalogPath, "it resolves outside the restore folder");
         }
@@ -48,6 +49,31 @@ public static class CatalogPath
         folder.Length == 0
         || (path.StartsWith(folder, StringComparison.Ordinal)
             && (path.Length == folder.Length || path[folder.Length] == '/'));
+
+    /// <summary>True when <paramref name="path"/> is one of <paramref name="folders"/> or lies inside
+    /// one; costs one set lookup per path segment, however many folders there are.</summary>
+    public static bool IsSameOrUnderAny(string path, IReadOnlySet<string> folders)
+    {
+        if (folders.Count == 0)
+        {
+            return false;
+        }
+
+        if (folders.Contains("") || folders.Contains(path))
+        {
+            return true;
+        }
+
+        for (var slash = path.IndexOf('/'); slash >= 0; slash = path.IndexOf('/', slash + 1))
+        {
+            if (folders.Contains(path[..slash]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     internal static string FromLocal(string absolutePath, bool windows)
     {
