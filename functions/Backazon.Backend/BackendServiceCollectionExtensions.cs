@@ -3,6 +3,7 @@ using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Devices;
 using Backazon.Backend.Plans;
+using Backazon.Backend.Retention;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
@@ -24,6 +25,10 @@ public static class BackendServiceCollectionExtensions
         services.AddOptions<SasOptions>().BindConfiguration("Sas").Validate(o => o.UploadMinutes is > 0 and <= 60 && o.DownloadHours is > 0 and <= 168,
             "Sas:UploadMinutes must be 1..60 and Sas:DownloadHours 1..168.").ValidateOnStart();
         services.AddOptions<OperatorOptions>().BindConfiguration("Operator");
+        services.AddOptions<LifecycleOptions>().BindConfiguration("Lifecycle").Validate(o => o.PurgeAfterDays >= 1 && o.StaleDeviceHours > 0
+            && o.ContentReleaseDelayHours >= 1 && o.SweepBudgetSeconds >= 0 && (string.IsNullOrWhiteSpace(o.StaleDeviceWebhookUrl) || Uri.IsWellFormedUriString(o.StaleDeviceWebhookUrl, UriKind.Absolute)),
+            "Lifecycle: PurgeAfterDays >= 1, StaleDeviceHours > 0, ContentReleaseDelayHours >= 1, SweepBudgetSeconds >= 0, StaleDeviceWebhookUrl absolute.").ValidateOnStart();
+        services.AddHttpClient();
 
         services.AddSingleton<AccountStore>();
         services.AddSingleton<AccountService>();
@@ -40,6 +45,12 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<CatalogReader>();
         services.AddSingleton<CommitCataloger>();
         services.AddSingleton<GrantSweeper>();
+        services.AddSingleton<IRetentionQueue, StorageRetentionQueue>();
+        services.AddSingleton<ContentReleaser>();
+        services.AddSingleton<AccountLifecycleService>();
+        services.AddSingleton<StaleDeviceService>();
+        services.AddSingleton<UsageRecounter>();
+        services.AddSingleton<RetentionService>();
         services.AddSingleton<Restores.RestoreService>();
         return services;
     }

@@ -30,6 +30,12 @@ public sealed class AccountEntity : ITableEntity
 
     /// <summary>Devices enrolled and not revoked (checked against the plan's device limit).</summary>
     public int ActiveDevices { get; set; }
+
+    /// <summary>The operator stopped the purge of this canceled account (until released).</summary>
+    public bool PurgeHeld { get; set; }
+
+    /// <summary>When the purge deleted the account's data (status "purged").</summary>
+    public DateTimeOffset? PurgedAt { get; set; }
 }
 
 public sealed class DeviceEntity : ITableEntity
@@ -52,6 +58,13 @@ public sealed class DeviceEntity : ITableEntity
 
     /// <summary>The device's last run report, as JSON.</summary>
     public string? LastReport { get; set; }
+
+    /// <summary>When the daily check found the device without a completed backup for too long;
+    /// cleared once it completes one again.</summary>
+    public DateTimeOffset? StaleSince { get; set; }
+
+    /// <summary>When the stale-device webhook was told about <see cref="StaleSince"/>.</summary>
+    public DateTimeOffset? StaleNotifiedAt { get; set; }
 
     public string DeviceId => RowKey[RowPrefix.Length..];
 

@@ -50,6 +50,11 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
         var now = clock.GetUtcNow();
         await store.UpdateAccountAsync(accountId, account =>
         {
+            if (account.Status == AccountStatuses.Purged)
+            {
+                throw BackazonException.Conflict("The account was purged: its data is gone and it cannot change. Open a new account.");
+            }
+
             if (plan is not null)
             {
                 // A downgrade never deletes anything: uploads are refused until usage fits.
@@ -60,6 +65,7 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
             {
                 account.Status = request.Status;
                 account.StatusChangedAt = now;
+                account.PurgeHeld = false; // a hold belongs to one cancellation
             }
         }, cancellationToken);
         return await store.GetViewAsync(accountId, cancellationToken);

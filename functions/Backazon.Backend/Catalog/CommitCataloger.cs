@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Retention;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;
@@ -16,7 +17,7 @@ namespace Backazon.Backend.Catalog;
 /// or a worker that died half-way, changes nothing.
 /// </summary>
 public sealed class CommitCataloger(
-    AccountStore accounts, StorageClients storage, ContentVerifier verifier, CatalogWriter writer, ILogger<CommitCataloger> logger)
+    AccountStore accounts, StorageClients storage, ContentVerifier verifier, CatalogWriter writer, IRetentionQueue retention, ILogger<CommitCataloger> logger)
 {
     private readonly BlobContainerClient _uploads = storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer);
 
@@ -69,6 +70,14 @@ public sealed class CommitCataloger(
         }
 
         await writer.WriteAsync(message.AccountId, manifest.DeviceId, message.CommitId, manifest.CommittedAt, versions, cancellationToken);
+
+        // Each new version may push an older one out of the plan's history. Queued before the
+        // commit is marked cataloged, so a crash here means the whole step runs again.
+        foreach (var work in RetentionMessage.ForFiles(message.AccountId, manifest.DeviceId, versions.Select(v => v.Path!)))
+        {
+            await retention.SendAsync(work, cancellationToken);
+        }
+
         if (rejected.Count > 0)
         {
             await _uploads.GetBlobClient(CommitService.ResultBlobName(message.AccountId, message.CommitId))

@@ -5,9 +5,11 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Retention;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Backazon.Backend.Catalog;
 
@@ -30,7 +32,7 @@ public sealed record Verification(VerificationResult Result, long Size, string? 
 /// released. Safe to run twice or concurrently: the content row is added once.
 /// </summary>
 public sealed class ContentVerifier(
-    AccountStore accounts, StorageClients storage, SasIssuer sas, TimeProvider clock, ILogger<ContentVerifier> logger)
+    AccountStore accounts, StorageClients storage, SasIssuer sas, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
 {
     private readonly BlobContainerClient _content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
     private readonly BlobContainerClient _uploads = storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer);
@@ -42,7 +44,12 @@ public sealed class ContentVerifier(
         var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
         if (content.HasValue)
         {
-            return Verification.Ok(content.Value!.Size);
+            if (content.Value!.CheckReferencesAfter is null || await KeepAsync(content.Value, cancellationToken))
+            {
+                return Verification.Ok(content.Value.Size);
+            }
+
+            return new(VerificationResult.Missing, 0, "The content was released by retention meanwhile; it will be sent again.");
         }
 
         var found = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
@@ -87,7 +94,29 @@ public sealed class ContentVerifier(
         return Verification.Ok(size);
     }
 
-    /// <summary>Adds the content row, counts its bytes and releases the grant, atomically.</summary>
+    /// <summary>
+    /// Content that retention may release is about to be referenced again: clear the flag, with
+    /// the row's ETag, so a release that read the row before us fails and one that deleted it
+    /// first makes us report the content missing (the device sends it again).
+    /// </summary>
+    private async Task<bool> KeepAsync(ContentEntity content, CancellationToken cancellationToken)
+    {
+        content.CheckReferencesAfter = null;
+        try
+        {
+            await accounts.Table.UpdateEntityAsync(content, content.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            var again = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(content.PartitionKey, content.RowKey, cancellationToken: cancellationToken);
+            return again.HasValue && (again.Value!.CheckReferencesAfter is null || await KeepAsync(again.Value, cancellationToken));
+        }
+    }
+
+    /// <summary>Adds the content row, counts its bytes and releases the grant, atomically. The
+    /// row asks retention to check, after the release delay, that some version points at it
+    /// (an upload verified by the sweeper may never be committed).</summary>
     private async Task<long> CountAsync(string accountId, string hash, long size, CancellationToken cancellationToken)
     {
         while (true)
@@ -100,6 +129,7 @@ public sealed class ContentVerifier(
                 new(TableTransactionActionType.Add, new ContentEntity
                 {
                     PartitionKey = accountId, RowKey = ContentEntity.RowFor(hash), Size = size, VerifiedAt = clock.GetUtcNow(),
+                    CheckReferencesAfter = clock.GetUtcNow() + lifecycle.Value.ContentReleaseDelay,
                 }),
                 new(TableTransactionActionType.UpdateReplace, account, account.ETag),
             };

@@ -32,6 +32,16 @@ public static class AppSettings
     /// <summary>Six-field NCRONTAB schedule of the daily retention fan-out.</summary>
     public const string RetentionSchedule = "RETENTION_SCHEDULE";
 
+    /// <summary>Optional lifecycle settings (defaults in Retention/LifecycleOptions.cs): days from
+    /// cancellation to purge (30), hours without a backup before a device is stale (36), the
+    /// stale-device webhook (none), hours before unreferenced content is released (24), and the
+    /// seconds an account sweep works before re-queuing itself (300).</summary>
+    public const string PurgeAfterDays = "Lifecycle__PurgeAfterDays";
+    public const string StaleDeviceHours = "Lifecycle__StaleDeviceHours";
+    public const string StaleDeviceWebhookUrl = "Lifecycle__StaleDeviceWebhookUrl";
+    public const string ContentReleaseDelayHours = "Lifecycle__ContentReleaseDelayHours";
+    public const string SweepBudgetSeconds = "Lifecycle__SweepBudgetSeconds";
+
     /// <summary>Plans are configured as <c>Plans__{planId}__{field}</c>; these are the fields.</summary>
     public static readonly IReadOnlyList<string> PlanFields =
         ["DisplayName", "StorageQuotaBytes", "DeviceLimit", "MaxFileBytes", "VersionHistoryDays", "DeletedRetentionDays"];

@@ -20,6 +20,11 @@ public sealed class ContentEntity : ITableEntity
     public long Size { get; set; }
     public DateTimeOffset VerifiedAt { get; set; }
 
+    /// <summary>When set, retention checks after this moment whether any catalog version still
+    /// points at the content and releases it if none does. Set at verification and when a version
+    /// pointing at it is removed; cleared when a commit uses it again (see Retention/README.md).</summary>
+    public DateTimeOffset? CheckReferencesAfter { get; set; }
+
     public string Hash => RowKey[RowPrefix.Length..];
 
     public static string RowFor(string hash) => RowPrefix + hash;

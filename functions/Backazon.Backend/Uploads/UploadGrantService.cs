@@ -86,6 +86,7 @@ public sealed class UploadGrantService(
     {
         AccountStatuses.Active or AccountStatuses.PastDue => null,
         AccountStatuses.Suspended => "The subscription is suspended: backups are paused until it is active again. Restores keep working.",
+        AccountStatuses.Purged => "The subscription was canceled and its data purged: nothing can be backed up or restored.",
         _ => "The subscription is canceled: no new backups are accepted. Restores keep working until the data is purged.",
     };
 

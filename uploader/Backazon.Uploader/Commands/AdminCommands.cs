@@ -18,6 +18,7 @@ public static class AdminCommands
         admin.Subcommands.Add(Account(cli));
         admin.Subcommands.Add(Code(cli));
         admin.Subcommands.Add(Device(cli));
+        LifecycleCommands.AddTo(admin, cli, () => OperatorClient(cli));
         return admin;
     }
 

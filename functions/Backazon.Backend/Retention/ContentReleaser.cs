@@ -1,0 +1,206 @@
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Backazon.Backend.Accounts;
+using Backazon.Backend.Catalog;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Storage;
+using Backazon.Backend.Uploads;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Backazon.Backend.Retention;
+
+/// <summary>
+/// Frees content no version points at any more, in this order: a version's catalog row is
+/// removed only after its content is flagged for a check (<see cref="FlagAsync"/>); at least the
+/// release delay later the check looks for any catalog row of the account with that hash, and
+/// only if there is none (and no upload grant for it) deletes the content row and subtracts its
+/// size from usage in one transaction (guarded by both ETags), then the blob. A commit that
+/// reuses flagged content clears the flag first (ContentVerifier), which makes a racing release
+/// fail. Every step can be repeated: a crash leaves at worst a blob without a row, which
+/// <see cref="RemoveOrphanBlobsAsync"/> deletes on the next sweep.
+/// </summary>
+public sealed class ContentReleaser(
+    AccountStore accounts, CatalogWriter catalog, StorageClients storage, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
+{
+    private readonly BlobContainerClient _content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
+
+    /// <summary>The filter for every catalog row of an account ('}' follows '|').</summary>
+    public static string AccountCatalogFilter(string accountId) =>
+        TableClient.CreateQueryFilter($"PartitionKey gt {accountId + "|"} and PartitionKey lt {accountId + "}"}");
+
+    /// <summary>Asks for a reference check of this content after the release delay. Harmless to
+    /// repeat; an earlier pending check is kept.</summary>
+    public async Task FlagAsync(string accountId, string hash, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var row = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
+            if (!row.HasValue || row.Value!.CheckReferencesAfter is not null)
+            {
+                return;
+            }
+
+            row.Value.CheckReferencesAfter = clock.GetUtcNow() + options.Value.ContentReleaseDelay;
+            try
+            {
+                await accounts.Table.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+            }
+        }
+    }
+
+    /// <summary>Checks every flagged content of the account whose time has come; returns the
+    /// bytes freed.</summary>
+    public async Task<long> ReleaseDueAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var due = new List<ContentEntity>();
+        await foreach (var content in accounts.Table.QueryAsync<ContentEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"} and CheckReferencesAfter le {now}"),
+            cancellationToken: cancellationToken))
+        {
+            due.Add(content);
+        }
+
+        long freed = 0;
+        foreach (var content in due)
+        {
+            freed += await ReleaseAsync(content, cancellationToken);
+        }
+
+        return freed;
+    }
+
+    private async Task<long> ReleaseAsync(ContentEntity content, CancellationToken cancellationToken)
+    {
+        var accountId = content.PartitionKey;
+        var grant = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(content.Hash), cancellationToken: cancellationToken);
+        if (grant.HasValue)
+        {
+            return 0; // an upload of the same content is under way: look again next time
+        }
+
+        if (await IsReferencedAsync(accountId, content.Hash, cancellationToken))
+        {
+            content.CheckReferencesAfter = null;
+            try
+            {
+                await accounts.Table.UpdateEntityAsync(content, content.ETag, TableUpdateMode.Replace, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+            }
+
+            return 0;
+        }
+
+        while (true)
+        {
+            var account = await accounts.GetAccountAsync(accountId, cancellationToken);
+            account.UsedBytes = Math.Max(0, account.UsedBytes - content.Size);
+            try
+            {
+                await accounts.Table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Delete, content, content.ETag),
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
+                ], cancellationToken);
+                break;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+            {
+                var again = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, content.RowKey, cancellationToken: cancellationToken);
+                if (!again.HasValue || again.Value!.ETag != content.ETag)
+                {
+                    return 0; // released by a concurrent sweep, or a commit is using it again
+                }
+
+                // Only the account changed (an upload or a verification): try again.
+            }
+        }
+
+        await _content.GetBlobClient(ContentVerifier.ContentBlobName(accountId, content.Hash)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        logger.LogInformation("Released content {Hash} of account {Account}: {Size} bytes.", content.Hash, accountId, content.Size);
+        return content.Size;
+    }
+
+    /// <summary>
+    /// Whether any catalog version of the account points at the content: one query over the
+    /// account's catalog, filtered by the service. Run once per content that lost a version
+    /// (or was never referenced), which at Backazon's scale is a small part of what changed.
+    /// </summary>
+    public async Task<bool> IsReferencedAsync(string accountId, string hash, CancellationToken cancellationToken = default)
+    {
+        var filter = $"{AccountCatalogFilter(accountId)} and {TableClient.CreateQueryFilter($"Hash eq {hash}")}";
+        await foreach (var _ in catalog.Table.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Deletes content blobs of the account that no content row or grant accounts for
+    /// (what a crash between a release's two steps leaves), once older than the release delay.
+    /// Content rows and blob names both sort by hash, so one merged pass suffices.</summary>
+    public async Task<int> RemoveOrphanBlobsAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        var cutoff = clock.GetUtcNow() - options.Value.ContentReleaseDelay;
+        var removed = 0;
+        await foreach (var (hash, row, blob) in ContentInventory.MergeAsync(accounts, _content, accountId, cancellationToken))
+        {
+            if (row is null && blob is not null && blob.Properties.LastModified < cutoff
+                && !(await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken)).HasValue)
+            {
+                await _content.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+                logger.LogWarning("Removed orphan content blob {Blob}.", blob.Name);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+}
+
+/// <summary>An account's content rows next to its content blobs, by hash.</summary>
+public static class ContentInventory
+{
+    public static async IAsyncEnumerable<(string Hash, ContentEntity? Row, BlobItem? Blob)> MergeAsync(
+        AccountStore accounts, BlobContainerClient content, string accountId,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var prefix = accountId + "/";
+        await using var rows = accounts.Table.QueryAsync<ContentEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"}"),
+            cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var blobs = content.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var row = await rows.MoveNextAsync() ? rows.Current : null;
+        var blob = await blobs.MoveNextAsync() ? blobs.Current : null;
+        while (row is not null || blob is not null)
+        {
+            var order = row is null ? 1 : blob is null ? -1 : string.CompareOrdinal(row.Hash, blob.Name[prefix.Length..]);
+            if (order == 0)
+            {
+                yield return (row!.Hash, row, blob);
+                row = await rows.MoveNextAsync() ? rows.Current : null;
+                blob = await blobs.MoveNextAsync() ? blobs.Current : null;
+            }
+            else if (order < 0)
+            {
+                yield return (row!.Hash, row, null);
+                row = await rows.MoveNextAsync() ? rows.Current : null;
+            }
+            else
+            {
+                yield return (blob!.Name[prefix.Length..], null, blob);
+                blob = await blobs.MoveNextAsync() ? blobs.Current : null;
+            }
+        }
+    }
+}

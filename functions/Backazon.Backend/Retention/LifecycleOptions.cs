@@ -1,0 +1,26 @@
+namespace Backazon.Backend.Retention;
+
+/// <summary>Retention and subscription lifecycle settings (section "Lifecycle"); every one is
+/// optional with the default below.</summary>
+public sealed class LifecycleOptions
+{
+    /// <summary>Days after cancellation before an account's data is purged.</summary>
+    public int PurgeAfterDays { get; set; } = 30;
+
+    /// <summary>Hours without a completed backup after which a device is flagged stale.</summary>
+    public double StaleDeviceHours { get; set; } = 36;
+
+    /// <summary>Called (POST JSON) once per newly flagged device, when set.</summary>
+    public string? StaleDeviceWebhookUrl { get; set; }
+
+    /// <summary>Hours between content losing (or never getting) a catalog reference and its
+    /// release: covers a commit that checked the content and is about to write its version.</summary>
+    public double ContentReleaseDelayHours { get; set; } = 24;
+
+    /// <summary>An account sweep re-queues itself after this many seconds of work (a function
+    /// runs at most 30 minutes on Flex Consumption by default). 0: after every partition.</summary>
+    public int SweepBudgetSeconds { get; set; } = 300;
+
+    public TimeSpan ContentReleaseDelay => TimeSpan.FromHours(ContentReleaseDelayHours);
+    public TimeSpan StaleDeviceAge => TimeSpan.FromHours(StaleDeviceHours);
+}

@@ -1,0 +1,240 @@
+using Azure;
+using Azure.Data.Tables;
+using Backazon.Backend.Accounts;
+using Backazon.Backend.Catalog;
+using Backazon.Backend.Plans;
+using Backazon.Backend.Uploads;
+using Backazon.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Backazon.Backend.Retention;
+
+/// <summary>
+/// Enforces the plans' history. A files message applies <see cref="RetentionPolicy"/> to those
+/// files; an account message (from the daily timer) walks every catalog partition of the account,
+/// re-queuing itself with its position before its time budget runs out, then releases content
+/// nothing points at, flags stale devices, and purges the account when its date has come.
+/// Removing a version: flag its content for a reference check, then delete the catalog row; the
+/// content itself goes later (<see cref="ContentReleaser"/>). Repeating any of it changes nothing.
+/// </summary>
+public sealed class RetentionService(
+    AccountStore accounts,
+    PlanCatalog plans,
+    CatalogWriter catalog,
+    ContentReleaser releaser,
+    AccountLifecycleService lifecycle,
+    StaleDeviceService staleDevices,
+    IRetentionQueue queue,
+    IOptions<LifecycleOptions> options,
+    TimeProvider clock,
+    ILogger<RetentionService> logger)
+{
+    private const int RowsPerTransaction = 100;
+
+    public Task ProcessAsync(RetentionMessage message, CancellationToken cancellationToken = default) =>
+        message.Paths is { } paths
+            ? ApplyToFilesAsync(message.AccountId, message.DeviceId ?? "", paths, cancellationToken)
+            : SweepAccountAsync(message, cancellationToken);
+
+    /// <summary>The daily fan-out: one account message per account not yet purged.</summary>
+    public async Task<int> FanOutAsync(CancellationToken cancellationToken = default)
+    {
+        var sent = 0;
+        await foreach (var account in accounts.Table.QueryAsync<AccountEntity>(
+            TableClient.CreateQueryFilter($"RowKey eq {AccountEntity.Row}"), select: ["PartitionKey", "Status"], cancellationToken: cancellationToken))
+        {
+            if (account.Status != AccountStatuses.Purged)
+            {
+                await queue.SendAsync(new RetentionMessage(account.PartitionKey), cancellationToken);
+                sent++;
+            }
+        }
+
+        logger.LogInformation("Retention: {Accounts} account sweeps queued.", sent);
+        return sent;
+    }
+
+    public async Task<int> ApplyToFilesAsync(string accountId, string deviceId, IReadOnlyList<string> paths, CancellationToken cancellationToken = default)
+    {
+        var account = await accounts.Table.GetEntityIfExistsAsync<AccountEntity>(accountId, AccountEntity.Row, cancellationToken: cancellationToken);
+        if (!account.HasValue || account.Value!.Status == AccountStatuses.Purged)
+        {
+            return 0;
+        }
+
+        var rules = RulesOf(account.Value);
+        var now = clock.GetUtcNow();
+        var removed = 0;
+        foreach (var path in paths)
+        {
+            var (folder, name) = Uploads.CatalogPathRules.Split(path);
+            var partition = CatalogKeys.Partition(accountId, deviceId, folder);
+            var filter = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {partition} and RowKey ge {CatalogKeys.FileRowsStart(name)} and RowKey lt {CatalogKeys.FileRowsEnd(name)}");
+            var versions = new List<CatalogEntity>();
+            await foreach (var row in catalog.Table.QueryAsync<CatalogEntity>(filter, cancellationToken: cancellationToken))
+            {
+                if (row.Path == path)
+                {
+                    versions.Add(row);
+                }
+            }
+
+            removed += await RemoveAsync(accountId, Expired(versions, rules, now), cancellationToken);
+        }
+
+        return removed;
+    }
+
+    /// <summary>One step of an account sweep; re-queues the rest when out of time.</summary>
+    public async Task SweepAccountAsync(RetentionMessage message, CancellationToken cancellationToken = default)
+    {
+        var found = await accounts.Table.GetEntityIfExistsAsync<AccountEntity>(message.AccountId, AccountEntity.Row, cancellationToken: cancellationToken);
+        if (!found.HasValue || found.Value!.Status == AccountStatuses.Purged)
+        {
+            return;
+        }
+
+        var account = found.Value;
+        var now = clock.GetUtcNow();
+        if (lifecycle.PurgeDue(account, now))
+        {
+            if (await lifecycle.PurgeAsync(account.PartitionKey, message.After, Deadline(), cancellationToken) is { } resumeAt)
+            {
+                await queue.SendAsync(message with { After = resumeAt }, cancellationToken);
+            }
+
+            return;
+        }
+
+        if (await WalkCatalogAsync(account, message.After, cancellationToken) is { } position)
+        {
+            await queue.SendAsync(message with { After = position }, cancellationToken);
+            return;
+        }
+
+        var freed = await releaser.ReleaseDueAsync(account.PartitionKey, cancellationToken);
+        var orphans = await releaser.RemoveOrphanBlobsAsync(account.PartitionKey, cancellationToken);
+        var stale = await staleDevices.CheckAccountAsync(account, cancellationToken);
+        logger.LogInformation("Retention sweep of account {Account}: {Freed} bytes freed, {Orphans} orphan blobs removed, {Stale} devices newly stale.",
+            account.PartitionKey, freed, orphans, stale);
+    }
+
+    /// <summary>Applies the policy to every file of the account, partition by partition, from
+    /// after <paramref name="after"/>. Returns the last finished partition when the time budget
+    /// ran out, null when the walk is complete.</summary>
+    private async Task<string?> WalkCatalogAsync(AccountEntity account, string? after, CancellationToken cancellationToken)
+    {
+        var accountId = account.PartitionKey;
+        var rules = RulesOf(account);
+        var now = clock.GetUtcNow();
+        var deadline = Deadline();
+        var filter = after is null
+            ? ContentReleaser.AccountCatalogFilter(accountId)
+            : TableClient.CreateQueryFilter($"PartitionKey gt {after} and PartitionKey lt {accountId + "}"}");
+
+        string? partition = null;
+        string? path = null;
+        var versions = new List<CatalogEntity>();
+        var expired = new List<CatalogEntity>();
+        await foreach (var row in catalog.Table.QueryAsync<CatalogEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (row.PartitionKey != partition)
+            {
+                if (partition is not null)
+                {
+                    expired.AddRange(Expired(versions, rules, now));
+                    versions.Clear();
+                    await RemoveAsync(accountId, expired, cancellationToken);
+                    expired.Clear();
+                    if (PastDeadline(deadline))
+                    {
+                        return partition;
+                    }
+                }
+
+                partition = row.PartitionKey;
+                path = null;
+            }
+
+            if (row.Kind == CatalogEntity.FolderKind)
+            {
+                continue;
+            }
+
+            if (row.Path != path)
+            {
+                expired.AddRange(Expired(versions, rules, now));
+                versions.Clear();
+                path = row.Path;
+            }
+
+            versions.Add(row);
+        }
+
+        expired.AddRange(Expired(versions, rules, now));
+        await RemoveAsync(accountId, expired, cancellationToken);
+        return null;
+    }
+
+    // Wall-clock time, not the injected clock: the budget is about the function's real time limit.
+    private DateTimeOffset Deadline() => DateTimeOffset.UtcNow + TimeSpan.FromSeconds(options.Value.SweepBudgetSeconds);
+
+    private static bool PastDeadline(DateTimeOffset deadline) => DateTimeOffset.UtcNow >= deadline;
+
+    private RetentionRules RulesOf(AccountEntity account)
+    {
+        var plan = plans.Get(account.PlanId);
+        return new RetentionRules(plan.VersionHistoryDays, plan.DeletedRetentionDays);
+    }
+
+    /// <summary>The versions of one file (newest first) the policy removes.</summary>
+    private static List<CatalogEntity> Expired(List<CatalogEntity> newestFirst, RetentionRules rules, DateTimeOffset now)
+    {
+        if (newestFirst.Count == 0)
+        {
+            return [];
+        }
+
+        var decisions = RetentionPolicy.Apply(newestFirst.Select(v => new RetainedVersion(v.Kind, v.CommittedAt)).ToList(), rules, now);
+        return newestFirst.Where((_, i) => !decisions[i].Keep).ToList();
+    }
+
+    /// <summary>Flags the content of each version, then deletes the rows (per partition, in
+    /// transactions); a row already gone is fine.</summary>
+    private async Task<int> RemoveAsync(string accountId, IReadOnlyCollection<CatalogEntity> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        foreach (var hash in rows.Where(r => r.Kind == EntryKinds.File && r.Hash is not null).Select(r => r.Hash!).Distinct())
+        {
+            await releaser.FlagAsync(accountId, hash, cancellationToken);
+        }
+
+        foreach (var partition in rows.GroupBy(r => r.PartitionKey))
+        {
+            foreach (var chunk in partition.Chunk(RowsPerTransaction))
+            {
+                try
+                {
+                    await catalog.Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken);
+                }
+                catch (TableTransactionFailedException e) when (e.Status == 404)
+                {
+                    // Some were removed already (a repeated message): delete one by one.
+                    foreach (var row in chunk)
+                    {
+                        await catalog.Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+                    }
+                }
+            }
+        }
+
+        logger.LogInformation("Retention removed {Rows} versions of account {Account}.", rows.Count, accountId);
+        return rows.Count;
+    }
+}
