@@ -56,6 +56,25 @@ param grantSweepSchedule string = '0 */15 * * * *'
 @description('Six-field NCRONTAB schedule of the daily retention fan-out.')
 param retentionSchedule string = '0 30 3 * * *'
 
+@description('Days after cancellation before an account\'s data is purged (operators can hold a purge).')
+@minValue(1)
+param purgeAfterDays int = 30
+
+@description('Hours without a completed backup before a device is flagged as stale.')
+@minValue(1)
+param staleDeviceHours int = 36
+
+@description('Optional URL called (POST) once per newly stale device; empty for none.')
+param staleDeviceWebhookUrl string = ''
+
+@description('Hours content must stay unreferenced before it is deleted (protects uploads about to be committed).')
+@minValue(1)
+param contentReleaseDelayHours int = 24
+
+@description('Seconds one account sweep may run before it re-queues itself to continue.')
+@minValue(30)
+param sweepBudgetSeconds int = 300
+
 @description('Overrides of the built-in plans (trial, personal, family) or new plans, for example { personal: { StorageQuotaBytes: 1099511627776 } }.')
 param plans planOverrides = {}
 
@@ -219,6 +238,11 @@ module functionApp 'modules/function-app.bicep' = {
     downloadLinkHours: downloadLinkHours
     grantSweepSchedule: grantSweepSchedule
     retentionSchedule: retentionSchedule
+    purgeAfterDays: purgeAfterDays
+    staleDeviceHours: staleDeviceHours
+    staleDeviceWebhookUrl: staleDeviceWebhookUrl
+    contentReleaseDelayHours: contentReleaseDelayHours
+    sweepBudgetSeconds: sweepBudgetSeconds
     plans: plans
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

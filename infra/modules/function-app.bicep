@@ -27,6 +27,11 @@ param uploadSasMinutes int
 param downloadLinkHours int
 param grantSweepSchedule string
 param retentionSchedule string
+param purgeAfterDays int
+param staleDeviceHours int
+param staleDeviceWebhookUrl string
+param contentReleaseDelayHours int
+param sweepBudgetSeconds int
 param plans planOverrides
 
 param maximumInstanceCount int
@@ -55,6 +60,11 @@ var backazonSettings = {
   Sas__DownloadHours: string(downloadLinkHours)
   GRANT_SWEEP_SCHEDULE: grantSweepSchedule
   RETENTION_SCHEDULE: retentionSchedule
+  Lifecycle__PurgeAfterDays: string(purgeAfterDays)
+  Lifecycle__StaleDeviceHours: string(staleDeviceHours)
+  Lifecycle__StaleDeviceWebhookUrl: staleDeviceWebhookUrl
+  Lifecycle__ContentReleaseDelayHours: string(contentReleaseDelayHours)
+  Lifecycle__SweepBudgetSeconds: string(sweepBudgetSeconds)
 }
 
 // { personal: { DeviceLimit: 5 } } becomes Plans__personal__DeviceLimit = "5".

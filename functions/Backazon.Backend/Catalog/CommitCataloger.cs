@@ -39,16 +39,8 @@ public sealed class CommitCataloger(
         var manifest = (await _uploads.GetBlobClient(CommitService.ManifestBlobName(message.AccountId, message.CommitId))
             .DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<CommitManifest>(CommitService.Json)!;
 
-        var verified = new Dictionary<string, Verification>();
-        var hashes = manifest.Changes.Where(c => c.Kind == EntryKinds.File).Select(c => c.Hash!).Distinct();
-        await Parallel.ForEachAsync(hashes, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (hash, ct) =>
-        {
-            var result = await verifier.EnsureAsync(message.AccountId, hash, ct);
-            lock (verified)
-            {
-                verified[hash] = result;
-            }
-        });
+        var verified = await verifier.EnsureManyAsync(message.AccountId,
+            manifest.Changes.Where(c => c.Kind == EntryKinds.File).Select(c => c.Hash!), cancellationToken);
 
         var versions = new List<FileChange>();
         var rejected = new List<RejectedFile>();

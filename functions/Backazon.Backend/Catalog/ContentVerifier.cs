@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
@@ -37,61 +38,89 @@ public sealed class ContentVerifier(
     private readonly BlobContainerClient _content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
     private readonly BlobContainerClient _uploads = storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer);
 
+    // A transaction holds 100 operations: per content a row and a grant deletion, plus the account.
+    private const int CountsPerTransaction = 49;
+
     public static string ContentBlobName(string accountId, string hash) => $"{accountId}/{hash}";
 
-    public async Task<Verification> EnsureAsync(string accountId, string hash, CancellationToken cancellationToken = default)
+    public async Task<Verification> EnsureAsync(string accountId, string hash, CancellationToken cancellationToken = default) =>
+        (await EnsureManyAsync(accountId, [hash], cancellationToken))[hash];
+
+    /// <summary>
+    /// Verifies many contents of one account: the checks run in parallel, then the verified ones
+    /// are counted in a few transactions (up to 49 contents each) rather than one per content, so
+    /// a large commit does not queue behind the account row.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, Verification>> EnsureManyAsync(
+        string accountId, IEnumerable<string> hashes, CancellationToken cancellationToken = default)
+    {
+        var results = new ConcurrentDictionary<string, Verification>();
+        var verified = new ConcurrentDictionary<string, (long Size, GrantEntity Grant)>();
+        await Parallel.ForEachAsync(hashes.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (hash, ct) =>
+        {
+            var (result, grant) = await CheckAsync(accountId, hash, ct);
+            if (result is null)
+            {
+                verified[hash] = (grant!.Size, grant);
+            }
+            else
+            {
+                results[hash] = result;
+            }
+        });
+
+        foreach (var batch in verified.Chunk(CountsPerTransaction))
+        {
+            foreach (var (hash, size) in await CountAsync(accountId, batch.Select(b => (b.Key, b.Value.Size)).ToList(), cancellationToken))
+            {
+                results[hash] = Verification.Ok(size);
+            }
+
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = CancellationToken.None }, async (item, _) =>
+                await _uploads.GetBlobClient(item.Value.Grant.StagingBlob).DeleteIfExistsAsync(cancellationToken: CancellationToken.None));
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// The check itself. Returns a result when the content is already counted, missing or bad;
+    /// returns null (and the grant) when the frozen copy matches and only needs counting.
+    /// </summary>
+    private async Task<(Verification? Result, GrantEntity? Grant)> CheckAsync(string accountId, string hash, CancellationToken cancellationToken)
     {
         var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
         if (content.HasValue)
         {
             if (content.Value!.CheckReferencesAfter is null || await KeepAsync(content.Value, cancellationToken))
             {
-                return Verification.Ok(content.Value.Size);
+                return (Verification.Ok(content.Value.Size), null);
             }
 
-            return new(VerificationResult.Missing, 0, "The content was released by retention meanwhile; it will be sent again.");
+            return (new(VerificationResult.Missing, 0, "The content was released by retention meanwhile; it will be sent again."), null);
         }
 
         var found = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
         if (!found.HasValue)
         {
-            return new(VerificationResult.Missing, 0, "The content was never granted for upload; it will be sent again.");
+            return (new(VerificationResult.Missing, 0, "The content was never granted for upload; it will be sent again."), null);
         }
 
         var grant = found.Value!;
-        var staging = _uploads.GetBlobClient(grant.StagingBlob);
         var target = _content.GetBlobClient(ContentBlobName(accountId, hash));
-        var stagingProperties = await PropertiesAsync(staging, cancellationToken);
-        var targetProperties = await PropertiesAsync(target, cancellationToken);
-        if (stagingProperties is null && targetProperties is null)
+        if (!await CopyAsync(_uploads.GetBlobClient(grant.StagingBlob), target, cancellationToken))
         {
-            return new(VerificationResult.Missing, 0, "The upload has not arrived; it will be sent again.");
-        }
-
-        if (targetProperties is null)
-        {
-            if (stagingProperties!.ContentLength != grant.Size)
-            {
-                await RejectAsync(accountId, grant, target, null, cancellationToken);
-                return Mismatch($"{stagingProperties.ContentLength} bytes arrived, {grant.Size} were declared");
-            }
-
-            if (!await CopyAsync(staging, target, cancellationToken))
-            {
-                return new(VerificationResult.Missing, 0, "The upload could not be copied for checking; it will be sent again.");
-            }
+            return (new(VerificationResult.Missing, 0, "The upload has not arrived; it will be sent again."), null);
         }
 
         var (actualHash, length, etag) = await HashAsync(target, cancellationToken);
         if (actualHash != hash || length != grant.Size)
         {
             await RejectAsync(accountId, grant, target, etag, cancellationToken);
-            return Mismatch(length != grant.Size ? $"{length} bytes arrived, {grant.Size} were declared" : "the bytes do not match the declared hash");
+            return (Mismatch(length != grant.Size ? $"{length} bytes arrived, {grant.Size} were declared" : "the bytes do not match the declared hash"), null);
         }
 
-        var size = await CountAsync(accountId, hash, length, cancellationToken);
-        await staging.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
-        return Verification.Ok(size);
+        return (null, grant);
     }
 
     /// <summary>
@@ -114,45 +143,63 @@ public sealed class ContentVerifier(
         }
     }
 
-    /// <summary>Adds the content row, counts its bytes and releases the grant, atomically. The
-    /// row asks retention to check, after the release delay, that some version points at it
-    /// (an upload verified by the sweeper may never be committed).</summary>
-    private async Task<long> CountAsync(string accountId, string hash, long size, CancellationToken cancellationToken)
+    /// <summary>Adds the content rows, counts their bytes and releases their grants, atomically
+    /// (one transaction guarded by the account's ETag). Each row asks retention to check, after
+    /// the release delay, that some version points at it (an upload verified by the sweeper may
+    /// never be committed). Content a concurrent verification counted first is not counted again.</summary>
+    private async Task<List<(string Hash, long Size)>> CountAsync(string accountId, List<(string Hash, long Size)> contents, CancellationToken cancellationToken)
     {
-        while (true)
+        var counted = new List<(string, long)>();
+        while (contents.Count > 0)
         {
             var account = await accounts.GetAccountAsync(accountId, cancellationToken);
-            var grant = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
-            account.UsedBytes += size;
-            var actions = new List<TableTransactionAction>
+            var now = clock.GetUtcNow();
+            var actions = new List<TableTransactionAction>();
+            foreach (var (hash, size) in contents)
             {
-                new(TableTransactionActionType.Add, new ContentEntity
+                var grant = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
+                account.UsedBytes += size;
+                actions.Add(new(TableTransactionActionType.Add, new ContentEntity
                 {
-                    PartitionKey = accountId, RowKey = ContentEntity.RowFor(hash), Size = size, VerifiedAt = clock.GetUtcNow(),
-                    CheckReferencesAfter = clock.GetUtcNow() + lifecycle.Value.ContentReleaseDelay,
-                }),
-                new(TableTransactionActionType.UpdateReplace, account, account.ETag),
-            };
-            if (grant.HasValue)
-            {
-                account.ReservedBytes = Math.Max(0, account.ReservedBytes - grant.Value!.Size);
-                actions.Add(new(TableTransactionActionType.Delete, grant.Value, grant.Value.ETag));
+                    PartitionKey = accountId, RowKey = ContentEntity.RowFor(hash), Size = size, VerifiedAt = now,
+                    CheckReferencesAfter = now + lifecycle.Value.ContentReleaseDelay,
+                }));
+                if (grant.HasValue)
+                {
+                    account.ReservedBytes = Math.Max(0, account.ReservedBytes - grant.Value!.Size);
+                    actions.Add(new(TableTransactionActionType.Delete, grant.Value, grant.Value.ETag));
+                }
             }
 
+            actions.Add(new(TableTransactionActionType.UpdateReplace, account, account.ETag));
             try
             {
                 await accounts.Table.SubmitTransactionAsync(actions, cancellationToken);
-                return size;
+                counted.AddRange(contents);
+                return counted;
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
             {
-                var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
-                if (content.HasValue)
+                // Raced: keep only what nobody has counted meanwhile, and try again.
+                var remaining = new List<(string, long)>();
+                foreach (var (hash, size) in contents)
                 {
-                    return content.Value!.Size; // a concurrent verification counted it
+                    var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
+                    if (content.HasValue)
+                    {
+                        counted.Add((hash, content.Value!.Size));
+                    }
+                    else
+                    {
+                        remaining.Add((hash, size));
+                    }
                 }
+
+                contents = remaining;
             }
         }
+
+        return counted;
     }
 
     /// <summary>Removes bad bytes and releases the reservation: the device sends the file again.</summary>
@@ -238,18 +285,6 @@ public sealed class ContentVerifier(
         }
 
         return (Convert.ToHexStringLower(hasher.GetHashAndReset()), length, download.Value.Details.ETag);
-    }
-
-    private static async Task<BlobProperties?> PropertiesAsync(BlobClient blob, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
     }
 
     private static Verification Mismatch(string what) =>

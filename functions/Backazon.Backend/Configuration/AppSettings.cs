@@ -59,5 +59,10 @@ public static class AppSettings
         DownloadLinkHours,
         GrantSweepSchedule,
         RetentionSchedule,
+        PurgeAfterDays,
+        StaleDeviceHours,
+        StaleDeviceWebhookUrl,
+        ContentReleaseDelayHours,
+        SweepBudgetSeconds,
     ];
 }

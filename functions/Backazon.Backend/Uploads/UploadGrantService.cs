@@ -73,9 +73,12 @@ public sealed class UploadGrantService(
 
         foreach (var (file, grant, reason) in await ReserveAsync(caller, plan, toReserve, cancellationToken))
         {
-            results[file.Hash!] = grant is null
-                ? Refused(file, reason!)
-                : await UploadAsync(file, grant, cancellationToken);
+            results[file.Hash!] = (grant, reason) switch
+            {
+                (not null, _) => await UploadAsync(file, grant, cancellationToken),
+                (null, not null) => Refused(file, reason),
+                _ => new UploadGrant(file.Path!, file.Hash!, GrantOutcomes.Stored, null, null, null), // verified meanwhile
+            };
         }
 
         return new UploadGrantResponse(files.Select(f => results[f.Hash!] with { Path = f.Path! }).ToList());
@@ -100,6 +103,7 @@ public sealed class UploadGrantService(
     /// <summary>
     /// Creates or renews grants, reserving the bytes of new ones, in transactions guarded by the
     /// account's ETag: on a race the batch is re-read and re-decided, so the quota holds.
+    /// A file whose content was verified meanwhile comes back with neither grant nor reason.
     /// </summary>
     private async Task<List<(GrantFile File, GrantEntity? Grant, string? Reason)>> ReserveAsync(
         DeviceCaller caller, Plan plan, List<GrantFile> files, CancellationToken cancellationToken)
@@ -118,7 +122,11 @@ public sealed class UploadGrantService(
                 var committed = account.UsedBytes + account.ReservedBytes;
                 foreach (var file in chunk)
                 {
-                    if (existing.Grants.TryGetValue(file.Hash!, out var grant))
+                    if (existing.Contents.ContainsKey(file.Hash!))
+                    {
+                        outcome.Add((file, null, null)); // verified since we first looked
+                    }
+                    else if (existing.Grants.TryGetValue(file.Hash!, out var grant))
                     {
                         // Renew: a new SAS for the same staging blob, no second reservation.
                         grant.ExpiresAt = expiresAt;
@@ -163,9 +171,10 @@ public sealed class UploadGrantService(
                     decided.AddRange(outcome);
                     break;
                 }
-                catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+                catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
                 {
-                    // Another grant, verification or device got there first: decide again.
+                    // Another grant, a verification (which removes the grant) or another device
+                    // got there first: decide again.
                 }
             }
         }

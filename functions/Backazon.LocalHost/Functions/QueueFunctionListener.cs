@@ -49,6 +49,13 @@ public sealed class QueueFunctionListener(
             {
                 return;
             }
+            catch (Azure.RequestFailedException e)
+            {
+                // Storage unavailable for a moment: poll again after the longest idle wait.
+                logger.LogWarning(e, "Polling {Queue} failed; retrying.", queueName);
+                await Task.Delay(options.MaxPollingInterval, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+                continue;
+            }
 
             if (messages.Length == 0)
             {
@@ -71,22 +78,40 @@ public sealed class QueueFunctionListener(
             await function.InvokeAsync(scope.ServiceProvider, p => Bind(p, message, stoppingToken));
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
         }
-        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (stoppingToken.IsCancellationRequested)
         {
-            if (message.DequeueCount >= options.MaxDequeueCount)
+            // Shutting down: the message becomes visible again when its lease ends, as in the host.
+            logger.LogDebug(e, "{Function} interrupted by shutdown; message {Id} will be retried.", function.Name, message.MessageId);
+        }
+        catch (Exception e)
+        {
+            try
             {
-                logger.LogError(e, "{Function} failed {Count} times on message {Id}; moved to {Poison}.",
-                    function.Name, message.DequeueCount, message.MessageId, poison.Name);
-                await poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                await FailAsync(queue, poison, message, e);
             }
-            else
+            catch (Exception settling)
             {
-                logger.LogWarning(e, "{Function} failed on message {Id} (attempt {Count}); it will be retried.",
-                    function.Name, message.MessageId, message.DequeueCount);
-                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: options.VisibilityTimeout,
-                    cancellationToken: CancellationToken.None);
+                // The lease will expire and the message come back: a failure here loses nothing.
+                logger.LogError(settling, "Could not settle failed message {Id} of {Function}.", message.MessageId, function.Name);
             }
+        }
+    }
+
+    private async Task FailAsync(QueueClient queue, QueueClient poison, QueueMessage message, Exception error)
+    {
+        if (message.DequeueCount >= options.MaxDequeueCount)
+        {
+            logger.LogError(error, "{Function} failed {Count} times on message {Id}; moved to {Poison}.",
+                function.Name, message.DequeueCount, message.MessageId, poison.Name);
+            await poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+        }
+        else
+        {
+            logger.LogWarning(error, "{Function} failed on message {Id} (attempt {Count}); it will be retried.",
+                function.Name, message.MessageId, message.DequeueCount);
+            await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: options.VisibilityTimeout,
+                cancellationToken: CancellationToken.None);
         }
     }
 

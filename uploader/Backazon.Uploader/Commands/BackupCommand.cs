@@ -33,7 +33,12 @@ public static class BackupCommand
                 }
             }
 
-            var options = new BackupOptions { Exclusions = [.. settings?.Exclude ?? [], .. parse.GetValue(exclude) ?? []] };
+            var options = new BackupOptions
+            {
+                Exclusions = [.. settings?.Exclude ?? [], .. parse.GetValue(exclude) ?? []],
+                // Never back up our own state: the index, and the device secret.
+                ExcludedFolders = [cli.Config.Path],
+            };
             using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
             using var client = cli.DeviceClient();
             IBackupProgress view = parse.GetValue(json) ? new JsonProgressView(cli.Out)

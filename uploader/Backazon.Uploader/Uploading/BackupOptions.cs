@@ -13,5 +13,17 @@ public sealed record BackupOptions
     /// confirmation to the next run (nothing is lost either way).</summary>
     public TimeSpan CatalogWait { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Glob patterns, relative to each backup root, on top of the defaults.</summary>
     public IReadOnlyList<string> Exclusions { get; init; } = [];
+
+    /// <summary>Absolute folders never backed up, wherever they fall under a root.</summary>
+    public IReadOnlyList<string> ExcludedFolders { get; init; } = [];
+
+    /// <summary>The exclusion patterns for one root: the configured ones, plus the excluded
+    /// folders that lie under it, as patterns relative to it.</summary>
+    public IEnumerable<string> PatternsFor(string root) =>
+        Exclusions.Concat(ExcludedFolders
+            .Select(folder => Path.GetRelativePath(root, Path.GetFullPath(folder)))
+            .Where(relative => relative != "." && !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative))
+            .Select(relative => relative.Replace('\\', '/') + "/**"));
 }

@@ -76,7 +76,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     private BackupPlan PlanRoot(string root, ConcurrentDictionary<string, string> skipped)
     {
         var unreadable = new List<string>();
-        var scanner = new TreeScanner(new ExclusionRules(options.Exclusions), (path, reason) =>
+        var scanner = new TreeScanner(new ExclusionRules(options.PatternsFor(root)), (path, reason) =>
         {
             skipped[path] = reason;
             progress.Skipped(path, reason);
