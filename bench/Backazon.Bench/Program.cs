@@ -8,6 +8,7 @@ using Backazon.LocalHost;
 using Backazon.LocalHost.Azurite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 // dotnet run -c Release --project bench/Backazon.Bench -- [files=10000] [largeMiB=1024]
@@ -51,7 +52,9 @@ try
     await RunCli("enroll", "--server", server, "--code", code.Code);
 
     var first = await RunCli("backup", tree);
-    var rerun = await RunCli("backup", tree);
+    var rerun = await RunCli("backup", tree); // also confirms whatever the first run left cataloging
+    await CheckCatalog(app, account.Id, tree);
+    rerun = await RunCli("backup", tree);
     Directory.Move(Path.Combine(tree, "folder-000"), Path.Combine(tree, "folder-000-renamed"));
     var renamed = await RunCli("backup", tree);
 
@@ -62,7 +65,7 @@ try
     Console.WriteLine("| --- | --- | --- | --- | --- |");
     Row("first backup (`backazon backup`)", first);
     Row("unchanged rerun", rerun);
-    Row("rename a folder of files", renamed);
+    Row("rename a folder of 1,000 files", renamed);
     Console.WriteLine($"| plain parallel upload, Azure SDK (no hashing, no catalog) | {baseline.TotalSeconds:N1} s | {count / baseline.TotalSeconds:N0} | {bytes / 1e6 / baseline.TotalSeconds:N1} | - |");
 
     void Row(string name, (TimeSpan Time, long PeakBytes) run) =>
@@ -71,6 +74,36 @@ try
 finally
 {
     Directory.Delete(work, recursive: true);
+}
+
+// Every file of the tree is in the catalog with its size and SHA-256.
+static async Task CheckCatalog(WebApplication app, string accountId, string root)
+{
+    var reader = app.Services.GetRequiredService<Backazon.Backend.Catalog.CatalogReader>();
+    var device = (await app.Services.GetRequiredService<Backazon.Backend.Accounts.AccountStore>().ListDevicesAsync(accountId)).Single().DeviceId;
+    var catalog = new Dictionary<string, CatalogItem>();
+    await foreach (var item in reader.ListTreeAsync(accountId, device, Backazon.Uploader.Scanning.CatalogPath.FromLocal(root), DateTimeOffset.UtcNow.AddMinutes(1)))
+    {
+        catalog[item.Path] = item;
+    }
+
+    var files = Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).ToList();
+    var wrong = 0;
+    foreach (var file in files)
+    {
+        var item = catalog.GetValueOrDefault(Backazon.Uploader.Scanning.CatalogPath.FromLocal(file));
+        var hash = (await Backazon.Uploader.Planning.ContentHasher.HashAsync(file)).Hash;
+        if (item is null || item.Size != new FileInfo(file).Length || item.Hash != hash)
+        {
+            wrong++;
+        }
+    }
+
+    Console.WriteLine($"Catalog check: {files.Count - wrong:N0} of {files.Count:N0} files cataloged with the right size and hash.");
+    if (wrong > 0)
+    {
+        throw new InvalidOperationException($"{wrong} files are missing from the catalog or wrong.");
+    }
 }
 
 async Task<(TimeSpan Time, long PeakBytes)> RunCli(params string[] arguments)
@@ -138,7 +171,7 @@ static (int Count, long Bytes) Generate(string root, int count, int largeMiB)
     long total = 0;
     for (var i = 0; i < count; i++)
     {
-        var folder = Path.Combine(root, $"folder-{i / 500:D3}", $"sub-{i / 50 % 10:D2}");
+        var folder = Path.Combine(root, $"folder-{i / 1000:D3}", $"sub-{i / 100 % 10:D2}");
         Directory.CreateDirectory(folder);
         var size = i % 20 == 0 ? 0 : random.Next(100, 64 * 1024);
         var bytes = new byte[size];

@@ -66,22 +66,26 @@ public sealed class RetentionService(
         var rules = RulesOf(account.Value);
         var now = clock.GetUtcNow();
         var removed = 0;
-        foreach (var path in paths)
+        // One query per folder, not per file: a commit of thousands of files touches few folders.
+        var wanted = paths.ToHashSet(StringComparer.Ordinal);
+        foreach (var folder in wanted.Select(p => Uploads.CatalogPathRules.Split(p).Folder).Distinct(StringComparer.Ordinal))
         {
-            var (folder, name) = Uploads.CatalogPathRules.Split(path);
             var partition = CatalogKeys.Partition(accountId, deviceId, folder);
             var filter = TableClient.CreateQueryFilter(
-                $"PartitionKey eq {partition} and RowKey ge {CatalogKeys.FileRowsStart(name)} and RowKey lt {CatalogKeys.FileRowsEnd(name)}");
-            var versions = new List<CatalogEntity>();
+                $"PartitionKey eq {partition} and RowKey ge {CatalogKeys.FilePrefix} and RowKey lt {"f}"}");
+            var byPath = new Dictionary<string, List<CatalogEntity>>(StringComparer.Ordinal);
             await foreach (var row in catalog.Table.QueryAsync<CatalogEntity>(filter, cancellationToken: cancellationToken))
             {
-                if (row.Path == path)
+                if (wanted.Contains(row.Path))
                 {
-                    versions.Add(row);
+                    (byPath.TryGetValue(row.Path, out var list) ? list : byPath[row.Path] = []).Add(row);
                 }
             }
 
-            removed += await RemoveAsync(accountId, Expired(versions, rules, now), cancellationToken);
+            foreach (var versions in byPath.Values)
+            {
+                removed += await RemoveAsync(accountId, Expired(versions, rules, now), cancellationToken);
+            }
         }
 
         return removed;

@@ -115,6 +115,41 @@ public sealed class CliRestoreTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restore_CanceledMidFile_ThenRerun_ResumesAndVerifies()
+    {
+        var large = new byte[16 * 1024 * 1024];
+        new Random(11).NextBytes(large);
+        await File.WriteAllBytesAsync(Path.Combine(_tree, "big.bin"), large);
+        Assert.Equal(0, (await _machine.RunAsync("backup", _tree)).Code);
+        using var client = new BackazonClient(backend.BaseAddress, _machine.Device.Token);
+        var options = new RestoreOptions(_target, Overwrite: false, DeviceId: null, At: null);
+        var selection = new[] { CatalogPath.FromLocal(_tree) };
+
+        // Interrupted as soon as the first bytes are on disk.
+        using var interrupt = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new RestoreRunner(client, new CancelOnFirstBytes(interrupt)).RunAsync(selection, options, interrupt.Token));
+        var partial = Path.Combine(_target, Path.GetFileName(_tree), ".big.bin" + RestoreRunner.PartialSuffix);
+        var leftBehind = new FileInfo(partial).Length;
+        Assert.InRange(leftBehind, 1, large.Length - 1);
+
+        var rerun = await new RestoreRunner(client, new CancelOnFirstBytes(null)).RunAsync(selection, options);
+
+        Assert.True(rerun.Complete);
+        Assert.Equal(large.Length - leftBehind, rerun.BytesReceived);
+        Assert.Equal(large, await File.ReadAllBytesAsync(Path.Combine(_target, Path.GetFileName(_tree), "big.bin")));
+    }
+
+    /// <summary>A progress view that stands in for Ctrl+C the moment bytes arrive.</summary>
+    private sealed class CancelOnFirstBytes(CancellationTokenSource? interrupt) : IRestoreProgress
+    {
+        public void Planned(int files, long bytes) { }
+        public void Received(long bytes) => interrupt?.Cancel();
+        public void Done(string path, RestoreOutcome outcome, string? detail) { }
+        public void Finished(RestoreSummary summary) { }
+    }
+
+    [Fact]
     public async Task Restore_CorruptPartialFile_IsCaughtByTheHashAndNothingIsWritten()
     {
         await File.WriteAllBytesAsync(Path.Combine(_tree, "data.bin"), new byte[100_000]);

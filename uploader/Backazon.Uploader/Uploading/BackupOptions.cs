@@ -11,7 +11,7 @@ public sealed record BackupOptions
 
     /// <summary>How long to wait for the backend to confirm the catalog before leaving the
     /// confirmation to the next run (nothing is lost either way).</summary>
-    public TimeSpan CatalogWait { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan CatalogWait { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Glob patterns, relative to each backup root, on top of the defaults.</summary>
     public IReadOnlyList<string> Exclusions { get; init; } = [];

@@ -20,7 +20,9 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     {
         var startedAt = clock.GetUtcNow();
         var skipped = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        var cataloged = await ConfirmPendingAsync(index.PendingCommitIds(), skipped, wait: false, cancellationToken);
+        // What the last run left cataloging: wait for it (within the usual limit) rather than send
+        // it all again while the backend is still on it. No pending commits: no request at all.
+        var cataloged = await ConfirmPendingAsync(index.PendingCommitIds(), skipped, wait: true, cancellationToken);
 
         progress.Phase("Scanning");
         var plans = roots.Select(root => PlanRoot(Path.GetFullPath(root), skipped)).ToList();
