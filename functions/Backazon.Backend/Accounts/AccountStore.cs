@@ -91,4 +91,49 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
             }
         }
     }
+
+    /// <summary>
+    /// Deletes one row of the account's partition and changes the account's counters in the same
+    /// transaction, so usage never disagrees with what it counts. When only the account changed
+    /// meanwhile, tries again. When the row is gone, or was changed by someone else, returns false
+    /// and leaves their write standing — unless <paramref name="evenIfChanged"/> (a purge).
+    /// </summary>
+    public async Task<bool> DeleteCountedAsync(ITableEntity row, Action<AccountEntity> change, bool evenIfChanged = false,
+        CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var account = await GetAccountAsync(row.PartitionKey, cancellationToken);
+            change(account);
+            account.UsedBytes = Math.Max(0, account.UsedBytes);
+            account.ReservedBytes = Math.Max(0, account.ReservedBytes);
+            try
+            {
+                await Table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag),
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
+                ], cancellationToken);
+                return true;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+            {
+                var current = await Table.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, row.RowKey, select: ["RowKey"], cancellationToken: cancellationToken);
+                if (!current.HasValue)
+                {
+                    return false;
+                }
+
+                if (current.Value!.ETag != row.ETag)
+                {
+                    if (!evenIfChanged)
+                    {
+                        return false;
+                    }
+
+                    row.ETag = current.Value.ETag;
+                }
+            }
+        }
+    }
 }

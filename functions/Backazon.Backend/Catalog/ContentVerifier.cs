@@ -71,7 +71,7 @@ public sealed class ContentVerifier(
 
         foreach (var batch in verified.Chunk(CountsPerTransaction))
         {
-            foreach (var (hash, size) in await CountAsync(accountId, batch.Select(b => (b.Key, b.Value.Size)).ToList(), cancellationToken))
+            foreach (var (hash, size) in await CountAsync(accountId, batch.Select(b => (b.Key, b.Value.Size, (GrantEntity?)b.Value.Grant)).ToList(), cancellationToken))
             {
                 results[hash] = Verification.Ok(size);
             }
@@ -89,21 +89,23 @@ public sealed class ContentVerifier(
     /// </summary>
     private async Task<(Verification? Result, GrantEntity? Grant)> CheckAsync(string accountId, string hash, CancellationToken cancellationToken)
     {
-        var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
-        if (content.HasValue)
+        // The grant first: it is deleted in the same transaction that adds the content row, so
+        // while it exists the content is not counted yet — one read for most new content.
+        var found = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
+        if (!found.HasValue)
         {
+            var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
+            if (!content.HasValue)
+            {
+                return (new(VerificationResult.Missing, 0, "The content was never granted for upload; it will be sent again."), null);
+            }
+
             if (content.Value!.CheckReferencesAfter is null || await KeepAsync(content.Value, cancellationToken))
             {
                 return (Verification.Ok(content.Value.Size), null);
             }
 
             return (new(VerificationResult.Missing, 0, "The content was released by retention meanwhile; it will be sent again."), null);
-        }
-
-        var found = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
-        if (!found.HasValue)
-        {
-            return (new(VerificationResult.Missing, 0, "The content was never granted for upload; it will be sent again."), null);
         }
 
         var grant = found.Value!;
@@ -147,7 +149,8 @@ public sealed class ContentVerifier(
     /// (one transaction guarded by the account's ETag). Each row asks retention to check, after
     /// the release delay, that some version points at it (an upload verified by the sweeper may
     /// never be committed). Content a concurrent verification counted first is not counted again.</summary>
-    private async Task<List<(string Hash, long Size)>> CountAsync(string accountId, List<(string Hash, long Size)> contents, CancellationToken cancellationToken)
+    private async Task<List<(string Hash, long Size)>> CountAsync(
+        string accountId, List<(string Hash, long Size, GrantEntity? Grant)> contents, CancellationToken cancellationToken)
     {
         var counted = new List<(string, long)>();
         while (contents.Count > 0)
@@ -155,19 +158,18 @@ public sealed class ContentVerifier(
             var account = await accounts.GetAccountAsync(accountId, cancellationToken);
             var now = clock.GetUtcNow();
             var actions = new List<TableTransactionAction>();
-            foreach (var (hash, size) in contents)
+            foreach (var (hash, size, grant) in contents)
             {
-                var grant = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
                 account.UsedBytes += size;
                 actions.Add(new(TableTransactionActionType.Add, new ContentEntity
                 {
                     PartitionKey = accountId, RowKey = ContentEntity.RowFor(hash), Size = size, VerifiedAt = now,
                     CheckReferencesAfter = now + lifecycle.Value.ContentReleaseDelay,
                 }));
-                if (grant.HasValue)
+                if (grant is not null)
                 {
-                    account.ReservedBytes = Math.Max(0, account.ReservedBytes - grant.Value!.Size);
-                    actions.Add(new(TableTransactionActionType.Delete, grant.Value, grant.Value.ETag));
+                    account.ReservedBytes = Math.Max(0, account.ReservedBytes - grant.Size);
+                    actions.Add(new(TableTransactionActionType.Delete, grant, grant.ETag));
                 }
             }
 
@@ -175,24 +177,25 @@ public sealed class ContentVerifier(
             try
             {
                 await accounts.Table.SubmitTransactionAsync(actions, cancellationToken);
-                counted.AddRange(contents);
+                counted.AddRange(contents.Select(c => (c.Hash, c.Size)));
                 return counted;
             }
             catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
             {
-                // Raced: keep only what nobody has counted meanwhile, and try again.
-                var remaining = new List<(string, long)>();
-                foreach (var (hash, size) in contents)
+                // Raced (a renewed or swept grant, content counted by someone else, the account
+                // changed): keep what nobody has counted, with its grant as it is now, and retry.
+                var remaining = new List<(string, long, GrantEntity?)>();
+                foreach (var (hash, size, _) in contents)
                 {
                     var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
                     if (content.HasValue)
                     {
                         counted.Add((hash, content.Value!.Size));
+                        continue;
                     }
-                    else
-                    {
-                        remaining.Add((hash, size));
-                    }
+
+                    var grant = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken);
+                    remaining.Add((hash, size, grant.HasValue ? grant.Value : null));
                 }
 
                 contents = remaining;
@@ -222,32 +225,10 @@ public sealed class ContentVerifier(
         await ReleaseAsync(accountId, grant, cancellationToken);
     }
 
-    /// <summary>Deletes a grant and returns its reserved bytes, if nobody renewed it meanwhile.</summary>
-    public async Task ReleaseAsync(string accountId, GrantEntity grant, CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            var account = await accounts.GetAccountAsync(accountId, cancellationToken);
-            account.ReservedBytes = Math.Max(0, account.ReservedBytes - grant.Size);
-            try
-            {
-                await accounts.Table.SubmitTransactionAsync(
-                [
-                    new TableTransactionAction(TableTransactionActionType.Delete, grant, grant.ETag),
-                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
-                ], cancellationToken);
-                return;
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
-            {
-                var current = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, grant.RowKey, cancellationToken: cancellationToken);
-                if (!current.HasValue || current.Value!.ETag != grant.ETag)
-                {
-                    return; // gone, or renewed by a device that is uploading again
-                }
-            }
-        }
-    }
+    /// <summary>Deletes a grant and returns its reserved bytes, unless a device renewed it meanwhile
+    /// (it is uploading again).</summary>
+    public Task ReleaseAsync(string accountId, GrantEntity grant, CancellationToken cancellationToken = default) =>
+        accounts.DeleteCountedAsync(grant, account => account.ReservedBytes -= grant.Size, cancellationToken: cancellationToken);
 
     /// <summary>Server-side copy, only if the target does not exist yet.</summary>
     private async Task<bool> CopyAsync(BlobClient staging, BlobClient target, CancellationToken cancellationToken)

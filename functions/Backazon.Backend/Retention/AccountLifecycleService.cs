@@ -97,13 +97,13 @@ public sealed class AccountLifecycleService(
         var content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
         await foreach (var row in accounts.Table.QueryAsync<ContentEntity>(RangeFilter(accountId, ContentEntity.RowPrefix, "content;"), cancellationToken: cancellationToken))
         {
-            await RemoveCountedAsync(accountId, row, a => a.UsedBytes -= row.Size, cancellationToken);
+            await accounts.DeleteCountedAsync(row, a => a.UsedBytes -= row.Size, evenIfChanged: true, cancellationToken);
             await content.DeleteBlobIfExistsAsync(ContentVerifier.ContentBlobName(accountId, row.Hash), cancellationToken: cancellationToken);
         }
 
         await foreach (var grant in accounts.Table.QueryAsync<GrantEntity>(RangeFilter(accountId, GrantEntity.RowPrefix, "grant;"), cancellationToken: cancellationToken))
         {
-            await RemoveCountedAsync(accountId, grant, a => a.ReservedBytes -= grant.Size, cancellationToken);
+            await accounts.DeleteCountedAsync(grant, a => a.ReservedBytes -= grant.Size, evenIfChanged: true, cancellationToken);
         }
 
         foreach (var (prefix, end) in new[] { (CommitEntity.RowPrefix, "commit;"), (DeviceEntity.RowPrefix, "device;") })
@@ -148,37 +148,6 @@ public sealed class AccountLifecycleService(
 
     private static string RangeFilter(string accountId, string from, string to) =>
         TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {from} and RowKey lt {to}");
-
-    /// <summary>Deletes a row and adjusts the account's counters in one transaction.</summary>
-    private async Task RemoveCountedAsync(string accountId, ITableEntity row, Action<AccountEntity> change, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var account = await accounts.GetAccountAsync(accountId, cancellationToken);
-            change(account);
-            account.UsedBytes = Math.Max(0, account.UsedBytes);
-            account.ReservedBytes = Math.Max(0, account.ReservedBytes);
-            try
-            {
-                await accounts.Table.SubmitTransactionAsync(
-                [
-                    new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag),
-                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
-                ], cancellationToken);
-                return;
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
-            {
-                var again = await accounts.Table.GetEntityIfExistsAsync<TableEntity>(accountId, row.RowKey, cancellationToken: cancellationToken);
-                if (!again.HasValue)
-                {
-                    return;
-                }
-
-                row.ETag = again.Value!.ETag;
-            }
-        }
-    }
 
     private static async Task DeleteAsync(TableClient table, List<TableEntity> rows, CancellationToken cancellationToken)
     {

@@ -100,29 +100,9 @@ public sealed class ContentReleaser(
             return 0;
         }
 
-        while (true)
+        if (!await accounts.DeleteCountedAsync(content, account => account.UsedBytes -= content.Size, cancellationToken: cancellationToken))
         {
-            var account = await accounts.GetAccountAsync(accountId, cancellationToken);
-            account.UsedBytes = Math.Max(0, account.UsedBytes - content.Size);
-            try
-            {
-                await accounts.Table.SubmitTransactionAsync(
-                [
-                    new TableTransactionAction(TableTransactionActionType.Delete, content, content.ETag),
-                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
-                ], cancellationToken);
-                break;
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
-            {
-                var again = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, content.RowKey, cancellationToken: cancellationToken);
-                if (!again.HasValue || again.Value!.ETag != content.ETag)
-                {
-                    return 0; // released by a concurrent sweep, or a commit is using it again
-                }
-
-                // Only the account changed (an upload or a verification): try again.
-            }
+            return 0; // released by a concurrent sweep, or a commit is using it again
         }
 
         await _content.GetBlobClient(ContentVerifier.ContentBlobName(accountId, content.Hash)).DeleteIfExistsAsync(cancellationToken: cancellationToken);

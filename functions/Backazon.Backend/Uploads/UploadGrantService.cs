@@ -71,7 +71,7 @@ public sealed class UploadGrantService(
             }
         }
 
-        foreach (var (file, grant, reason) in await ReserveAsync(caller, plan, toReserve, cancellationToken))
+        foreach (var (file, grant, reason) in await ReserveAsync(caller, plan, toReserve, existing, cancellationToken))
         {
             results[file.Hash!] = (grant, reason) switch
             {
@@ -106,15 +106,17 @@ public sealed class UploadGrantService(
     /// A file whose content was verified meanwhile comes back with neither grant nor reason.
     /// </summary>
     private async Task<List<(GrantFile File, GrantEntity? Grant, string? Reason)>> ReserveAsync(
-        DeviceCaller caller, Plan plan, List<GrantFile> files, CancellationToken cancellationToken)
+        DeviceCaller caller, Plan plan, List<GrantFile> files,
+        (Dictionary<string, ContentEntity> Contents, Dictionary<string, GrantEntity> Grants) firstLook, CancellationToken cancellationToken)
     {
         var decided = new List<(GrantFile, GrantEntity?, string?)>();
         foreach (var chunk in files.Chunk(GrantsPerTransaction))
         {
+            // What the caller just read serves the first attempt; only a lost race reads again.
+            var existing = firstLook;
             while (true)
             {
                 var account = await accounts.GetAccountAsync(caller.AccountId, cancellationToken);
-                var existing = await ExistingAsync(caller.AccountId, chunk.Select(f => f.Hash!), cancellationToken);
                 var now = clock.GetUtcNow();
                 var expiresAt = now + TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes) + CommitWindow;
                 var actions = new List<TableTransactionAction>();
@@ -174,7 +176,8 @@ public sealed class UploadGrantService(
                 catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
                 {
                     // Another grant, a verification (which removes the grant) or another device
-                    // got there first: decide again.
+                    // got there first: read again and decide again.
+                    existing = await ExistingAsync(caller.AccountId, chunk.Select(f => f.Hash!), cancellationToken);
                 }
             }
         }
