@@ -39,6 +39,7 @@ public sealed class CommitCataloger(
         var manifest = (await _uploads.GetBlobClient(CommitService.ManifestBlobName(message.AccountId, message.CommitId))
             .DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<CommitManifest>(CommitService.Json)!;
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var verified = await verifier.EnsureManyAsync(message.AccountId,
             manifest.Changes.Where(c => c.Kind == EntryKinds.File).Select(c => c.Hash!), cancellationToken);
 
@@ -61,7 +62,9 @@ public sealed class CommitCataloger(
             }
         }
 
+        var verifying = clock.Elapsed;
         await writer.WriteAsync(message.AccountId, manifest.DeviceId, message.CommitId, manifest.CommittedAt, versions, cancellationToken);
+        var writing = clock.Elapsed - verifying;
 
         // Each new version may push an older one out of the plan's history. Queued before the
         // commit is marked cataloged, so a crash here means the whole step runs again.
@@ -79,6 +82,7 @@ public sealed class CommitCataloger(
         commit.State = CommitStates.Cataloged;
         commit.Cataloged = versions.Count;
         await accounts.Table.UpdateEntityAsync(commit, Azure.ETag.All, TableUpdateMode.Replace, cancellationToken);
-        logger.LogInformation("Commit {Commit}: {Cataloged} versions cataloged, {Rejected} rejected.", message.CommitId, versions.Count, rejected.Count);
+        logger.LogInformation("Commit {Commit}: {Cataloged} versions cataloged, {Rejected} rejected, in {Total:N0} ms (verify {Verify:N0} ms, catalog {Write:N0} ms).",
+            message.CommitId, versions.Count, rejected.Count, clock.ElapsedMilliseconds, verifying.TotalMilliseconds, writing.TotalMilliseconds);
     }
 }

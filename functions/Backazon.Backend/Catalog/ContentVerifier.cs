@@ -41,6 +41,10 @@ public sealed class ContentVerifier(
     // A transaction holds 100 operations: per content a row and a grant deletion, plus the account.
     private const int CountsPerTransaction = 49;
 
+    // Content up to this size is checked in memory and written by the backend; larger content
+    // is copied server-side first and checked by streaming the copy.
+    private const int InMemoryLimit = 4 * 1024 * 1024;
+
     public static string ContentBlobName(string accountId, string hash) => $"{accountId}/{hash}";
 
     public async Task<Verification> EnsureAsync(string accountId, string hash, CancellationToken cancellationToken = default) =>
@@ -110,7 +114,26 @@ public sealed class ContentVerifier(
 
         var grant = found.Value!;
         var target = _content.GetBlobClient(ContentBlobName(accountId, hash));
-        if (!await CopyAsync(_uploads.GetBlobClient(grant.StagingBlob), target, cancellationToken))
+        var staging = _uploads.GetBlobClient(grant.StagingBlob);
+        if (grant.Size <= InMemoryLimit)
+        {
+            // Small content: read it once, check it, and write exactly the bytes checked to the
+            // content name (two requests, no server-side copy). Frozen by construction.
+            var (outcome, arrived) = await WriteCheckedAsync(staging, target, hash, grant.Size, cancellationToken);
+            switch (outcome)
+            {
+                case CheckedWrite.Missing:
+                    return (new(VerificationResult.Missing, 0, "The upload has not arrived; it will be sent again."), null);
+                case CheckedWrite.Mismatch:
+                    await RejectAsync(accountId, grant, target, null, cancellationToken);
+                    return (Mismatch(arrived != grant.Size ? $"{arrived} bytes arrived, {grant.Size} were declared" : "the bytes do not match the declared hash"), null);
+                case CheckedWrite.Written:
+                    return (null, grant);
+            }
+
+            // The content name exists already (a concurrent check, or one that crashed): check it.
+        }
+        else if (!await CopyAsync(staging, target, cancellationToken))
         {
             return (new(VerificationResult.Missing, 0, "The upload has not arrived; it will be sent again."), null);
         }
@@ -229,6 +252,46 @@ public sealed class ContentVerifier(
     /// (it is uploading again).</summary>
     public Task ReleaseAsync(string accountId, GrantEntity grant, CancellationToken cancellationToken = default) =>
         accounts.DeleteCountedAsync(grant, account => account.ReservedBytes -= grant.Size, cancellationToken: cancellationToken);
+
+    private enum CheckedWrite
+    {
+        Written,
+        Missing,
+        Mismatch,
+        TargetExists,
+    }
+
+    /// <summary>Reads the staging blob, checks it, and writes those very bytes to the content
+    /// name if nothing is there yet. Also returns how many bytes arrived.</summary>
+    private static async Task<(CheckedWrite Outcome, long Arrived)> WriteCheckedAsync(
+        BlobClient staging, BlobClient target, string hash, long size, CancellationToken cancellationToken)
+    {
+        BinaryData bytes;
+        try
+        {
+            bytes = (await staging.DownloadContentAsync(cancellationToken)).Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return (CheckedWrite.Missing, 0);
+        }
+
+        var arrived = bytes.ToMemory().Length;
+        if (arrived != size || Convert.ToHexStringLower(SHA256.HashData(bytes.ToMemory().Span)) != hash)
+        {
+            return (CheckedWrite.Mismatch, arrived);
+        }
+
+        try
+        {
+            await target.UploadAsync(bytes, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+            return (CheckedWrite.Written, arrived);
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return (CheckedWrite.TargetExists, arrived);
+        }
+    }
 
     /// <summary>Server-side copy, only if the target does not exist yet.</summary>
     private async Task<bool> CopyAsync(BlobClient staging, BlobClient target, CancellationToken cancellationToken)
