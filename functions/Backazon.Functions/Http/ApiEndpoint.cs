@@ -102,6 +102,18 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             logger.LogInformation("{Method} {Path} refused: {Kind} {Detail}", request.Method, request.Path, e.Kind, e.Detail);
             return Problem(request, e);
         }
+        catch (Exception e) when (e is not OperationCanceledException || !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // A fault of ours or of storage: logged in full here, said plainly to the caller.
+            logger.LogError(e, "{Method} {Path} failed.", request.Method, request.Path);
+            return new ObjectResult(new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "The service failed.",
+                Detail = "Something went wrong on our side. Try again in a moment.",
+                Instance = request.Path,
+            }) { StatusCode = StatusCodes.Status500InternalServerError };
+        }
     }
 
     public static ObjectResult Problem(HttpRequest request, BackazonException e)

@@ -3,6 +3,7 @@ using Backazon.Backend.Errors;
 using Backazon.Contracts;
 using Backazon.Functions.Http;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 
 namespace Backazon.UnitTests.Functions;
 
@@ -33,6 +34,24 @@ public sealed class ApiEndpointTests
         var json = $$"""{"name":"{{new string('a', 2000)}}","plan":"trial"}""";
         var refused = await Assert.ThrowsAsync<BackazonException>(() => ApiEndpoint.ReadJsonAsync<CreateAccountRequest>(Request(json, sendLength: false), maxBytes: 1000));
         Assert.Equal(ProblemKind.PayloadTooLarge, refused.Kind);
+    }
+
+    [Fact]
+    public async Task Anonymous_UnexpectedFailure_IsA500ProblemWithoutInternals()
+    {
+        var storage = Backazon.Backend.Storage.StorageClients.FromConfiguration(
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DataStorage"] = "UseDevelopmentStorage=true" }).Build());
+        var store = new Backazon.Backend.Accounts.AccountStore(storage, new Backazon.Backend.Plans.PlanCatalog(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
+        var endpoint = new ApiEndpoint(
+            new Backazon.Backend.Devices.DeviceAuthenticator(store, TimeProvider.System),
+            new Backazon.Backend.Security.OperatorAuthenticator(Microsoft.Extensions.Options.Options.Create(new Backazon.Backend.Configuration.OperatorOptions())),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ApiEndpoint>.Instance);
+
+        var result = await endpoint.AnonymousAsync(Request("{}"), () => throw new InvalidOperationException("secret internals"));
+
+        var problem = Assert.IsType<Microsoft.AspNetCore.Mvc.ProblemDetails>(Assert.IsType<Microsoft.AspNetCore.Mvc.ObjectResult>(result).Value);
+        Assert.Equal(500, problem.Status);
+        Assert.DoesNotContain("secret internals", problem.Detail);
     }
 
     private static HttpRequest Request(string body, bool sendLength = true)
