@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
@@ -36,8 +37,23 @@ public sealed class CommitCataloger(
             return;
         }
 
-        var manifest = (await _uploads.GetBlobClient(CommitService.ManifestBlobName(message.AccountId, message.CommitId))
-            .DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<CommitManifest>(CommitService.Json)!;
+        var manifestBlob = _uploads.GetBlobClient(CommitService.ManifestBlobName(message.AccountId, message.CommitId));
+        CommitManifest manifest;
+        try
+        {
+            manifest = (await manifestBlob.DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<CommitManifest>(CommitService.Json)!;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // A concurrent delivery finished first and removed the manifest: nothing left to do.
+            var again = await accounts.Table.GetEntityAsync<CommitEntity>(message.AccountId, CommitEntity.RowFor(message.CommitId), cancellationToken: cancellationToken);
+            if (again.Value.State == CommitStates.Cataloged)
+            {
+                return;
+            }
+
+            throw;
+        }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var verified = await verifier.EnsureManyAsync(message.AccountId,
@@ -82,6 +98,10 @@ public sealed class CommitCataloger(
         commit.State = CommitStates.Cataloged;
         commit.Cataloged = versions.Count;
         await accounts.Table.UpdateEntityAsync(commit, Azure.ETag.All, TableUpdateMode.Replace, cancellationToken);
+
+        // Cataloged for good: the manifest is never read again, so the uploads container holds
+        // only what is still in flight (and the rejection lists devices ask for).
+        await manifestBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
         logger.LogInformation("Commit {Commit}: {Cataloged} versions cataloged, {Rejected} rejected, in {Total:N0} ms (verify {Verify:N0} ms, catalog {Write:N0} ms).",
             message.CommitId, versions.Count, rejected.Count, clock.ElapsedMilliseconds, verifying.TotalMilliseconds, writing.TotalMilliseconds);
     }

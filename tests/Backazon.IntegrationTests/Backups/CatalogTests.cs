@@ -29,6 +29,12 @@ public sealed class CatalogTests(BackendFixture backend)
         var account = await device.AccountAsync();
         Assert.Equal((bytes.Length, 0L), (account.UsedBytes, account.ReservedBytes));
         Assert.True(await ContentBlob(device, bytes).ExistsAsync());
+        var leftovers = backend.Storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer)
+            .GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, device.AccountId + "/", CancellationToken.None);
+        await foreach (var blob in leftovers)
+        {
+            Assert.Fail($"Nothing of a cataloged commit stays in uploads, but {blob.Name} did.");
+        }
     }
 
     [Fact]
