@@ -40,6 +40,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<SasIssuer>();
         services.AddSingleton<UploadGrantService>();
         services.AddSingleton<CommitService>();
+        services.AddSingleton<ContentBlobs>();
         services.AddSingleton<ContentVerifier>();
         services.AddSingleton<CatalogWriter>();
         services.AddSingleton<CatalogReader>();

@@ -17,6 +17,13 @@ public static class BackupLimits
 
     /// <summary>Longest symbolic link target, in UTF-16 code units.</summary>
     public const int MaxLinkTargetLength = 4096;
+
+    /// <summary>
+    /// Content up to this size is sent in one request (Put Blob) with a create-only SAS, which
+    /// can never overwrite; larger content is sent in blocks with a write SAS, and the backend
+    /// leases the blob before it reads it. The uploader and the backend must agree on it.
+    /// </summary>
+    public const long SinglePutMaxBytes = 4 * 1024 * 1024;
 }
 
 /// <summary>The kinds of entry a catalog records.</summary>
@@ -52,10 +59,18 @@ public sealed record UploadGrantResponse(IReadOnlyList<UploadGrant> Files);
 /// <summary>
 /// One change to record: a file (content by hash, already uploaded or stored), a symbolic link
 /// (its target, no content), or a deletion. ModifiedAt is the file's own modification time.
+/// <paramref name="IsNew"/>: the device has never committed this path before, so it has no older
+/// version for retention to look at and its folders may be new (a hint that saves work; the daily
+/// retention pass does not rely on it).
 /// </summary>
-public sealed record FileChange(string? Path, string? Kind, long Size, string? Hash, DateTimeOffset? ModifiedAt, string? LinkTarget);
+public sealed record FileChange(string? Path, string? Kind, long Size, string? Hash, DateTimeOffset? ModifiedAt, string? LinkTarget, bool IsNew = false);
 
-public sealed record CommitRequest(IReadOnlyList<FileChange>? Changes);
+/// <summary>
+/// A batch of changes. <paramref name="Id"/> is the device's idempotency key (24 lowercase hex
+/// characters, chosen before the first attempt): the same key sent again — a retry after a lost
+/// response — returns the commit already made instead of recording the batch twice.
+/// </summary>
+public sealed record CommitRequest(IReadOnlyList<FileChange>? Changes, string? Id = null);
 
 /// <summary>Accepted for cataloging; the versions are recorded at <paramref name="CommittedAt"/>.</summary>
 public sealed record CommitResponse(string CommitId, DateTimeOffset CommittedAt, int Changes);

@@ -46,11 +46,12 @@ public sealed class CatalogWriter(StorageClients storage)
     }
 
     /// <summary>Marks each folder the first time a file appears in it, so listings can show
-    /// subfolders without scanning them.</summary>
+    /// subfolders without scanning them. Only new paths can open new folders: a changed file's
+    /// folders were marked when it was new.</summary>
     private async Task AddFoldersAsync(string accountId, string deviceId, string commitId, DateTimeOffset committedAt,
         IReadOnlyList<FileChange> versions, CancellationToken cancellationToken)
     {
-        var folders = versions.Where(v => v.Kind != EntryKinds.Deleted)
+        var folders = versions.Where(v => v.Kind != EntryKinds.Deleted && v.IsNew)
             .SelectMany(v => CatalogPathRules.Ancestors(v.Path!))
             .Where(f => f.Length > 0)
             .ToHashSet(StringComparer.Ordinal);

@@ -82,9 +82,10 @@ public sealed class CommitCataloger(
         await writer.WriteAsync(message.AccountId, manifest.DeviceId, message.CommitId, manifest.CommittedAt, versions, cancellationToken);
         var writing = clock.Elapsed - verifying;
 
-        // Each new version may push an older one out of the plan's history. Queued before the
-        // commit is marked cataloged, so a crash here means the whole step runs again.
-        foreach (var work in RetentionMessage.ForFiles(message.AccountId, manifest.DeviceId, versions.Select(v => v.Path!)))
+        // Each new version may push an older one out of the plan's history; a path the device
+        // never committed before has none (the daily pass covers a device that says otherwise).
+        // Queued before the commit is marked cataloged, so a crash here means the step runs again.
+        foreach (var work in RetentionMessage.ForFiles(message.AccountId, manifest.DeviceId, versions.Where(v => !v.IsNew).Select(v => v.Path!)))
         {
             await retention.SendAsync(work, cancellationToken);
         }

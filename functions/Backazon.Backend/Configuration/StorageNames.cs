@@ -6,12 +6,13 @@ namespace Backazon.Backend.Configuration;
 /// </summary>
 public static class StorageNames
 {
-    /// <summary>Verified file content, one blob per distinct content per account:
-    /// "{accountId}/{sha256}". Only the backend writes here; no device ever holds a SAS for it.</summary>
+    /// <summary>File content, one blob per distinct content per account: "{accountId}/{sha256}".
+    /// A device writes a blob once, through its grant's SAS for exactly that name, and the
+    /// backend checks it where it lies, frozen first (see ContentVerifier).</summary>
     public const string ContentContainer = "content";
 
-    /// <summary>What devices send: staging blobs "{accountId}/staging/{grantId}" (the only blobs
-    /// a device can write) and commit manifests "{accountId}/commits/{commitId}.json".</summary>
+    /// <summary>Commit manifests "{accountId}/commits/{commitId}.json" while they wait for the
+    /// catalog, and the lists of files a commit rejected.</summary>
     public const string UploadsContainer = "uploads";
 
     /// <summary>Completed upload batches waiting to be verified and cataloged.</summary>

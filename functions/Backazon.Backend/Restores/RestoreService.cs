@@ -76,7 +76,7 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
             SignedUrl? url = null;
             if (item.Kind == EntryKinds.File)
             {
-                var blob = content.GetBlobClient(ContentVerifier.ContentBlobName(caller.AccountId, item.Hash!));
+                var blob = content.GetBlobClient(ContentBlobs.Name(caller.AccountId, item.Hash!));
                 url = await sas.DownloadUrlAsync(blob, CatalogPathRules.Split(item.Path).Name, lifetime, cancellationToken);
             }
 

@@ -97,13 +97,18 @@ public sealed class AccountLifecycleService(
         var content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
         await foreach (var row in accounts.Table.QueryAsync<ContentEntity>(RangeFilter(accountId, ContentEntity.RowPrefix, "content;"), cancellationToken: cancellationToken))
         {
-            await accounts.DeleteCountedAsync(row, a => a.UsedBytes -= row.Size, evenIfChanged: true, cancellationToken);
-            await content.DeleteBlobIfExistsAsync(ContentVerifier.ContentBlobName(accountId, row.Hash), cancellationToken: cancellationToken);
-        }
-
-        await foreach (var grant in accounts.Table.QueryAsync<GrantEntity>(RangeFilter(accountId, GrantEntity.RowPrefix, "grant;"), cancellationToken: cancellationToken))
-        {
-            await accounts.DeleteCountedAsync(grant, a => a.ReservedBytes -= grant.Size, evenIfChanged: true, cancellationToken);
+            await accounts.DeleteCountedAsync(row, a =>
+            {
+                if (row.IsVerified)
+                {
+                    a.UsedBytes -= row.Size;
+                }
+                else
+                {
+                    a.ReservedBytes -= row.Size;
+                }
+            }, evenIfChanged: true, cancellationToken);
+            await ContentBlobs.DeleteAsync(content.GetBlobClient(ContentBlobs.Name(accountId, row.Hash)), cancellationToken);
         }
 
         foreach (var (prefix, end) in new[] { (CommitEntity.RowPrefix, "commit;"), (DeviceEntity.RowPrefix, "device;") })
@@ -120,12 +125,12 @@ public sealed class AccountLifecycleService(
             }
         }
 
-        // Whatever blobs remain under the account: staging uploads, manifests, orphans.
+        // Whatever blobs remain under the account: manifests, orphans.
         foreach (var container in new[] { content, storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer) })
         {
             await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, accountId + "/", cancellationToken))
             {
-                await container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+                await ContentBlobs.DeleteAsync(container.GetBlobClient(blob.Name), cancellationToken);
             }
         }
 

@@ -16,7 +16,7 @@ namespace Backazon.Backend.Retention;
 /// Frees content no version points at any more, in this order: a version's catalog row is
 /// removed only after its content is flagged for a check (<see cref="FlagAsync"/>); at least the
 /// release delay later the check looks for any catalog row of the account with that hash, and
-/// only if there is none (and no upload grant for it) deletes the content row and subtracts its
+/// only if there is none deletes the content row and subtracts its
 /// size from usage in one transaction (guarded by both ETags), then the blob. A commit that
 /// reuses flagged content clears the flag first (ContentVerifier), which makes a racing release
 /// fail. Every step can be repeated: a crash leaves at worst a blob without a row, which
@@ -62,7 +62,7 @@ public sealed class ContentReleaser(
         var now = clock.GetUtcNow();
         var due = new List<ContentEntity>();
         await foreach (var content in accounts.Table.QueryAsync<ContentEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"} and CheckReferencesAfter le {now}"),
+            TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"} and State eq {ContentStates.Verified} and CheckReferencesAfter le {now}"),
             cancellationToken: cancellationToken))
         {
             due.Add(content);
@@ -80,12 +80,6 @@ public sealed class ContentReleaser(
     private async Task<long> ReleaseAsync(ContentEntity content, CancellationToken cancellationToken)
     {
         var accountId = content.PartitionKey;
-        var grant = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(content.Hash), cancellationToken: cancellationToken);
-        if (grant.HasValue)
-        {
-            return 0; // an upload of the same content is under way: look again next time
-        }
-
         if (await IsReferencedAsync(accountId, content.Hash, cancellationToken))
         {
             content.CheckReferencesAfter = null;
@@ -105,7 +99,7 @@ public sealed class ContentReleaser(
             return 0; // released by a concurrent sweep, or a commit is using it again
         }
 
-        await _content.GetBlobClient(ContentVerifier.ContentBlobName(accountId, content.Hash)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        await ContentBlobs.DeleteAsync(_content.GetBlobClient(ContentBlobs.Name(accountId, content.Hash)), cancellationToken);
         logger.LogInformation("Released content {Hash} of account {Account}: {Size} bytes.", content.Hash, accountId, content.Size);
         return content.Size;
     }
@@ -126,7 +120,7 @@ public sealed class ContentReleaser(
         return false;
     }
 
-    /// <summary>Deletes content blobs of the account that no content row or grant accounts for
+    /// <summary>Deletes content blobs of the account that no content row accounts for
     /// (what a crash between a release's two steps leaves), once older than the release delay.
     /// Content rows and blob names both sort by hash, so one merged pass suffices.</summary>
     public async Task<int> RemoveOrphanBlobsAsync(string accountId, CancellationToken cancellationToken = default)
@@ -135,10 +129,9 @@ public sealed class ContentReleaser(
         var removed = 0;
         await foreach (var (hash, row, blob) in ContentInventory.MergeAsync(accounts, _content, accountId, cancellationToken))
         {
-            if (row is null && blob is not null && blob.Properties.LastModified < cutoff
-                && !(await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: cancellationToken)).HasValue)
+            if (row is null && blob is not null && blob.Properties.LastModified < cutoff)
             {
-                await _content.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+                await ContentBlobs.DeleteAsync(_content.GetBlobClient(blob.Name), cancellationToken);
                 logger.LogWarning("Removed orphan content blob {Blob}.", blob.Name);
                 removed++;
             }

@@ -23,6 +23,11 @@ public sealed class UsageRecounter(AccountStore accounts, StorageClients storage
         var orphans = new List<string>();
         await foreach (var (hash, row, blob) in ContentInventory.MergeAsync(accounts, container, accountId, cancellationToken))
         {
+            if (row is { IsVerified: false })
+            {
+                continue; // an upload in flight: its blob may be partial, its bytes are reserved
+            }
+
             if (row is not null)
             {
                 rows++;

@@ -20,17 +20,19 @@ public sealed class SasIssuer(StorageClients storage, IOptions<SasOptions> optio
     private readonly SemaphoreSlim _keyLock = new(1, 1);
     private UserDelegationKey? _key;
 
-    /// <summary>Create and write only: no read, list or delete.</summary>
-    public Task<SignedUrl> UploadUrlAsync(BlobClient blob, CancellationToken cancellationToken = default) =>
-        SignAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, TimeSpan.FromMinutes(options.Value.UploadMinutes), null, cancellationToken);
+    /// <summary>
+    /// For content sent in one request (up to <see cref="Contracts.BackupLimits.SinglePutMaxBytes"/>):
+    /// create only, which cannot overwrite a blob that exists. Larger content is sent in blocks,
+    /// which need write; the backend leases such a blob before it reads it. Never read, list or delete.
+    /// </summary>
+    public Task<SignedUrl> UploadUrlAsync(BlobClient blob, long size, CancellationToken cancellationToken = default) =>
+        SignAsync(blob,
+            size <= Contracts.BackupLimits.SinglePutMaxBytes ? BlobSasPermissions.Create : BlobSasPermissions.Create | BlobSasPermissions.Write,
+            TimeSpan.FromMinutes(options.Value.UploadMinutes), null, cancellationToken);
 
     /// <summary>Read only, downloading under <paramref name="fileName"/>.</summary>
     public Task<SignedUrl> DownloadUrlAsync(BlobClient blob, string fileName, TimeSpan? lifetime = null, CancellationToken cancellationToken = default) =>
         SignAsync(blob, BlobSasPermissions.Read, lifetime ?? TimeSpan.FromHours(options.Value.DownloadHours), ContentDisposition(fileName), cancellationToken);
-
-    /// <summary>A few minutes of read access for the backend's own server-side copies.</summary>
-    public Task<SignedUrl> CopySourceUrlAsync(BlobClient blob, CancellationToken cancellationToken = default) =>
-        SignAsync(blob, BlobSasPermissions.Read, TimeSpan.FromMinutes(15), null, cancellationToken);
 
     private async Task<SignedUrl> SignAsync(
         BlobClient blob, BlobSasPermissions permissions, TimeSpan lifetime, string? contentDisposition, CancellationToken cancellationToken)

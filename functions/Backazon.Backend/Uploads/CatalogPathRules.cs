@@ -11,6 +11,20 @@ namespace Backazon.Backend.Uploads;
 /// </summary>
 public static class CatalogPathRules
 {
+    /// <summary>Why the catalog cannot take this path, or null when it can.</summary>
+    public static string? Refusal(string? path, string field)
+    {
+        try
+        {
+            ValidPath(path, field);
+            return null;
+        }
+        catch (BackazonException e)
+        {
+            return e.Detail;
+        }
+    }
+
     public static string ValidPath(string? path, string field)
     {
         if (string.IsNullOrEmpty(path))

@@ -1,3 +1,4 @@
+using Azure;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -30,27 +31,68 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
     public async Task<CommitResponse> CommitAsync(DeviceCaller caller, CommitRequest request, CancellationToken cancellationToken = default)
     {
         var changes = Validate(request);
+        if (request.Id is not null && !DeviceToken.IsId(request.Id))
+        {
+            throw BackazonException.BadRequest("The field 'id' must be 24 lowercase hexadecimal characters (an idempotency key the device chose).", "id");
+        }
+
+        // The same key again is a retry of a request whose answer was lost: answer it again.
+        var commitId = request.Id ?? Secrets.NewId();
+        if (request.Id is not null && await FindAsync(caller, commitId, cancellationToken) is { } earlier)
+        {
+            return earlier;
+        }
+
         var account = await accounts.GetAccountAsync(caller.AccountId, cancellationToken);
         if (UploadGrantService.StatusRefusal(account.Status) is { } refusal)
         {
             throw BackazonException.Conflict(refusal);
         }
 
-        var commitId = Secrets.NewId();
         var committedAt = clock.GetUtcNow();
         await _uploads.GetBlobClient(ManifestBlobName(caller.AccountId, commitId))
-            .UploadAsync(BinaryData.FromObjectAsJson(new CommitManifest(caller.DeviceId, committedAt, changes), Json), cancellationToken);
-        await accounts.Table.AddEntityAsync(new CommitEntity
+            .UploadAsync(BinaryData.FromObjectAsJson(new CommitManifest(caller.DeviceId, committedAt, changes), Json), overwrite: true, cancellationToken);
+        try
         {
-            PartitionKey = caller.AccountId,
-            RowKey = CommitEntity.RowFor(commitId),
-            DeviceId = caller.DeviceId,
-            CommittedAt = committedAt,
-            Changes = changes.Count,
-            State = CommitStates.Pending,
-        }, cancellationToken);
+            await accounts.Table.AddEntityAsync(new CommitEntity
+            {
+                PartitionKey = caller.AccountId,
+                RowKey = CommitEntity.RowFor(commitId),
+                DeviceId = caller.DeviceId,
+                CommittedAt = committedAt,
+                Changes = changes.Count,
+                State = CommitStates.Pending,
+            }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409 && request.Id is not null)
+        {
+            // Two deliveries of one retried request raced; the first one's row stands, and its
+            // manifest was the same batch.
+            if (await FindAsync(caller, commitId, cancellationToken) is { } raced)
+            {
+                return raced;
+            }
+
+            throw;
+        }
+
         await EnqueueAsync(new CatalogMessage(caller.AccountId, caller.DeviceId, commitId), cancellationToken);
         return new CommitResponse(commitId, committedAt, changes.Count);
+    }
+
+    /// <summary>The commit this device made under this key, if any. Another device's key is
+    /// refused rather than answered: keys name one device's batches.</summary>
+    private async Task<CommitResponse?> FindAsync(DeviceCaller caller, string commitId, CancellationToken cancellationToken)
+    {
+        var row = await accounts.Table.GetEntityIfExistsAsync<CommitEntity>(caller.AccountId, CommitEntity.RowFor(commitId), cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        return row.Value!.DeviceId == caller.DeviceId
+            ? new CommitResponse(commitId, row.Value.CommittedAt, row.Value.Changes)
+            : throw BackazonException.Conflict("Another device made a commit with this id; choose a new one.");
     }
 
     public Task EnqueueAsync(CatalogMessage message, CancellationToken cancellationToken = default) =>
@@ -100,6 +142,7 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
             {
                 case EntryKinds.File:
                     CatalogPathRules.ValidHash(change.Hash, $"{field}.hash");
+                    RequireModifiedAt(change, field);
                     if (change.Size is < 0 or > BackupLimits.MaxFileSize)
                     {
                         throw BackazonException.BadRequest($"The field '{field}.size' must be between 0 and {BackupLimits.MaxFileSize:N0}.", $"{field}.size");
@@ -107,6 +150,7 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
 
                     break;
                 case EntryKinds.Symlink:
+                    RequireModifiedAt(change, field);
                     if (string.IsNullOrEmpty(change.LinkTarget) || change.LinkTarget.Length > BackupLimits.MaxLinkTargetLength
                         || change.LinkTarget.Contains('\0') || !CatalogPathRules.IsValidUtf16(change.LinkTarget))
                     {
@@ -124,6 +168,16 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
         }
 
         return changes.ToList();
+    }
+
+    /// <summary>A restore sets the file's time from the catalog: a version without one would
+    /// come back with the time of the restore.</summary>
+    private static void RequireModifiedAt(FileChange change, string field)
+    {
+        if (change.ModifiedAt is null)
+        {
+            throw BackazonException.BadRequest($"The field '{field}.modifiedAt' is required for a {change.Kind}: the time the file was last modified.", $"{field}.modifiedAt");
+        }
     }
 }
 

@@ -3,10 +3,25 @@ using Azure.Data.Tables;
 
 namespace Backazon.Backend.Uploads;
 
+public static class ContentStates
+{
+    /// <summary>A device may upload it: its bytes are reserved against the quota, and the blob
+    /// may be absent, partial, or not what was declared.</summary>
+    public const string Granted = "granted";
+
+    /// <summary>The backend read every byte and found the declared size and hash: usage counts it.</summary>
+    public const string Verified = "verified";
+}
+
 /// <summary>
-/// Verified content the account holds ("content:{sha256}" in the account's partition). Its
-/// existence is what "already stored" means, and it is added in the same transaction that
-/// counts its bytes, so usage can never count content twice or miss it.
+/// One row per content of an account ("content:{sha256}" in the account's partition), from the
+/// grant to its release: <see cref="ContentStates.Granted"/> while a device may upload it (its
+/// bytes reserved), then <see cref="ContentStates.Verified"/> once the backend has checked the
+/// blob where it lies (its bytes used). Each state change moves the account's counters in the
+/// same transaction, guarded by both ETags, so usage never counts content twice or misses it.
+/// While the row is granted, some upload SAS for its blob may still be alive (the row expires
+/// only after the last SAS does), so a granted row is never deleted before
+/// <see cref="ExpiresAt"/> and no blob can be written once its row is gone.
 /// </summary>
 public sealed class ContentEntity : ITableEntity
 {
@@ -17,40 +32,25 @@ public sealed class ContentEntity : ITableEntity
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
+    public string State { get; set; } = ContentStates.Granted;
     public long Size { get; set; }
-    public DateTimeOffset VerifiedAt { get; set; }
+
+    /// <summary>The device that last asked to upload it.</summary>
+    public string? DeviceId { get; set; }
+    public DateTimeOffset IssuedAt { get; set; }
+
+    /// <summary>Granted: after this (the last SAS's expiry plus the commit window) the sweeper
+    /// settles the row: verifies what arrived, or releases the reservation.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public DateTimeOffset? VerifiedAt { get; set; }
 
     /// <summary>When set, retention checks after this moment whether any catalog version still
     /// points at the content and releases it if none does. Set at verification and when a version
     /// pointing at it is removed; cleared when a commit uses it again (see Retention/README.md).</summary>
     public DateTimeOffset? CheckReferencesAfter { get; set; }
 
-    public string Hash => RowKey[RowPrefix.Length..];
-
-    public static string RowFor(string hash) => RowPrefix + hash;
-}
-
-/// <summary>
-/// Permission to upload one content ("grant:{sha256}"): its bytes are reserved against the quota
-/// until the content is verified or the grant is swept. Devices uploading the same content share
-/// one grant and one staging blob.
-/// </summary>
-public sealed class GrantEntity : ITableEntity
-{
-    public const string RowPrefix = "grant:";
-
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
-    public long Size { get; set; }
-    public string StagingBlob { get; set; } = "";
-    public string DeviceId { get; set; } = "";
-    public DateTimeOffset IssuedAt { get; set; }
-
-    /// <summary>After this, the sweeper settles the grant (verifies what arrived, or releases it).</summary>
-    public DateTimeOffset ExpiresAt { get; set; }
+    public bool IsVerified => State == ContentStates.Verified;
 
     public string Hash => RowKey[RowPrefix.Length..];
 

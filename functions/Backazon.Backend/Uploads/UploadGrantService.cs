@@ -12,38 +12,45 @@ using Microsoft.Extensions.Options;
 namespace Backazon.Backend.Uploads;
 
 /// <summary>
-/// Answers a device's "may I upload these?": already stored, a write-only SAS for one staging
-/// blob, or a refusal a person can act on. Bytes granted count against the quota until the
-/// content is verified or the grant is swept, so concurrent devices cannot overshoot it.
+/// Answers a device's "may I upload these?" per file: already stored (nothing to send), a SAS
+/// for exactly its content blob, or a refusal a person can act on. A file the backend cannot
+/// take (a path it refuses, a size over the plan) is refused alone; the rest of the batch goes
+/// on. Bytes granted count against the quota until the content is verified or the grant
+/// expires, so devices uploading at once cannot overshoot it.
 /// </summary>
+/// <remarks>
+/// Cost: one account read per request, then new content is granted optimistically — its rows
+/// added in one transaction per 99 files, with the account's reservation — and only content
+/// the account already knows costs a point read (after the transaction says it exists).
+/// </remarks>
 public sealed class UploadGrantService(
-    AccountStore accounts, PlanCatalog plans, StorageClients storage, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
+    AccountStore accounts, PlanCatalog plans, ContentBlobs blobs, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
     /// <summary>How long after its SAS expires a grant waits for the device's commit.</summary>
     public static readonly TimeSpan CommitWindow = TimeSpan.FromHours(1);
 
-    // A table transaction holds at most 100 operations: the account row plus 99 grants.
-    private const int GrantsPerTransaction = 99;
+    // A table transaction holds at most 100 operations: the account row plus 99 content rows.
+    private const int RowsPerTransaction = 99;
 
     public async Task<UploadGrantResponse> GrantAsync(DeviceCaller caller, UploadGrantRequest request, CancellationToken cancellationToken = default)
     {
-        var files = Validate(request);
+        var (files, pathRefusals) = Validate(request);
         var account = await accounts.GetAccountAsync(caller.AccountId, cancellationToken);
         var plan = plans.Get(account.PlanId);
-        var results = new Dictionary<string, UploadGrant>(); // by hash
+        var byHash = new Dictionary<string, UploadGrant>(StringComparer.Ordinal);
         var refusal = StatusRefusal(account.Status);
 
         var wanted = new List<GrantFile>();
-        foreach (var group in files.GroupBy(f => f.Hash!))
+        foreach (var group in files.Where((_, i) => !pathRefusals.ContainsKey(i)).GroupBy(f => f.Hash!, StringComparer.Ordinal))
         {
             var file = group.First();
             if (refusal is not null)
             {
-                results[group.Key] = Refused(file, refusal);
+                byHash[group.Key] = Refused(file, refusal);
             }
             else if (file.Size > plan.MaxFileBytes)
             {
-                results[group.Key] = Refused(file, $"The file is {Format(file.Size)}; the {plan.DisplayName} plan takes files up to {Format(plan.MaxFileBytes)}.");
+                byHash[group.Key] = Refused(file, $"The file is {Format(file.Size)}; the {plan.DisplayName} plan takes files up to {Format(plan.MaxFileBytes)}.");
             }
             else
             {
@@ -51,37 +58,21 @@ public sealed class UploadGrantService(
             }
         }
 
-        var existing = await ExistingAsync(caller.AccountId, wanted.Select(f => f.Hash!), cancellationToken);
-        var toReserve = new List<GrantFile>();
-        foreach (var file in wanted)
+        AccountEntity? fresh = account;
+        foreach (var chunk in wanted.Chunk(RowsPerTransaction))
         {
-            if (existing.Contents.TryGetValue(file.Hash!, out var content))
+            // The account as read for this request serves the first chunk; its ETag is spent after.
+            var decided = await ReserveAsync(caller, plan, fresh ?? await accounts.GetAccountAsync(caller.AccountId, cancellationToken), chunk, cancellationToken);
+            fresh = null;
+            foreach (var (file, decision) in decided)
             {
-                results[file.Hash!] = content.Size == file.Size
-                    ? new UploadGrant(file.Path!, file.Hash!, GrantOutcomes.Stored, null, null, null)
-                    : Refused(file, $"Content with this hash is stored with size {content.Size}, not {file.Size}: the size or hash is wrong.");
-            }
-            else if (existing.Grants.TryGetValue(file.Hash!, out var grant) && grant.Size != file.Size)
-            {
-                results[file.Hash!] = Refused(file, $"An upload of this content with size {grant.Size}, not {file.Size}, is in progress: the size or hash is wrong.");
-            }
-            else
-            {
-                toReserve.Add(file);
+                byHash[file.Hash!] = await AnswerAsync(caller.AccountId, file, decision, cancellationToken);
             }
         }
 
-        foreach (var (file, grant, reason) in await ReserveAsync(caller, plan, toReserve, existing, cancellationToken))
-        {
-            results[file.Hash!] = (grant, reason) switch
-            {
-                (not null, _) => await UploadAsync(file, grant, cancellationToken),
-                (null, not null) => Refused(file, reason),
-                _ => new UploadGrant(file.Path!, file.Hash!, GrantOutcomes.Stored, null, null, null), // verified meanwhile
-            };
-        }
-
-        return new UploadGrantResponse(files.Select(f => results[f.Hash!] with { Path = f.Path! }).ToList());
+        return new UploadGrantResponse(files.Select((f, i) => pathRefusals.TryGetValue(i, out var reason)
+            ? new UploadGrant(f.Path ?? "", f.Hash!, GrantOutcomes.Refused, null, null, reason)
+            : byHash[f.Hash!] with { Path = f.Path! }).ToList());
     }
 
     /// <summary>Backups continue while past due; they stop when suspended or canceled.</summary>
@@ -93,130 +84,191 @@ public sealed class UploadGrantService(
         _ => "The subscription is canceled: no new backups are accepted. Restores keep working until the data is purged.",
     };
 
-    private async Task<UploadGrant> UploadAsync(GrantFile file, GrantEntity grant, CancellationToken cancellationToken)
+    private abstract record Decision;
+
+    private sealed record Granted(ContentEntity Row) : Decision;
+
+    /// <summary>An upload of this content was granted before (this run's kill, another device):
+    /// a new SAS for the same blob, no second reservation.</summary>
+    private sealed record Renewed(ContentEntity Row) : Decision;
+
+    private sealed record AlreadyStored : Decision;
+
+    private sealed record Refusal(string Reason) : Decision;
+
+    private async Task<UploadGrant> AnswerAsync(string accountId, GrantFile file, Decision decision, CancellationToken cancellationToken)
     {
-        var blob = storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(grant.StagingBlob);
-        var url = await sas.UploadUrlAsync(blob, cancellationToken);
+        switch (decision)
+        {
+            case Granted:
+                return await UploadAsync(accountId, file, cancellationToken);
+            case Renewed:
+                // A device killed after its upload finished asks again: if the blob is all there,
+                // nothing needs sending (the commit checks it). A blob of the wrong size is a
+                // broken or hostile upload; no version points at it, so it goes.
+                var blob = blobs.Blob(accountId, file.Hash!);
+                try
+                {
+                    var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+                    if (properties.Value.ContentLength == file.Size)
+                    {
+                        return Stored(file);
+                    }
+
+                    await ContentBlobs.DeleteAsync(blob, cancellationToken);
+                }
+                catch (RequestFailedException e) when (e.Status == 404)
+                {
+                }
+
+                return await UploadAsync(accountId, file, cancellationToken);
+            case Refusal refused:
+                return Refused(file, refused.Reason);
+            default:
+                return Stored(file);
+        }
+    }
+
+    private async Task<UploadGrant> UploadAsync(string accountId, GrantFile file, CancellationToken cancellationToken)
+    {
+        var url = await sas.UploadUrlAsync(blobs.Blob(accountId, file.Hash!), file.Size, cancellationToken);
         return new UploadGrant(file.Path!, file.Hash!, GrantOutcomes.Upload, url.Url.ToString(), url.ExpiresAt, null);
     }
 
     /// <summary>
-    /// Creates or renews grants, reserving the bytes of new ones, in transactions guarded by the
-    /// account's ETag: on a race the batch is re-read and re-decided, so the quota holds.
-    /// A file whose content was verified meanwhile comes back with neither grant nor reason.
+    /// Decides a chunk of distinct contents in one transaction guarded by the account's ETag:
+    /// unknown content is added as granted (reserving its bytes), known content is renewed,
+    /// stored or refused. When the transaction says a row exists or changed, or the account
+    /// moved, what it named is read and the chunk decided again — with bounded, jittered retries.
     /// </summary>
-    private async Task<List<(GrantFile File, GrantEntity? Grant, string? Reason)>> ReserveAsync(
-        DeviceCaller caller, Plan plan, List<GrantFile> files,
-        (Dictionary<string, ContentEntity> Contents, Dictionary<string, GrantEntity> Grants) firstLook, CancellationToken cancellationToken)
+    private async Task<List<(GrantFile, Decision)>> ReserveAsync(
+        DeviceCaller caller, Plan plan, AccountEntity account, IReadOnlyList<GrantFile> chunk, CancellationToken cancellationToken)
     {
-        var decided = new List<(GrantFile, GrantEntity?, string?)>();
-        foreach (var chunk in files.Chunk(GrantsPerTransaction))
+        var known = new Dictionary<string, ContentEntity?>(StringComparer.Ordinal); // null: known absent
+        for (var attempt = 1; ; attempt++)
         {
-            // What the caller just read serves the first attempt; only a lost race reads again.
-            var existing = firstLook;
-            while (true)
+            var now = clock.GetUtcNow();
+            var expiresAt = now + TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes) + CommitWindow;
+            var actions = new List<TableTransactionAction>();
+            var decided = new List<(GrantFile, Decision)>();
+            var reserved = account.ReservedBytes;
+            var committed = account.UsedBytes + account.ReservedBytes;
+            foreach (var file in chunk)
             {
-                var account = await accounts.GetAccountAsync(caller.AccountId, cancellationToken);
-                var now = clock.GetUtcNow();
-                var expiresAt = now + TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes) + CommitWindow;
-                var actions = new List<TableTransactionAction>();
-                var outcome = new List<(GrantFile, GrantEntity?, string?)>();
-                var committed = account.UsedBytes + account.ReservedBytes;
-                foreach (var file in chunk)
+                known.TryGetValue(file.Hash!, out var row);
+                if (row is { IsVerified: true })
                 {
-                    if (existing.Contents.ContainsKey(file.Hash!))
-                    {
-                        outcome.Add((file, null, null)); // verified since we first looked
-                    }
-                    else if (existing.Grants.TryGetValue(file.Hash!, out var grant))
-                    {
-                        // Renew: a new SAS for the same staging blob, no second reservation.
-                        grant.ExpiresAt = expiresAt;
-                        grant.DeviceId = caller.DeviceId;
-                        actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, grant, grant.ETag));
-                        outcome.Add((file, grant, null));
-                    }
-                    else if (committed + file.Size > plan.StorageQuotaBytes)
-                    {
-                        outcome.Add((file, null,
-                            $"Quota reached: the {plan.DisplayName} plan holds {Format(plan.StorageQuotaBytes)} and {Format(committed)} is used or uploading; this file needs {Format(file.Size)} more."));
-                    }
-                    else
-                    {
-                        committed += file.Size;
-                        account.ReservedBytes += file.Size;
-                        var added = new GrantEntity
-                        {
-                            PartitionKey = caller.AccountId,
-                            RowKey = GrantEntity.RowFor(file.Hash!),
-                            Size = file.Size,
-                            StagingBlob = $"{caller.AccountId}/staging/{Secrets.NewId()}",
-                            DeviceId = caller.DeviceId,
-                            IssuedAt = now,
-                            ExpiresAt = expiresAt,
-                        };
-                        actions.Add(new TableTransactionAction(TableTransactionActionType.Add, added));
-                        outcome.Add((file, added, null));
-                    }
+                    decided.Add((file, row.Size == file.Size ? new AlreadyStored()
+                        : new Refusal($"Content with this hash is stored with size {row.Size}, not {file.Size}: the size or hash is wrong.")));
                 }
-
-                if (actions.Count == 0)
+                else if (row is not null && row.Size != file.Size)
                 {
-                    decided.AddRange(outcome);
-                    break;
+                    decided.Add((file, new Refusal($"An upload of this content with size {row.Size}, not {file.Size}, is in progress: the size or hash is wrong.")));
                 }
+                else if (row is not null)
+                {
+                    row.ExpiresAt = expiresAt;
+                    row.DeviceId = caller.DeviceId;
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, row.ETag));
+                    decided.Add((file, new Renewed(row)));
+                }
+                else if (committed + file.Size > plan.StorageQuotaBytes)
+                {
+                    decided.Add((file, new Refusal(
+                        $"Quota reached: the {plan.DisplayName} plan holds {Format(plan.StorageQuotaBytes)} and {Format(committed)} is used or uploading; this file needs {Format(file.Size)} more.")));
+                }
+                else
+                {
+                    committed += file.Size;
+                    reserved += file.Size;
+                    var added = new ContentEntity
+                    {
+                        PartitionKey = caller.AccountId,
+                        RowKey = ContentEntity.RowFor(file.Hash!),
+                        State = ContentStates.Granted,
+                        Size = file.Size,
+                        DeviceId = caller.DeviceId,
+                        IssuedAt = now,
+                        ExpiresAt = expiresAt,
+                    };
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.Add, added));
+                    decided.Add((file, new Granted(added)));
+                }
+            }
 
+            if (actions.Count == 0)
+            {
+                return decided;
+            }
+
+            var reserving = reserved != account.ReservedBytes;
+            if (reserving)
+            {
+                var before = account.ReservedBytes;
+                account.ReservedBytes = reserved;
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag));
                 try
                 {
                     await accounts.Table.SubmitTransactionAsync(actions, cancellationToken);
-                    decided.AddRange(outcome);
-                    break;
+                    return decided;
                 }
                 catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
                 {
-                    // Another grant, a verification (which removes the grant) or another device
-                    // got there first: read again and decide again.
-                    existing = await ExistingAsync(caller.AccountId, chunk.Select(f => f.Hash!), cancellationToken);
+                    account.ReservedBytes = before;
+                    await LearnAsync(caller.AccountId, chunk, actions, e, known, cancellationToken);
                 }
             }
-        }
+            else
+            {
+                try
+                {
+                    await accounts.Table.SubmitTransactionAsync(actions, cancellationToken);
+                    return decided;
+                }
+                catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
+                {
+                    await LearnAsync(caller.AccountId, chunk, actions, e, known, cancellationToken);
+                }
+            }
 
-        return decided;
+            if (attempt == MaxAttempts)
+            {
+                throw BackazonException.Conflict("The account is busy with other uploads right now; try again in a moment.");
+            }
+
+            account = await accounts.GetAccountAsync(caller.AccountId, cancellationToken);
+            await Task.Delay(Backoff(attempt), clock, cancellationToken);
+        }
     }
 
-    private async Task<(Dictionary<string, ContentEntity> Contents, Dictionary<string, GrantEntity> Grants)> ExistingAsync(
-        string accountId, IEnumerable<string> hashes, CancellationToken cancellationToken)
+    /// <summary>Tries of one optimistic step before the caller is told to come back.</summary>
+    public const int MaxAttempts = 8;
+
+    /// <summary>A few milliseconds, growing, with jitter: racing devices spread out.</summary>
+    public static TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20) * Math.Min(attempt, 6));
+
+    /// <summary>After a failed transaction: read the row it named, or — when it named none, or it
+    /// was the first surprise of this chunk — every row of the chunk, so one more round decides.</summary>
+    private async Task LearnAsync(string accountId, IReadOnlyList<GrantFile> chunk, List<TableTransactionAction> actions,
+        TableTransactionFailedException failure, Dictionary<string, ContentEntity?> known, CancellationToken cancellationToken)
     {
-        var contents = new Dictionary<string, ContentEntity>();
-        var grants = new Dictionary<string, GrantEntity>();
-        // Point reads, a few at a time: each is one cheap request, and most batches are small.
-        await Parallel.ForEachAsync(hashes.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (hash, ct) =>
+        var named = failure.FailedTransactionActionIndex is int index && index < actions.Count && actions[index].Entity is ContentEntity row
+            ? row.Hash : null;
+        var toRead = named is not null && known.Count > 0 ? [named] : chunk.Select(f => f.Hash!).ToArray();
+        await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (hash, ct) =>
         {
-            var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: ct);
-            if (content.HasValue)
+            var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: ct);
+            lock (known)
             {
-                lock (contents)
-                {
-                    contents[hash] = content.Value!;
-                }
-
-                return;
-            }
-
-            var grant = await accounts.Table.GetEntityIfExistsAsync<GrantEntity>(accountId, GrantEntity.RowFor(hash), cancellationToken: ct);
-            if (grant.HasValue)
-            {
-                lock (grants)
-                {
-                    grants[hash] = grant.Value!;
-                }
+                known[hash] = found.HasValue ? found.Value : null;
             }
         });
-        return (contents, grants);
     }
 
-    private static List<GrantFile> Validate(UploadGrantRequest request)
+    /// <summary>Checks the request as a whole (a bad request changes nothing) and each path on its
+    /// own: a path the catalog cannot take refuses that file only.</summary>
+    private static (List<GrantFile> Files, Dictionary<int, string> PathRefusals) Validate(UploadGrantRequest request)
     {
         var files = request.Files ?? throw BackazonException.BadRequest("The field 'files' is required.", "files");
         if (files.Count == 0 || files.Count > BackupLimits.MaxGrantFiles)
@@ -224,11 +276,11 @@ public sealed class UploadGrantService(
             throw BackazonException.BadRequest($"Send between 1 and {BackupLimits.MaxGrantFiles} files per grant request; this one has {files.Count}.", "files");
         }
 
+        var refusals = new Dictionary<int, string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < files.Count; i++)
         {
             var file = files[i] ?? throw BackazonException.BadRequest($"The field 'files[{i}]' is null.", $"files[{i}]");
-            CatalogPathRules.ValidPath(file.Path, $"files[{i}].path");
             CatalogPathRules.ValidHash(file.Hash, $"files[{i}].hash");
             if (file.Size is < 0 or > BackupLimits.MaxFileSize)
             {
@@ -236,14 +288,20 @@ public sealed class UploadGrantService(
                     $"The field 'files[{i}].size' must be between 0 and {BackupLimits.MaxFileSize:N0} bytes.", $"files[{i}].size");
             }
 
-            if (!seen.Add(file.Path!))
+            if (CatalogPathRules.Refusal(file.Path, $"files[{i}].path") is { } refusal)
+            {
+                refusals[i] = refusal;
+            }
+            else if (!seen.Add(file.Path!))
             {
                 throw BackazonException.BadRequest($"The path in 'files[{i}].path' appears twice in this request.", $"files[{i}].path");
             }
         }
 
-        return files.ToList();
+        return (files.ToList(), refusals);
     }
+
+    private static UploadGrant Stored(GrantFile file) => new(file.Path!, file.Hash!, GrantOutcomes.Stored, null, null, null);
 
     private static UploadGrant Refused(GrantFile file, string reason) =>
         new(file.Path!, file.Hash!, GrantOutcomes.Refused, null, null, reason);

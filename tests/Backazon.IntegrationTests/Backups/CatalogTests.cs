@@ -1,3 +1,4 @@
+using Backazon.Backend.Storage;
 using System.Text;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Catalog;
@@ -179,5 +180,5 @@ public sealed class CatalogTests(BackendFixture backend)
     }
 
     private BlobClient ContentBlob(TestDevice device, byte[] bytes) =>
-        backend.Storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer).GetBlobClient(ContentVerifier.ContentBlobName(device.AccountId, TestDevice.Sha256(bytes)));
+        backend.Storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer).GetBlobClient(ContentBlobs.Name(device.AccountId, TestDevice.Sha256(bytes)));
 }

@@ -45,9 +45,9 @@ public sealed class UserDelegationSasTests : IAsyncLifetime
     {
         Assert.True(_storage.UsesIdentity);
         var issuer = new SasIssuer(_storage, Options.Create(new SasOptions()), TimeProvider.System);
-        var target = _storage.Blobs.GetBlobContainerClient("content").GetBlobClient("acct/staging/one");
+        var target = _storage.Blobs.GetBlobContainerClient("content").GetBlobClient("acct/" + new string('a', 64));
 
-        var url = await issuer.UploadUrlAsync(target);
+        var url = await issuer.UploadUrlAsync(target, size: 16 * 1024 * 1024); // sent in blocks: create and write
 
         Assert.Contains("skoid=", url.Url.Query);   // signed with a delegation key, not an account key
         Assert.Contains("sp=cw", url.Url.Query);

@@ -1,3 +1,4 @@
+using Backazon.Backend.Storage;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -117,7 +118,7 @@ public sealed class LifecycleTests(BackendFixture backend)
         var device = await sim.NewDeviceAsync();
         await sim.BackupAsync(device, new Dictionary<string, byte[]?> { ["x.txt"] = Bytes("kept") });
         var orphan = sim.Storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer)
-            .GetBlobClient(ContentVerifier.ContentBlobName(device.AccountId, new string('0', 64)));
+            .GetBlobClient(ContentBlobs.Name(device.AccountId, new string('0', 64)));
         await orphan.UploadAsync(BinaryData.FromString("left behind"));
 
         var report = await sim.Get<UsageRecounter>().RecountAsync(device.AccountId);

@@ -138,10 +138,9 @@ public sealed class ChangePlannerTests : IDisposable
     public void Plan_MissingRoot_DeletesNothing()
     {
         Record(Plan());
-        var scanner = new TreeScanner(new ExclusionRules(), (path, _) => _skipped.Add(CatalogPath.FromLocal(path)));
         Directory.Delete(_tree.Root, recursive: true);
 
-        var plan = _planner.Plan(Catalog(""), scanner.Scan(_tree.Root), _skipped);
+        var plan = Plan();
 
         Assert.Empty(plan.Deleted);
         Assert.Equal([Catalog("")], _skipped);
@@ -155,10 +154,29 @@ public sealed class ChangePlannerTests : IDisposable
         Assert.Empty(Plan().Deleted);
     }
 
+    /// <summary>The streamed plan of one scan, gathered for assertions.</summary>
     private BackupPlan Plan()
     {
         var scanner = new TreeScanner(new ExclusionRules(), (path, _) => _skipped.Add(CatalogPath.FromLocal(path)));
-        return _planner.Plan(Catalog(""), scanner.Scan(_tree.Root), _skipped);
+        var counts = new PlanCounts();
+        _index.BeginScan();
+        var changes = _planner.Plan(Catalog(""), scanner.Scan(_tree.Root), _skipped, counts).ToList();
+        var plan = new BackupPlan(
+            counts.Unchanged,
+            changes.Where(c => c.Kind == ChangeKind.New).Select(c => c.Entry!).ToList(),
+            changes.Where(c => c.Kind == ChangeKind.Changed).Select(c => new ChangedEntry(c.Entry!, c.Previous!)).ToList(),
+            changes.Where(c => c.Kind == ChangeKind.Deleted).Select(c => c.CatalogPath).ToList());
+        Assert.Equal((counts.New, counts.Changed, counts.Deleted), (plan.New.Count, plan.Changed.Count, plan.Deleted.Count));
+        return plan;
+    }
+
+    private sealed record ChangedEntry(ScannedEntry Current, IndexedFile Previous);
+
+    private sealed record BackupPlan(int Unchanged, List<ScannedEntry> New, List<ChangedEntry> Changed, List<string> Deleted)
+    {
+        public IEnumerable<ScannedEntry> ToSend => New.Concat(Changed.Select(change => change.Current));
+
+        public bool IsEmpty => New.Count == 0 && Changed.Count == 0 && Deleted.Count == 0;
     }
 
     /// <summary>What a successful, confirmed run leaves in the index.</summary>

@@ -86,32 +86,4 @@ public sealed class ContentHasherTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             ContentHasher.HashAsync(file, cancellationToken: new CancellationToken(canceled: true)));
     }
-
-    [Fact]
-    public async Task HashingStream_ReadToEnd_HashesWhatPassedThrough()
-    {
-        var bytes = Encoding.UTF8.GetBytes("abc");
-        await using var stream = new HashingStream(new MemoryStream(bytes));
-
-        Assert.Throws<InvalidOperationException>(() => stream.HashHex);
-        await stream.CopyToAsync(Stream.Null);
-
-        Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", stream.HashHex);
-        Assert.Equal(3, stream.BytesRead);
-    }
-
-    [Fact]
-    public void HashingStream_SyncReads_HashLikeTheHasher()
-    {
-        var bytes = new byte[100_000];
-        new Random(7).NextBytes(bytes);
-        using var stream = new HashingStream(new MemoryStream(bytes));
-        var buffer = new byte[4096];
-
-        while (stream.Read(buffer, 0, buffer.Length) > 0)
-        {
-        }
-
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), stream.HashHex);
-    }
 }

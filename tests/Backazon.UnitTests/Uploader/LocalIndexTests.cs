@@ -140,7 +140,7 @@ public sealed class LocalIndexTests : IDisposable
 
         Assert.NotNull(reopened.Find("kept"));
         Assert.Equal("wal", Pragma("journal_mode"));
-        Assert.Equal(1L, Pragma("user_version"));
+        Assert.Equal(2L, Pragma("user_version"));
     }
 
     [Fact]

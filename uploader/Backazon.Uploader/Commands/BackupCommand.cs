@@ -46,7 +46,7 @@ public static class BackupCommand
                 : new PlainProgressView(cli.Out);
             try
             {
-                var summary = await new BackupRunner(client, index, new BlobSender(), view, options, TimeProvider.System).RunAsync(roots, cancellationToken);
+                var summary = await new BackupRunner(client, index, new BlobSender(index), view, options, TimeProvider.System).RunAsync(roots, cancellationToken);
                 return summary.Complete ? ExitCodes.Success : ExitCodes.CompletedWithSkips;
             }
             finally

@@ -15,14 +15,20 @@ namespace Backazon.Uploader.Index;
 /// backend rejected it. A deletion is a row of kind <see cref="EntryKind.Deleted"/> until its commit is
 /// confirmed, then the row goes.</para>
 /// <para>Losing the last transactions (WAL with synchronous=NORMAL, on power loss) is safe: rows
-/// fall back to an older state and are sent again. Not thread-safe: one run owns one instance.</para>
+/// fall back to an older state and are sent again. Thread-safe: the stages of one run share one
+/// instance, and each call holds the connection alone while it runs (calls are short).</para>
+/// <para>Also kept here: the blocks of a large upload already staged in storage (so an upload
+/// interrupted by a kill goes on from them), and, for one scan, the paths seen (so deletions
+/// are found without holding the tree in memory).</para>
 /// </remarks>
 public sealed class LocalIndex : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
+    private const int PageSize = 1000;
     private const int BatchSize = 1000;
     private const string Columns = "path, kind, size, mtime, hash, link_target, state, commit_id";
 
+    private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _find;
     private readonly SqliteCommand _upsert;
@@ -59,46 +65,161 @@ public sealed class LocalIndex : IDisposable
     }
 
     /// <summary>Rows in the index.</summary>
-    public long Count => (long)Scalar("SELECT COUNT(*) FROM files")!;
+    public long Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (long)Scalar("SELECT COUNT(*) FROM files")!;
+            }
+        }
+    }
 
     public IndexedFile? Find(string path)
     {
-        _find.Parameters["$path"].Value = path;
-        using var reader = _find.ExecuteReader();
-        return reader.Read() ? ReadRow(reader) : null;
+        lock (_gate)
+        {
+            _find.Parameters["$path"].Value = path;
+            using var reader = _find.ExecuteReader();
+            return reader.Read() ? ReadRow(reader) : null;
+        }
     }
 
     /// <summary>
     /// The rows at <paramref name="catalogPrefix"/> or inside it as a folder: "home/a" yields
     /// "home/a" and "home/a/x", never "home/ab/x". The empty prefix yields every row. Streamed in
-    /// path order (bytes of UTF-8); enumerate it fully before writing to the index.
+    /// path order (bytes of UTF-8), a page at a time, so other calls may run in between.
+    /// With <paramref name="unseenOnly"/>, only rows this scan has not seen (<see cref="MarkSeen"/>).
     /// </summary>
-    public IEnumerable<IndexedFile> Under(string catalogPrefix)
+    public IEnumerable<IndexedFile> Under(string catalogPrefix, bool unseenOnly = false)
     {
-        using var command = _connection.CreateCommand();
-        if (catalogPrefix.Length == 0)
+        string? after = null;
+        while (true)
         {
-            command.CommandText = $"SELECT {Columns} FROM files ORDER BY path";
-        }
-        else
-        {
-            // "0" is the character after "/": every path inside the folder sorts in [prefix/, prefix0),
-            // which is one range of the primary key.
-            command.CommandText = $"SELECT {Columns} FROM files WHERE path = $path OR (path >= $low AND path < $high) ORDER BY path";
-            command.Parameters.AddWithValue("$path", catalogPrefix);
-            command.Parameters.AddWithValue("$low", catalogPrefix + "/");
-            command.Parameters.AddWithValue("$high", catalogPrefix + "0");
-        }
+            List<IndexedFile> page;
+            lock (_gate)
+            {
+                using var command = _connection.CreateCommand();
+                var where = new List<string>();
+                if (catalogPrefix.Length > 0)
+                {
+                    // "0" is the character after "/": every path inside the folder sorts in
+                    // [prefix/, prefix0), which is one range of the primary key.
+                    where.Add("(path = $path OR (path >= $low AND path < $high))");
+                    command.Parameters.AddWithValue("$path", catalogPrefix);
+                    command.Parameters.AddWithValue("$low", catalogPrefix + "/");
+                    command.Parameters.AddWithValue("$high", catalogPrefix + "0");
+                }
 
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+                if (after is not null)
+                {
+                    where.Add("path > $after");
+                    command.Parameters.AddWithValue("$after", after);
+                }
+
+                if (unseenOnly)
+                {
+                    where.Add("NOT EXISTS (SELECT 1 FROM seen WHERE seen.path = files.path)");
+                }
+
+                command.CommandText = $"SELECT {Columns} FROM files {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY path LIMIT {PageSize}";
+                using var reader = command.ExecuteReader();
+                page = [];
+                while (reader.Read())
+                {
+                    page.Add(ReadRow(reader));
+                }
+            }
+
+            foreach (var row in page)
+            {
+                yield return row;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Path;
+        }
+    }
+
+    /// <summary>Starts a scan: forgets which paths an earlier scan saw.</summary>
+    public void BeginScan()
+    {
+        lock (_gate)
         {
-            yield return ReadRow(reader);
+            Execute("CREATE TEMP TABLE IF NOT EXISTS seen (path TEXT NOT NULL COLLATE BINARY PRIMARY KEY) WITHOUT ROWID; DELETE FROM seen;");
+        }
+    }
+
+    /// <summary>Records paths the current scan found on disk (kept on disk, not in memory).</summary>
+    public void MarkSeen(IEnumerable<string> paths)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT OR IGNORE INTO seen (path) VALUES ($path)";
+            var parameter = command.Parameters.Add("$path", SqliteType.Text);
+            InBatches(paths, command, path => parameter.Value = path);
+        }
+    }
+
+    /// <summary>The blocks of <paramref name="hash"/>'s upload already staged in storage.</summary>
+    public HashSet<int> StagedBlocks(string hash)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT block FROM staged_blocks WHERE hash = $hash";
+            command.Parameters.AddWithValue("$hash", hash);
+            using var reader = command.ExecuteReader();
+            var blocks = new HashSet<int>();
+            while (reader.Read())
+            {
+                blocks.Add(reader.GetInt32(0));
+            }
+
+            return blocks;
+        }
+    }
+
+    public void AddStagedBlock(string hash, int block)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT OR IGNORE INTO staged_blocks (hash, block) VALUES ($hash, $block)";
+            command.Parameters.AddWithValue("$hash", hash);
+            command.Parameters.AddWithValue("$block", block);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The upload of <paramref name="hash"/> was committed (or must start over).</summary>
+    public void ClearStagedBlocks(string hash)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "DELETE FROM staged_blocks WHERE hash = $hash";
+            command.Parameters.AddWithValue("$hash", hash);
+            command.ExecuteNonQuery();
         }
     }
 
     /// <summary>Inserts or replaces rows, exactly as given (state and commit id included).</summary>
-    public void Upsert(IEnumerable<IndexedFile> files) =>
+    public void Upsert(IEnumerable<IndexedFile> files)
+    {
+        lock (_gate)
+        {
+            UpsertLocked(files);
+        }
+    }
+
+    private void UpsertLocked(IEnumerable<IndexedFile> files) =>
         InBatches(files, _upsert, file =>
         {
             _upsert.Parameters["$path"].Value = file.Path;
@@ -114,20 +235,36 @@ public sealed class LocalIndex : IDisposable
                 : file.CommitId;
         });
 
-    public void Remove(IEnumerable<string> paths) =>
-        InBatches(paths, _remove, path => _remove.Parameters["$path"].Value = path);
+    public void Remove(IEnumerable<string> paths)
+    {
+        lock (_gate)
+        {
+            InBatches(paths, _remove, path => _remove.Parameters["$path"].Value = path);
+        }
+    }
 
     /// <summary>Records that these rows went out in commit <paramref name="commitId"/>. Paths
     /// without a row are ignored: upsert first.</summary>
     public void MarkPending(IEnumerable<string> paths, string commitId)
     {
         ArgumentException.ThrowIfNullOrEmpty(commitId);
-        _markPending.Parameters["$commit_id"].Value = commitId;
-        InBatches(paths, _markPending, path => _markPending.Parameters["$path"].Value = path);
+        lock (_gate)
+        {
+            _markPending.Parameters["$commit_id"].Value = commitId;
+            InBatches(paths, _markPending, path => _markPending.Parameters["$path"].Value = path);
+        }
     }
 
     /// <summary>Commits sent but not confirmed yet: ask the backend about each before planning.</summary>
     public IReadOnlyList<string> PendingCommitIds()
+    {
+        lock (_gate)
+        {
+            return PendingCommitIdsLocked();
+        }
+    }
+
+    private List<string> PendingCommitIdsLocked()
     {
         using var command = _connection.CreateCommand();
         command.CommandText = "SELECT DISTINCT commit_id FROM files WHERE commit_id IS NOT NULL ORDER BY commit_id";
@@ -147,6 +284,14 @@ public sealed class LocalIndex : IDisposable
     /// again. Rows since re-sent in a later commit are left alone. One transaction.
     /// </summary>
     public void ConfirmCommit(string commitId, IReadOnlyCollection<string> rejectedPaths)
+    {
+        lock (_gate)
+        {
+            ConfirmCommitLocked(commitId, rejectedPaths);
+        }
+    }
+
+    private void ConfirmCommitLocked(string commitId, IReadOnlyCollection<string> rejectedPaths)
     {
         using var transaction = _connection.BeginTransaction();
         using var reject = _connection.CreateCommand();
@@ -188,7 +333,7 @@ public sealed class LocalIndex : IDisposable
             return;
         }
 
-        if (version != 0)
+        if (version > SchemaVersion)
         {
             throw new InvalidOperationException(
                 $"The local index \"{_connection.DataSource}\" has schema version {version}; this uploader knows {SchemaVersion}. Use a newer uploader.");
@@ -197,7 +342,19 @@ public sealed class LocalIndex : IDisposable
         using var transaction = _connection.BeginTransaction();
         using var command = _connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"""
+        command.CommandText = (version == 0 ? CreateFiles : "") + $"""
+            CREATE TABLE IF NOT EXISTS staged_blocks (
+                hash  TEXT    NOT NULL,
+                block INTEGER NOT NULL,
+                PRIMARY KEY (hash, block)
+            ) WITHOUT ROWID;
+            PRAGMA user_version = {SchemaVersion};
+            """;
+        command.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    private const string CreateFiles = """
             CREATE TABLE files (
                 path        TEXT    NOT NULL COLLATE BINARY PRIMARY KEY,
                 kind        TEXT    NOT NULL CHECK (kind IN ('file', 'symlink', 'deleted')),
@@ -210,11 +367,8 @@ public sealed class LocalIndex : IDisposable
                 CHECK ((state = 'pending') = (commit_id IS NOT NULL))
             ) WITHOUT ROWID;
             CREATE INDEX files_by_commit ON files (commit_id) WHERE commit_id IS NOT NULL;
-            PRAGMA user_version = {SchemaVersion};
+
             """;
-        command.ExecuteNonQuery();
-        transaction.Commit();
-    }
 
     /// <summary>Runs one prepared command per item, committing every <see cref="BatchSize"/>
     /// items: one transaction per row would cost a disk sync each.</summary>

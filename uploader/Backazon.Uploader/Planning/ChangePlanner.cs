@@ -6,55 +6,70 @@ namespace Backazon.Uploader.Planning;
 /// <summary>
 /// Compares a scan with the local index by size, modification time and link target only — it
 /// never reads file content, so an unchanged tree costs one index lookup per file and no hashing.
+/// It streams: each new or changed entry is yielded as the scan finds it, and the deletions
+/// (index rows the scan did not see) at the end, read from the index a page at a time — nothing
+/// proportional to the tree is held in memory.
 /// </summary>
 /// <remarks>
 /// Rows that are pending (sent, not confirmed) or dirty are planned again even when they match:
 /// run the confirmations (<see cref="LocalIndex.ConfirmCommit"/>) before planning, and whatever is
 /// still unconfirmed is sent once more rather than risk losing it. Deletions follow the same rule.
+/// Call <see cref="LocalIndex.BeginScan"/> once per run before the first root.
 /// </remarks>
 public sealed class ChangePlanner(LocalIndex index)
 {
+    private const int SeenBatch = 1000;
+
     /// <param name="rootCatalogPath">The catalog path of the scanned root.</param>
     /// <param name="scan">The scan of that root, consumed once, as it streams.</param>
     /// <param name="skippedCatalogPaths">Catalog paths the scan could not read (from the
     /// scanner's skip callback). Read only after <paramref name="scan"/> is exhausted, so the
     /// callback can fill it while the scan runs. Index rows at or under these paths are never
     /// planned as deleted: an unreadable folder is not an empty one.</param>
-    public BackupPlan Plan(
+    /// <param name="counts">Filled as the plan streams.</param>
+    public IEnumerable<PlannedChange> Plan(
         string rootCatalogPath,
         IEnumerable<ScannedEntry> scan,
-        IReadOnlyCollection<string>? skippedCatalogPaths = null)
+        IReadOnlyCollection<string>? skippedCatalogPaths,
+        PlanCounts counts)
     {
-        var unchanged = 0;
-        var added = new List<ScannedEntry>();
-        var changed = new List<ChangedEntry>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-
+        var seen = new List<string>(SeenBatch);
         foreach (var entry in scan)
         {
             seen.Add(entry.CatalogPath);
+            if (seen.Count == SeenBatch)
+            {
+                index.MarkSeen(seen);
+                seen.Clear();
+            }
+
             var previous = index.Find(entry.CatalogPath);
             if (previous is null)
             {
-                added.Add(entry);
+                counts.New++;
+                yield return new PlannedChange(ChangeKind.New, entry.CatalogPath, entry, previous);
             }
             else if (Differs(entry, previous))
             {
-                changed.Add(new ChangedEntry(entry, previous));
+                counts.Changed++;
+                yield return new PlannedChange(ChangeKind.Changed, entry.CatalogPath, entry, previous);
             }
             else
             {
-                unchanged++;
+                counts.Unchanged++;
             }
         }
 
+        index.MarkSeen(seen);
         var skipped = new HashSet<string>(skippedCatalogPaths ?? [], StringComparer.Ordinal);
-        var deleted = index.Under(rootCatalogPath)
-            .Where(row => !seen.Contains(row.Path) && !CatalogPath.IsSameOrUnderAny(row.Path, skipped))
-            .Select(row => row.Path)
-            .ToList();
-
-        return new BackupPlan(unchanged, added, changed, deleted);
+        foreach (var row in index.Under(rootCatalogPath, unseenOnly: true))
+        {
+            if (!CatalogPath.IsSameOrUnderAny(row.Path, skipped))
+            {
+                counts.Deleted++;
+                yield return new PlannedChange(ChangeKind.Deleted, row.Path, null, row);
+            }
+        }
     }
 
     private static bool Differs(ScannedEntry entry, IndexedFile previous) =>
@@ -67,4 +82,24 @@ public sealed class ChangePlanner(LocalIndex index)
             EntryKind.Symlink => !string.Equals(previous.LinkTarget, entry.LinkTarget, StringComparison.Ordinal),
             _ => previous.Size != entry.Size || previous.ModifiedAt.UtcTicks != entry.ModifiedAt.UtcTicks,
         };
+}
+
+public enum ChangeKind
+{
+    New,
+    Changed,
+    Deleted,
+}
+
+/// <summary>One thing to send: a new or changed entry (with what the index held for it, whose
+/// hash the later steps may reuse when only the confirmation was missing), or a deletion.</summary>
+public sealed record PlannedChange(ChangeKind Kind, string CatalogPath, ScannedEntry? Entry, IndexedFile? Previous);
+
+/// <summary>What a plan found, counted as it streams.</summary>
+public sealed class PlanCounts
+{
+    public int New { get; set; }
+    public int Changed { get; set; }
+    public int Unchanged { get; set; }
+    public int Deleted { get; set; }
 }

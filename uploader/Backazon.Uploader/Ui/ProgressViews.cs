@@ -36,7 +36,7 @@ public static class ProgressViews
 public sealed class PlainProgressView(TextWriter output) : IBackupProgress
 {
     public void Phase(string name) => output.WriteLine($"{name}...");
-    public void Planned(int files, long bytes) => output.WriteLine($"{files} file(s), {ByteSizes.Format(bytes)}, new or changed.");
+    public void Planned(int files, long bytes) { }
     public void Hashed(long bytes) { }
     public void Sent(long bytes) { }
     public void FileDone() { }
@@ -44,19 +44,60 @@ public sealed class PlainProgressView(TextWriter output) : IBackupProgress
     public void Finished(BackupSummary summary) => output.WriteLine(ProgressViews.Describe(summary));
 }
 
-/// <summary>JSON lines (restic-style message types) for scripts and monitoring.</summary>
-public sealed class JsonProgressView(TextWriter output) : IBackupProgress
+/// <summary>JSON lines (restic-style message types) for scripts and monitoring: "planned" per
+/// batch (they add up), "status" with running totals at most every quarter second, "skipped",
+/// "summary".</summary>
+public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = null) : IBackupProgress
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan StatusEvery = TimeSpan.FromMilliseconds(250);
     private readonly Lock _lock = new();
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private long _hashed, _sent, _planned;
+    private int _filesDone;
+    private DateTimeOffset _lastStatus;
 
     public void Phase(string name) => Write(new { messageType = "phase", phase = name });
-    public void Planned(int files, long bytes) => Write(new { messageType = "planned", files, bytes });
-    public void Hashed(long bytes) { }
-    public void Sent(long bytes) { }
-    public void FileDone() { }
+    public void Planned(int files, long bytes)
+    {
+        Interlocked.Add(ref _planned, bytes);
+        Write(new { messageType = "planned", files, bytes });
+    }
+
+    public void Hashed(long bytes) => Status(ref _hashed, bytes);
+    public void Sent(long bytes) => Status(ref _sent, bytes);
+    public void FileDone()
+    {
+        Interlocked.Increment(ref _filesDone);
+        long none = 0;
+        Status(ref none, 0);
+    }
     public void Skipped(string path, string reason) => Write(new { messageType = "skipped", path, reason });
     public void Finished(BackupSummary summary) => Write(new { messageType = "summary", summary });
+
+    private void Status(ref long total, long add)
+    {
+        Interlocked.Add(ref total, add);
+        var now = _clock.GetUtcNow();
+        lock (_lock)
+        {
+            if (now - _lastStatus < StatusEvery)
+            {
+                return;
+            }
+
+            _lastStatus = now;
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                messageType = "status",
+                bytesPlanned = Interlocked.Read(ref _planned),
+                bytesHashed = Interlocked.Read(ref _hashed),
+                bytesSent = Interlocked.Read(ref _sent),
+                filesDone = _filesDone,
+            }, Json));
+            output.Flush();
+        }
+    }
 
     private void Write(object message)
     {
@@ -94,6 +135,9 @@ public sealed class LiveProgressView : IBackupProgress, IDisposable
                     _sending = context.AddTask("Sent", maxValue: Math.Max(1, _byteCount));
                     while (!_stop.IsCancellationRequested)
                     {
+                        // The totals grow as the scan finds more: the bars follow.
+                        _files.MaxValue = Math.Max(1, Volatile.Read(ref _fileCount));
+                        _hashing.MaxValue = _sending.MaxValue = Math.Max(1, Interlocked.Read(ref _byteCount));
                         _files.Description = $"{_phase}: files";
                         await Task.Delay(200).ContinueWith(_ => { });
                     }
@@ -103,7 +147,8 @@ public sealed class LiveProgressView : IBackupProgress, IDisposable
 
     public void Planned(int files, long bytes)
     {
-        (_fileCount, _byteCount) = (files, bytes);
+        Interlocked.Add(ref _fileCount, files);
+        Interlocked.Add(ref _byteCount, bytes);
         _planned.TrySetResult();
     }
 

@@ -1,13 +1,26 @@
 namespace Backazon.Uploader.Uploading;
 
-/// <summary>How a backup run behaves; the defaults suit a laptop on a home connection.</summary>
+/// <summary>How a backup run behaves. The defaults suit a laptop on a home connection.</summary>
 public sealed record BackupOptions
 {
     /// <summary>Files hashed at once (disk-bound: a few are enough).</summary>
     public int HashParallelism { get; init; } = 4;
 
-    /// <summary>Files uploaded at once (each large file also sends blocks in parallel).</summary>
+    /// <summary>Files uploaded at once per batch (each large file also sends blocks in parallel).</summary>
     public int UploadParallelism { get; init; } = 8;
+
+    /// <summary>Batches being granted, uploaded and committed at once; one more may wait hashed.
+    /// With the batch limits below this bounds what a kill can cost.</summary>
+    public int BatchesInFlight { get; init; } = 2;
+
+    /// <summary>A batch closes at this many files...</summary>
+    public int BatchFiles { get; init; } = 500;
+
+    /// <summary>...or this many bytes of files.</summary>
+    public long BatchBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>A file this large travels in a batch of its own.</summary>
+    public long LargeFileBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>How long to wait for the backend to confirm the catalog before leaving the
     /// confirmation to the next run (nothing is lost either way).</summary>

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Threading.Channels;
 using Azure;
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
@@ -9,65 +11,73 @@ using Backazon.Uploader.Scanning;
 namespace Backazon.Uploader.Uploading;
 
 /// <summary>
-/// One backup run, in the order the data flows: confirm what earlier runs sent, scan and plan
-/// against the local index, hash what changed, ask for grants, send the bytes straight to
-/// storage, commit, wait for the catalog, report. The local index marks a file backed up only
-/// once the backend says it is cataloged, so a crash anywhere means "send again", never "lost".
+/// One backup run, as a stream of batches through stages that overlap: scan and plan against the
+/// local index → hash → grant, upload straight to storage, commit → confirm. Bounded channels
+/// between the stages keep memory flat whatever the tree, and each batch is committed as soon as
+/// its uploads finish, so the backend checks early batches while later ones are still read.
 /// </summary>
+/// <remarks>
+/// What survives a kill: every hash is kept in the index as soon as its batch is hashed; each
+/// staged block of a large upload is recorded; a commit's key is written to the index before
+/// the commit is sent, and a file counts as backed up only once the backend confirms its commit.
+/// So a rerun re-hashes nothing it already hashed, resends nothing already cataloged, and at
+/// most re-sends the batches that were in flight. A file that cannot be taken is listed with
+/// its reason and skipped; the rest goes on.
+/// </remarks>
 public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSender sender, IBackupProgress progress, BackupOptions options, TimeProvider clock)
 {
     public async Task<BackupSummary> RunAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken = default)
     {
         var startedAt = clock.GetUtcNow();
-        var skipped = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var run = new RunState();
+        var counts = new PlanCounts();
+        var confirmations = new CommitConfirmations(api, index, progress, run, clock);
+
         // What the last run left cataloging: wait for it (within the usual limit) rather than send
         // it all again while the backend is still on it. No pending commits: no request at all.
-        var cataloged = await ConfirmPendingAsync(index.PendingCommitIds(), skipped, wait: true, cancellationToken);
-
-        progress.Phase("Scanning");
-        var plans = roots.Select(root => PlanRoot(Path.GetFullPath(root), skipped)).ToList();
-        var toSend = plans.SelectMany(p => p.ToSend).ToList();
-        var deleted = plans.SelectMany(p => p.Deleted).ToList();
-        var previous = plans.SelectMany(p => p.Changed).ToDictionary(c => c.Current.CatalogPath, c => c.Previous, StringComparer.Ordinal);
-        var files = toSend.Where(e => e.Kind == EntryKind.File).ToList();
-        progress.Planned(files.Count, files.Sum(f => f.Size));
-
-        long hashed = 0, sentBytes = 0;
-        var filesSent = 0;
-        var waited = true;
-        if (toSend.Count > 0 || deleted.Count > 0)
+        foreach (var commitId in index.PendingCommitIds())
         {
-            progress.Phase("Hashing");
-            var digests = await HashAsync(files, previous, skipped, b => { Interlocked.Add(ref hashed, b); progress.Hashed(b); }, cancellationToken);
-
-            progress.Phase("Uploading");
-            var (ready, sent) = await SendAsync(files, digests, skipped, b => { Interlocked.Add(ref sentBytes, b); progress.Sent(b); }, cancellationToken);
-            filesSent = sent;
-
-            var changes = ready.Select(e => new FileChange(e.CatalogPath, EntryKinds.File, digests[e].Size, digests[e].Hash, digests[e].ModifiedAt, null))
-                .Concat(toSend.Where(e => e.Kind == EntryKind.Symlink).Select(e => new FileChange(e.CatalogPath, EntryKinds.Symlink, 0, null, e.ModifiedAt, e.LinkTarget)))
-                .Concat(deleted.Select(path => new FileChange(path, EntryKinds.Deleted, 0, null, null, null)))
-                .ToList();
-
-            progress.Phase("Cataloging");
-            var commitIds = await CommitAsync(changes, cancellationToken);
-            var confirmed = await ConfirmPendingAsync(commitIds, skipped, wait: true, cancellationToken);
-            cataloged += confirmed;
-            waited = index.PendingCommitIds().Count == 0;
+            confirmations.Add(commitId);
         }
+
+        await confirmations.DrainAsync(options.CatalogWait, cancellationToken);
+
+        progress.Phase("Backing up");
+        index.BeginScan();
+        var toHash = Channel.CreateBounded<Batch>(1);
+        var toSend = Channel.CreateBounded<Batch>(1);
+        using var stages = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var following = new CancellationTokenSource();
+        var follow = confirmations.FollowAsync(following.Token);
+        var uploads = new ConcurrentDictionary<string, Lazy<Task<string?>>>(StringComparer.Ordinal);
+        try
+        {
+            await Task.WhenAll(
+                Stage(() => PlanAsync(roots, counts, run, toHash.Writer, stages.Token), toHash.Writer, stages),
+                Stage(() => HashAsync(toHash.Reader, toSend.Writer, run, stages.Token), toSend.Writer, stages),
+                Stage(() => SendAsync(toSend.Reader, uploads, confirmations, run, stages.Token), null, stages));
+        }
+        finally
+        {
+            following.Cancel();
+            await follow;
+        }
+
+        progress.Phase("Cataloging");
+        var waited = await confirmations.DrainAsync(options.CatalogWait, cancellationToken);
 
         var summary = new BackupSummary(
             startedAt,
             clock.GetUtcNow(),
-            plans.Sum(p => p.New.Count),
-            plans.Sum(p => p.Changed.Count),
-            plans.Sum(p => p.Unchanged),
-            deleted.Count,
-            skipped.Select(s => new SkippedFile(s.Key, s.Value)).OrderBy(s => s.Path, StringComparer.Ordinal).ToList(),
-            sentBytes,
-            hashed,
-            filesSent,
-            cataloged,
+            counts.New,
+            counts.Changed,
+            counts.Unchanged,
+            counts.Deleted,
+            run.Skipped,
+            run.BytesSent,
+            run.BytesHashed,
+            run.FilesSent,
+            run.Cataloged,
             waited);
         await api.ReportRunAsync(new RunReport(summary.StartedAt, summary.FinishedAt, summary.New, summary.Changed, summary.Unchanged,
             summary.Deleted, summary.Skipped.Count, summary.BytesSent, summary.Complete && waited), cancellationToken);
@@ -75,209 +85,199 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         return summary;
     }
 
-    private BackupPlan PlanRoot(string root, ConcurrentDictionary<string, string> skipped)
+    /// <summary>Runs one stage; when it ends, its output ends too, and when it fails the other
+    /// stages stop rather than wait on a channel nobody fills or drains.</summary>
+    private static async Task Stage(Func<Task> body, ChannelWriter<Batch>? output, CancellationTokenSource all)
     {
-        var unreadable = new List<string>();
-        var scanner = new TreeScanner(new ExclusionRules(options.PatternsFor(root)), (path, reason) =>
+        try
         {
-            skipped[path] = reason;
-            progress.Skipped(path, reason);
-            unreadable.Add(CatalogPath.FromLocal(path));
-        });
-        return new ChangePlanner(index).Plan(CatalogPath.FromLocal(root), scanner.Scan(root), unreadable);
+            await Task.Run(body);
+            output?.TryComplete();
+        }
+        catch (Exception e)
+        {
+            output?.TryComplete(e);
+            await all.CancelAsync();
+            throw;
+        }
     }
 
-    /// <summary>Hashes what changed; a file whose size and time still match a row that only lacked
-    /// its confirmation keeps the hash it had.</summary>
-    private async Task<ConcurrentDictionary<ScannedEntry, FileDigest>> HashAsync(
-        List<ScannedEntry> files, Dictionary<string, IndexedFile> previous, ConcurrentDictionary<string, string> skipped,
-        Action<long> hashedBytes, CancellationToken cancellationToken)
+    private async Task PlanAsync(IReadOnlyList<string> roots, PlanCounts counts, RunState run, ChannelWriter<Batch> output, CancellationToken cancellationToken)
     {
-        var digests = new ConcurrentDictionary<ScannedEntry, FileDigest>();
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = options.HashParallelism, CancellationToken = cancellationToken }, async (entry, ct) =>
+        var batches = new BatchBuilder(options);
+        foreach (var root in roots.Select(Path.GetFullPath))
         {
-            if (previous.TryGetValue(entry.CatalogPath, out var before) && before is { Kind: EntryKind.File, Hash: not null }
-                && before.Size == entry.Size && before.ModifiedAt.UtcTicks == entry.ModifiedAt.UtcTicks)
+            var unreadable = new List<string>();
+            var scanner = new TreeScanner(new ExclusionRules(options.PatternsFor(root)), (path, reason) =>
             {
-                digests[entry] = new FileDigest(before.Hash, before.Size, before.ModifiedAt);
-                progress.FileDone();
-                return;
-            }
-
-            try
+                run.Skip(path, reason);
+                progress.Skipped(path, reason);
+                unreadable.Add(CatalogPath.FromLocal(path));
+            });
+            foreach (var change in new ChangePlanner(index).Plan(CatalogPath.FromLocal(root), scanner.Scan(root), unreadable, counts))
             {
-                digests[entry] = await ContentHasher.HashAsync(entry.LocalPath, n => hashedBytes(n), ct);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                var reason = e is FileChangedException ? "changed while it was read; it will be sent on the next run" : Reason(e);
-                skipped[entry.LocalPath] = reason;
-                progress.Skipped(entry.LocalPath, reason);
-            }
-        });
-        return digests;
-    }
-
-    /// <summary>Asks for grants (one per distinct content) and sends what the backend lacks.
-    /// Returns the files whose content is now stored or sent, and how many uploads were made.</summary>
-    private async Task<(List<ScannedEntry> Ready, int Sent)> SendAsync(
-        List<ScannedEntry> files, ConcurrentDictionary<ScannedEntry, FileDigest> digests, ConcurrentDictionary<string, string> skipped,
-        Action<long> sentBytes, CancellationToken cancellationToken)
-    {
-        var byHash = files.Where(digests.ContainsKey).GroupBy(f => digests[f].Hash).ToDictionary(g => g.Key, g => g.ToList());
-        var failed = new ConcurrentDictionary<string, string>();
-        var uploads = new List<(ScannedEntry Entry, UploadGrant Grant)>();
-        foreach (var batch in byHash.Values.Select(g => g[0]).Chunk(BackupLimits.MaxGrantFiles))
-        {
-            var answer = await api.RequestGrantsAsync(new UploadGrantRequest(
-                batch.Select(e => new GrantFile(e.CatalogPath, digests[e].Size, digests[e].Hash)).ToList()), cancellationToken);
-            foreach (var (entry, grant) in batch.Zip(answer.Files))
-            {
-                switch (grant.Outcome)
+                foreach (var batch in batches.Add(change))
                 {
-                    case GrantOutcomes.Upload:
-                        uploads.Add((entry, grant));
-                        break;
-                    case GrantOutcomes.Refused:
-                        failed[grant.Hash] = grant.Reason ?? "refused by the server";
-                        break;
-                    default:
-                        foreach (var _ in byHash[grant.Hash])
-                        {
-                            progress.FileDone();
-                        }
-
-                        break;
+                    await PublishAsync(batch, output, cancellationToken);
                 }
             }
         }
 
-        var sent = 0;
-        await Parallel.ForEachAsync(uploads, new ParallelOptions { MaxDegreeOfParallelism = options.UploadParallelism, CancellationToken = cancellationToken }, async (upload, ct) =>
+        if (batches.Flush() is { } last)
         {
-            var digest = digests[upload.Entry];
-            try
+            await PublishAsync(last, output, cancellationToken);
+        }
+    }
+
+    private async Task PublishAsync(Batch batch, ChannelWriter<Batch> output, CancellationToken cancellationToken)
+    {
+        progress.Planned(batch.Files.Count, batch.FileBytes);
+        await output.WriteAsync(batch, cancellationToken);
+    }
+
+    /// <summary>Hashes a batch's files (a few at a time) and keeps every hash in the index at
+    /// once. A file whose size and time still match a row that only lacked its confirmation
+    /// keeps the hash it had: a rerun after a kill hashes nothing twice.</summary>
+    private async Task HashAsync(ChannelReader<Batch> input, ChannelWriter<Batch> output, RunState run, CancellationToken cancellationToken)
+    {
+        await foreach (var batch in input.ReadAllAsync(cancellationToken))
+        {
+            await Parallel.ForEachAsync(batch.Files, new ParallelOptions { MaxDegreeOfParallelism = options.HashParallelism, CancellationToken = cancellationToken }, async (file, ct) =>
             {
-                try
+                var entry = file.Entry;
+                if (file.Change.Previous is { Kind: EntryKind.File, Hash: not null } before
+                    && before.Size == entry.Size && before.ModifiedAt.UtcTicks == entry.ModifiedAt.UtcTicks)
                 {
-                    await sender.SendAsync(upload.Entry.LocalPath, new Uri(upload.Grant.UploadUrl!), digest, sentBytes, ct);
-                }
-                catch (RequestFailedException e) when (e.Status == 403)
-                {
-                    // The SAS ran out during a long upload: a renewed grant names the same staging blob.
-                    var renewed = (await api.RequestGrantsAsync(new([new GrantFile(upload.Entry.CatalogPath, digest.Size, digest.Hash)]), ct)).Files[0];
-                    if (renewed.Outcome == GrantOutcomes.Upload)
-                    {
-                        await sender.SendAsync(upload.Entry.LocalPath, new Uri(renewed.UploadUrl!), digest, sentBytes, ct);
-                    }
-                    else if (renewed.Outcome == GrantOutcomes.Refused)
-                    {
-                        failed[digest.Hash] = renewed.Reason ?? "refused by the server";
-                        return;
-                    }
+                    file.Digest = new FileDigest(before.Hash, before.Size, before.ModifiedAt);
+                    return;
                 }
 
-                Interlocked.Increment(ref sent);
-                foreach (var _ in byHash[digest.Hash])
+                try
+                {
+                    file.Digest = await ContentHasher.HashAsync(entry.LocalPath, n => { run.AddHashed(n); progress.Hashed(n); }, ct);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    Fail(file, e is FileChangedException ? "changed while it was read; it will be sent on the next run" : Reason(e), run);
+                }
+            });
+
+            index.Upsert(batch.Files.Where(f => f.Ready).Select(f =>
+                new IndexedFile(f.Entry.CatalogPath, EntryKind.File, f.Digest!.Size, f.Digest.ModifiedAt, f.Digest.Hash, null, IndexState.Dirty)));
+            await output.WriteAsync(batch, cancellationToken);
+        }
+    }
+
+    private Task SendAsync(ChannelReader<Batch> input, ConcurrentDictionary<string, Lazy<Task<string?>>> uploads,
+        CommitConfirmations confirmations, RunState run, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(input.ReadAllAsync(cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = options.BatchesInFlight, CancellationToken = cancellationToken },
+            async (batch, ct) =>
+            {
+                await UploadAsync(batch, uploads, run, ct);
+                await CommitAsync(batch, confirmations, ct);
+            });
+
+    /// <summary>Asks for the batch's grants just before its uploads (so no SAS waits in a queue),
+    /// then sends what the backend lacks. Content another batch of this run is already sending
+    /// is waited for, not sent twice.</summary>
+    private async Task UploadAsync(Batch batch, ConcurrentDictionary<string, Lazy<Task<string?>>> uploads, RunState run, CancellationToken cancellationToken)
+    {
+        var byHash = batch.Files.Where(f => f.Ready).GroupBy(f => f.Digest!.Hash, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        if (byHash.Count == 0)
+        {
+            return;
+        }
+
+        var firsts = byHash.Values.Select(g => g[0]).ToList();
+        var answer = await api.RequestGrantsAsync(new UploadGrantRequest(
+            firsts.Select(f => new GrantFile(f.Entry.CatalogPath, f.Digest!.Size, f.Digest.Hash)).ToList()), cancellationToken);
+
+        await Parallel.ForEachAsync(firsts.Zip(answer.Files), new ParallelOptions { MaxDegreeOfParallelism = options.UploadParallelism, CancellationToken = cancellationToken }, async (pair, ct) =>
+        {
+            var (file, grant) = pair;
+            var failure = grant.Outcome switch
+            {
+                GrantOutcomes.Upload => await uploads.GetOrAdd(file.Digest!.Hash, _ => new(() => SendOneAsync(file, new Uri(grant.UploadUrl!), run, ct))).Value,
+                GrantOutcomes.Refused => grant.Reason ?? "refused by the server",
+                _ => null,
+            };
+            foreach (var same in byHash[file.Digest!.Hash])
+            {
+                if (failure is not null)
+                {
+                    Fail(same, failure, run);
+                }
+                else
                 {
                     progress.FileDone();
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or RequestFailedException)
-            {
-                failed[digest.Hash] = e is FileChangedException ? "changed while it was sent; it will be sent on the next run" : Reason(e);
-            }
         });
-
-        var ready = new List<ScannedEntry>();
-        foreach (var (hash, entries) in byHash)
-        {
-            if (failed.TryGetValue(hash, out var reason))
-            {
-                entries.ForEach(e =>
-                {
-                    skipped[e.LocalPath] = reason;
-                    progress.Skipped(e.LocalPath, reason);
-                });
-            }
-            else
-            {
-                ready.AddRange(entries);
-            }
-        }
-
-        return (ready, sent);
     }
 
-    /// <summary>Commits in batches. The index learns of each change as "dirty" before the commit
-    /// and as "pending" once it is accepted: it never claims more than the backend holds.</summary>
-    private async Task<List<string>> CommitAsync(List<FileChange> changes, CancellationToken cancellationToken)
+    /// <summary>Sends one content; returns why it could not be sent, or null.</summary>
+    private async Task<string?> SendOneAsync(BatchFile file, Uri url, RunState run, CancellationToken cancellationToken)
     {
-        var commitIds = new List<string>();
-        foreach (var batch in changes.Chunk(BackupLimits.MaxCommitChanges))
+        var digest = file.Digest!;
+        try
         {
-            index.Upsert(batch.Select(c => c.Kind == EntryKinds.Deleted
-                ? IndexedFile.Deletion(c.Path!)
-                : new IndexedFile(c.Path!, c.Kind == EntryKinds.Symlink ? EntryKind.Symlink : EntryKind.File, c.Size, c.ModifiedAt!.Value, c.Hash, c.LinkTarget, IndexState.Dirty)));
-            var commit = await api.CommitAsync(new CommitRequest(batch), cancellationToken);
-            index.MarkPending(batch.Select(c => c.Path!), commit.CommitId);
-            commitIds.Add(commit.CommitId);
+            await sender.SendAsync(file.Entry.LocalPath, digest, url, async ct =>
+            {
+                var renewed = (await api.RequestGrantsAsync(new([new GrantFile(file.Entry.CatalogPath, digest.Size, digest.Hash)]), ct)).Files[0];
+                return renewed.Outcome switch
+                {
+                    GrantOutcomes.Upload => new Uri(renewed.UploadUrl!),
+                    GrantOutcomes.Refused => throw new UploadRefusedException(renewed.Reason ?? "refused by the server"),
+                    _ => null,
+                };
+            }, bytes => { run.AddSent(bytes); progress.Sent(bytes); }, cancellationToken);
+            run.AddFileSent();
+            return null;
         }
-
-        return commitIds;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RequestFailedException or UploadRefusedException)
+        {
+            return e is FileChangedException ? "changed while it was sent; it will be sent on the next run" : Reason(e);
+        }
     }
 
-    /// <summary>Asks how earlier commits ended and records it: cataloged rows become committed,
-    /// rejected ones dirty (sent again next run). With <paramref name="wait"/>, polls until the
-    /// catalog is done or the configured wait runs out.</summary>
-    private async Task<int> ConfirmPendingAsync(IReadOnlyList<string> commitIds, ConcurrentDictionary<string, string> skipped, bool wait, CancellationToken cancellationToken)
+    /// <summary>Commits what of the batch is ready — files whose content is stored or sent, links,
+    /// deletions. The commit's key goes into the index with its rows before the request does,
+    /// so a kill before the answer costs nothing: the next run asks how that key ended.</summary>
+    private async Task CommitAsync(Batch batch, CommitConfirmations confirmations, CancellationToken cancellationToken)
     {
-        var cataloged = 0;
-        var deadline = clock.GetUtcNow() + options.CatalogWait;
-        var delay = TimeSpan.FromMilliseconds(100);
-        var open = commitIds.ToList();
-        while (open.Count > 0)
+        var changes = new List<(FileChange Change, IndexedFile Row)>();
+        foreach (var file in batch.Files.Where(f => f.Ready))
         {
-            foreach (var commitId in open.ToList())
-            {
-                CommitStatus status;
-                try
-                {
-                    status = await api.CommitStatusAsync(commitId, cancellationToken);
-                }
-                catch (BackazonApiException e) when (e.Status == 404)
-                {
-                    // Unknown to the backend: its rows stay pending, and pending rows are sent again.
-                    open.Remove(commitId);
-                    continue;
-                }
-
-                if (status.State != CommitStates.Cataloged)
-                {
-                    continue;
-                }
-
-                index.ConfirmCommit(commitId, status.Rejected.Select(r => r.Path).ToList());
-                foreach (var rejected in status.Rejected)
-                {
-                    skipped[rejected.Path] = rejected.Reason;
-                    progress.Skipped(rejected.Path, rejected.Reason);
-                }
-
-                cataloged += status.Cataloged;
-                open.Remove(commitId);
-            }
-
-            if (open.Count == 0 || !wait || clock.GetUtcNow() > deadline)
-            {
-                break;
-            }
-
-            await Task.Delay(delay, clock, cancellationToken);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            var d = file.Digest!;
+            changes.Add((new FileChange(file.Entry.CatalogPath, EntryKinds.File, d.Size, d.Hash, d.ModifiedAt, null, file.Change.Kind == ChangeKind.New),
+                new IndexedFile(file.Entry.CatalogPath, EntryKind.File, d.Size, d.ModifiedAt, d.Hash, null, IndexState.Pending)));
         }
 
-        return cataloged;
+        foreach (var other in batch.Others)
+        {
+            changes.Add(other.Kind == ChangeKind.Deleted
+                ? (new FileChange(other.CatalogPath, EntryKinds.Deleted, 0, null, null, null), IndexedFile.Deletion(other.CatalogPath) with { State = IndexState.Pending })
+                : (new FileChange(other.CatalogPath, EntryKinds.Symlink, 0, null, other.Entry!.ModifiedAt, other.Entry.LinkTarget, other.Kind == ChangeKind.New),
+                    new IndexedFile(other.CatalogPath, EntryKind.Symlink, 0, other.Entry.ModifiedAt, null, other.Entry.LinkTarget, IndexState.Pending)));
+        }
+
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        var commitId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        index.Upsert(changes.Select(c => c.Row with { CommitId = commitId }));
+        await api.CommitAsync(new CommitRequest(changes.Select(c => c.Change).ToList(), commitId), cancellationToken);
+        confirmations.Add(commitId);
+    }
+
+    private void Fail(BatchFile file, string reason, RunState run)
+    {
+        file.Failure = reason;
+        run.Skip(file.Entry.LocalPath, reason);
+        progress.Skipped(file.Entry.LocalPath, reason);
     }
 
     private static string Reason(Exception e) => e switch
@@ -287,3 +287,6 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         _ => e.Message,
     };
 }
+
+/// <summary>The backend refused an upload it had granted (the quota filled meanwhile, say).</summary>
+public sealed class UploadRefusedException(string reason) : Exception(reason);

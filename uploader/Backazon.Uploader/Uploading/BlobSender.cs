@@ -1,60 +1,250 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
 using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Backazon.Contracts;
+using Backazon.Uploader.Index;
 using Backazon.Uploader.Planning;
 
 namespace Backazon.Uploader.Uploading;
 
 /// <summary>
-/// Sends one file's bytes straight to Blob Storage with a SAS URL: a single put for small files,
-/// blocks in parallel for large ones (the Azure SDK decides, and retries transient failures).
-/// The bytes are hashed again as they go, so a file that changed since it was hashed is caught
-/// here and never committed.
+/// Asks the backend for a fresh upload URL for the same content (a SAS that ran out, a blob
+/// that turned out to exist): the new URL, or null when the backend says nothing needs sending.
 /// </summary>
-public sealed class BlobSender(BlobClientOptions? clientOptions = null)
+public delegate Task<Uri?> RenewUpload(CancellationToken cancellationToken);
+
+/// <summary>
+/// Sends one file's bytes straight to Blob Storage with its grant's SAS URL, at its content name.
+/// Content up to <see cref="BackupLimits.SinglePutMaxBytes"/> goes in one request through a
+/// create-only SAS, hashed again just before, so a file rewritten since it was hashed is caught
+/// before its commit. Larger content goes as numbered blocks, a few in flight; each staged block
+/// is recorded in the local index, so an upload interrupted by a kill, a sleep or an expired SAS
+/// goes on from the blocks already in storage, and the block list is committed last.
+/// </summary>
+public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOptions = null)
 {
-    public const int BlockSize = 4 * 1024 * 1024;
     public const int BlocksInFlight = 4;
+    public const int MinBlockSize = 4 * 1024 * 1024;
+
+    // Azure holds at most 50,000 blocks per blob: huge files get larger blocks.
+    private const int MaxBlocks = 50_000;
+    private const int MaxAttempts = 4;
 
     private readonly BlobClientOptions _clientOptions = clientOptions ?? new BlobClientOptions();
 
-    /// <exception cref="FileChangedException">The file is not what was hashed any more.</exception>
-    /// <exception cref="RequestFailedException">Storage refused (403 when the SAS expired).</exception>
-    public async Task SendAsync(string localPath, Uri uploadUrl, FileDigest expected, Action<long> sent, CancellationToken cancellationToken)
+    /// <summary>The block size for content of <paramref name="size"/> bytes: a whole number of
+    /// MiB, the same on every run, so staged blocks stay valid.</summary>
+    public static int BlockSizeFor(long size)
     {
-        await using var file = new FileStream(localPath, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
-        });
-        await using var hashing = new HashingStream(file);
-        var options = new BlobUploadOptions
-        {
-            TransferOptions = new StorageTransferOptions
-            {
-                InitialTransferSize = BlockSize,
-                MaximumTransferSize = BlockSize,
-                MaximumConcurrency = BlocksInFlight,
-            },
-            ProgressHandler = new DeltaProgress(sent),
-        };
+        const long MiB = 1024 * 1024;
+        var needed = (size + MaxBlocks - 1) / MaxBlocks;
+        return (int)Math.Max(MinBlockSize, (needed + MiB - 1) / MiB * MiB);
+    }
 
-        var blob = new BlobClient(uploadUrl, _clientOptions);
-        await blob.UploadAsync(hashing, options, cancellationToken);
+    /// <summary>Block ids are the block's number, fixed-width (Azure wants one length per blob).</summary>
+    public static string BlockId(int block) => Convert.ToBase64String(Encoding.ASCII.GetBytes($"bkz-{block:D6}"));
+
+    /// <exception cref="FileChangedException">The file is not what was hashed any more.</exception>
+    /// <exception cref="RequestFailedException">Storage refused for good.</exception>
+    public async Task SendAsync(string localPath, FileDigest expected, Uri uploadUrl, RenewUpload renew, Action<long> sent, CancellationToken cancellationToken)
+    {
+        if (expected.Size <= BackupLimits.SinglePutMaxBytes)
+        {
+            await PutAsync(localPath, expected, uploadUrl, renew, sent, cancellationToken);
+        }
+        else
+        {
+            await SendBlocksAsync(localPath, expected, uploadUrl, renew, sent, cancellationToken);
+        }
 
         var after = new FileInfo(localPath);
-        if (hashing.BytesRead != expected.Size || hashing.HashHex != expected.Hash
-            || after.Length != expected.Size || after.LastWriteTimeUtc != expected.ModifiedAt.UtcDateTime)
+        if (after.Length != expected.Size || after.LastWriteTimeUtc != expected.ModifiedAt.UtcDateTime)
         {
-            throw new FileChangedException(localPath, "what was sent differs from what was hashed");
+            throw new FileChangedException(localPath, "it changed while it was sent");
         }
     }
 
-    /// <summary>Turns the SDK's running totals (reported from parallel blocks, possibly out of
-    /// order) into byte deltas, synchronously.</summary>
+    /// <summary>One Put Blob of the bytes just read and checked against the hash (small content
+    /// is held in memory for it: the SDK sends a known-length body in one request). A create-only
+    /// SAS cannot overwrite: when the blob is there already (an earlier attempt whose answer was
+    /// lost, another device) or the SAS ran out, the backend is asked again and says whether
+    /// anything still needs sending.</summary>
+    private async Task PutAsync(string localPath, FileDigest expected, Uri url, RenewUpload renew, Action<long> sent, CancellationToken cancellationToken)
+    {
+        var bytes = await File.ReadAllBytesAsync(localPath, cancellationToken);
+        if (bytes.Length != expected.Size || Convert.ToHexStringLower(SHA256.HashData(bytes)) != expected.Hash)
+        {
+            throw new FileChangedException(localPath, "what would be sent differs from what was hashed");
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await new BlobClient(url, _clientOptions).UploadAsync(new BinaryData(bytes), new BlobUploadOptions
+                {
+                    TransferOptions = new StorageTransferOptions { InitialTransferSize = BackupLimits.SinglePutMaxBytes },
+                    ProgressHandler = new DeltaProgress(sent),
+                }, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 403 or 409 && attempt < MaxAttempts)
+            {
+                if (await renew(cancellationToken) is not { } renewed)
+                {
+                    return;
+                }
+
+                url = renewed;
+            }
+        }
+    }
+
+    /// <summary>Stages the blocks the index does not list as staged, a few at a time, then
+    /// commits the whole list. A 403 (the SAS ran out) renews the URL once for all blocks in
+    /// flight and goes on; a commit that finds the blob frozen by the backend means it is there.</summary>
+    private async Task SendBlocksAsync(string localPath, FileDigest expected, Uri url, RenewUpload renew, Action<long> sent, CancellationToken cancellationToken)
+    {
+        var blockSize = BlockSizeFor(expected.Size);
+        var count = (int)((expected.Size + blockSize - 1) / blockSize);
+        var target = new UrlHolder(url, renew, _clientOptions);
+        for (var round = 1; ; round++)
+        {
+            var staged = index.StagedBlocks(expected.Hash);
+            var missing = Enumerable.Range(0, count).Where(b => !staged.Contains(b));
+            using (var handle = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
+            {
+                await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = BlocksInFlight, CancellationToken = cancellationToken }, async (block, ct) =>
+                {
+                    var offset = (long)block * blockSize;
+                    var length = (int)Math.Min(blockSize, expected.Size - offset);
+                    var buffer = ArrayPool<byte>.Shared.Rent(length);
+                    try
+                    {
+                        await ReadExactlyAsync(handle, buffer.AsMemory(0, length), offset, localPath, ct);
+                        await target.WithRenewalAsync(async client =>
+                        {
+                            using var content = new MemoryStream(buffer, 0, length, writable: false);
+                            await client.StageBlockAsync(BlockId(block), content, new BlockBlobStageBlockOptions { ProgressHandler = new DeltaProgress(sent) }, ct);
+                        }, ct);
+                        index.AddStagedBlock(expected.Hash, block);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                });
+            }
+
+            if (target.NothingToSend)
+            {
+                return;
+            }
+
+            try
+            {
+                await target.WithRenewalAsync(client => client.CommitBlockListAsync(Enumerable.Range(0, count).Select(BlockId), cancellationToken: cancellationToken), cancellationToken);
+                index.ClearStagedBlocks(expected.Hash);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 || e.ErrorCode == "LeaseIdMissing")
+            {
+                // The backend froze the blob (it is checking or has checked it): it is there.
+                index.ClearStagedBlocks(expected.Hash);
+                return;
+            }
+            catch (RequestFailedException e) when (e.ErrorCode == "InvalidBlockList" && round == 1)
+            {
+                // Blocks the index remembers are gone (a rejected upload removed, or storage
+                // expired them): send them all again, once.
+                index.ClearStagedBlocks(expected.Hash);
+            }
+        }
+    }
+
+    private static async Task ReadExactlyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> buffer, long offset, string localPath, CancellationToken cancellationToken)
+    {
+        var done = 0;
+        while (done < buffer.Length)
+        {
+            var read = await RandomAccess.ReadAsync(handle, buffer[done..], offset + done, cancellationToken);
+            if (read == 0)
+            {
+                throw new FileChangedException(localPath, "it shrank while it was sent");
+            }
+
+            done += read;
+        }
+    }
+
+    /// <summary>The current upload URL of one block upload, renewed once for all the blocks that
+    /// found it expired together.</summary>
+    private sealed class UrlHolder(Uri url, RenewUpload renew, BlobClientOptions options)
+    {
+        private readonly SemaphoreSlim _renewing = new(1, 1);
+        private Uri _url = url;
+        private int _generation;
+
+        public bool NothingToSend { get; private set; }
+
+        public async Task WithRenewalAsync(Func<BlockBlobClient, Task> action, CancellationToken cancellationToken)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                if (NothingToSend)
+                {
+                    return;
+                }
+
+                var generation = Volatile.Read(ref _generation);
+                try
+                {
+                    await action(new BlockBlobClient(_url, options));
+                    return;
+                }
+                catch (RequestFailedException e) when (e.Status == 403 && attempt < MaxAttempts)
+                {
+                    await RenewAsync(generation, cancellationToken);
+                }
+            }
+        }
+
+        private async Task RenewAsync(int seen, CancellationToken cancellationToken)
+        {
+            await _renewing.WaitAsync(cancellationToken);
+            try
+            {
+                if (_generation != seen)
+                {
+                    return; // another block renewed it meanwhile
+                }
+
+                if (await renew(cancellationToken) is { } renewed)
+                {
+                    _url = renewed;
+                }
+                else
+                {
+                    NothingToSend = true;
+                }
+
+                _generation++;
+            }
+            finally
+            {
+                _renewing.Release();
+            }
+        }
+    }
+
+    /// <summary>Turns the SDK's running totals (reported from parallel parts, possibly out of
+    /// order) into byte deltas, synchronously. Bytes of an attempt that failed were sent all the same
+    /// and stay counted.</summary>
     private sealed class DeltaProgress(Action<long> sent) : IProgress<long>
     {
         private long _reported;

@@ -6,10 +6,12 @@ namespace Backazon.Uploader.Uploading;
 /// </summary>
 public interface IBackupProgress
 {
-    /// <summary>A new phase starts ("Scanning", "Hashing", "Uploading", "Cataloging").</summary>
+    /// <summary>A new phase starts ("Backing up" — scanning, hashing, sending and committing
+    /// overlap — then "Cataloging", the wait for the last confirmations).</summary>
     void Phase(string name);
 
-    /// <summary>The work planned: files and bytes to read and send.</summary>
+    /// <summary>More work planned, a batch at a time (the totals grow as the scan goes): files
+    /// and bytes to read and send.</summary>
     void Planned(int files, long bytes);
 
     /// <summary>Bytes read to compute hashes.</summary>

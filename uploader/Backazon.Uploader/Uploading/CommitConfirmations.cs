@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using Backazon.Contracts;
+using Backazon.Uploader.Api;
+using Backazon.Uploader.Index;
+
+namespace Backazon.Uploader.Uploading;
+
+/// <summary>
+/// Follows commits until the backend has cataloged them, while the rest of the backup goes on:
+/// each confirmed commit turns its index rows committed (or dirty, for files the backend
+/// rejected), so progress survives a kill batch by batch. Polls gently (one status request per
+/// open commit, at most every two seconds).
+/// </summary>
+public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IBackupProgress progress, RunState run, TimeProvider clock)
+{
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _added = new(0);
+
+    public int Open => _open.Count;
+
+    public void Add(string commitId)
+    {
+        _open[commitId] = 0;
+        _added.Release();
+    }
+
+    /// <summary>Polls until <paramref name="stop"/> is cancelled.</summary>
+    public async Task FollowAsync(CancellationToken stop)
+    {
+        var delay = FirstDelay;
+        while (!stop.IsCancellationRequested)
+        {
+            if (_open.IsEmpty)
+            {
+                try
+                {
+                    await _added.WaitAsync(stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                delay = FirstDelay;
+            }
+
+            if (await PollOnceAsync(stop) > 0)
+            {
+                delay = FirstDelay;
+            }
+
+            try
+            {
+                await Task.Delay(delay, clock, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+        }
+    }
+
+    /// <summary>Waits until every open commit is confirmed or <paramref name="limit"/> passes;
+    /// true when none is left open.</summary>
+    public async Task<bool> DrainAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var deadline = clock.GetUtcNow() + limit;
+        var delay = FirstDelay;
+        while (!_open.IsEmpty)
+        {
+            await PollOnceAsync(cancellationToken);
+            if (_open.IsEmpty || clock.GetUtcNow() > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(delay, clock, cancellationToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+        }
+
+        return _open.IsEmpty;
+    }
+
+    /// <summary>Asks once about each open commit; returns how many were settled.</summary>
+    private async Task<int> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        var settled = 0;
+        foreach (var commitId in _open.Keys.ToList())
+        {
+            CommitStatus status;
+            try
+            {
+                status = await api.CommitStatusAsync(commitId, cancellationToken);
+            }
+            catch (BackazonApiException e) when (e.Status == 404)
+            {
+                // Unknown to the backend (the request never arrived): its rows stay pending, and
+                // pending rows are planned again on the next run.
+                _open.TryRemove(commitId, out _);
+                continue;
+            }
+
+            if (status.State != CommitStates.Cataloged)
+            {
+                continue;
+            }
+
+            index.ConfirmCommit(commitId, status.Rejected.Select(r => r.Path).ToList());
+            foreach (var rejected in status.Rejected)
+            {
+                run.Skip(rejected.Path, rejected.Reason);
+                progress.Skipped(rejected.Path, rejected.Reason);
+            }
+
+            run.AddCataloged(status.Cataloged);
+            _open.TryRemove(commitId, out _);
+            settled++;
+        }
+
+        return settled;
+    }
+}
+
+/// <summary>What a run has done so far, shared by its stages.</summary>
+public sealed class RunState
+{
+    private readonly ConcurrentDictionary<string, string> _skipped = new(StringComparer.Ordinal);
+    private long _hashed, _sent;
+    private int _filesSent, _cataloged;
+
+    public long BytesHashed => Interlocked.Read(ref _hashed);
+    public long BytesSent => Interlocked.Read(ref _sent);
+    public int FilesSent => _filesSent;
+    public int Cataloged => _cataloged;
+
+    public void AddHashed(long bytes) => Interlocked.Add(ref _hashed, bytes);
+    public void AddSent(long bytes) => Interlocked.Add(ref _sent, bytes);
+    public void AddFileSent() => Interlocked.Increment(ref _filesSent);
+    public void AddCataloged(int count) => Interlocked.Add(ref _cataloged, count);
+
+    public void Skip(string path, string reason) => _skipped[path] = reason;
+
+    public IReadOnlyList<SkippedFile> Skipped =>
+        _skipped.Select(s => new SkippedFile(s.Key, s.Value)).OrderBy(s => s.Path, StringComparer.Ordinal).ToList();
+}
