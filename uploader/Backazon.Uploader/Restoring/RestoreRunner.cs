@@ -276,7 +276,18 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
             File.Delete(local);
         }
 
-        File.Move(partial, local, overwrite: replaced && !linkInTheWay);
+        try
+        {
+            File.Move(partial, local, overwrite: replaced && !linkInTheWay);
+        }
+        catch (IOException)
+        {
+            // The final name cannot be made (too long, or taken meanwhile): no verified partial
+            // file is left behind to puzzle over.
+            File.Delete(partial);
+            throw;
+        }
+
         SetTime(local, item);
         return replaced ? (RestoreOutcome.Replaced, $"replaced the different {(linkInTheWay ? "link" : "file")} at {local}") : (RestoreOutcome.Restored, null);
     }
