@@ -33,11 +33,12 @@ public sealed class CliRestoreLinkTests(BackendFixture backend) : IAsyncLifetime
         _secretTime = new DateTime(2021, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(SecretFile, _secretTime);
 
-        // Commit 1: the link; commit 2, later: a file under it, and a file named like a link
+        // Commit 1: the link, and a link under it; commit 2, later: a file under it, and a file named like a link
         // that the target may already hold.
         var root = CatalogPath.FromLocal(_tree);
         var link = new FileChange($"{root}/evil/link", EntryKinds.Symlink, 0, null, DateTimeOffset.UtcNow, _outside);
-        Assert.Empty((await _hostile.CommitAndWaitAsync(link)).Rejected);
+        var linkUnderLink = new FileChange($"{root}/evil/link/inner", EntryKinds.Symlink, 0, null, DateTimeOffset.UtcNow, "/etc");
+        Assert.Empty((await _hostile.CommitAndWaitAsync(link, linkUnderLink)).Rejected);
         Assert.Empty((await _hostile.BackupAsync(($"{root}/evil/link/x", Payload), ($"{root}/evil/passwd", Passwd))).Rejected);
     }
 
@@ -73,6 +74,7 @@ public sealed class CliRestoreLinkTests(BackendFixture backend) : IAsyncLifetime
         AssertOutsideUntouched();
         Assert.Contains($"refused {CatalogPath.FromLocal(_tree)}/evil/link/x: {Restored("evil/link")} is a symbolic link (to {_outside})", restore.Out);
         Assert.Contains($"kept {CatalogPath.FromLocal(_tree)}/evil/passwd: a symbolic link is there", restore.Out);
+        Assert.Contains($"refused {CatalogPath.FromLocal(_tree)}/evil/link/inner: {Restored("evil/link")} is a symbolic link", restore.Out);
 
         // --overwrite replaces the link at the final name (the link, not what it points to), and
         // still never goes through the folder link.
