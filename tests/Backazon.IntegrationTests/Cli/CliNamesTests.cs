@@ -52,10 +52,19 @@ public sealed class CliNamesTests(BackendFixture backend) : IAsyncLifetime
         var backup = await _machine.RunAsync("backup", _tree);
         Assert.True(backup.Code == ExitCodes.Success, backup.Out + backup.Error);
 
+        // A name longer than Linux allows, as a system with longer names (Windows: 255 UTF-16
+        // code units, up to 765 bytes) could have backed it up.
+        var overlong = $"{CatalogPath.FromLocal(_tree)}/names/{string.Concat(Enumerable.Repeat("\u00e9", 200))}";
+        using (var sameDevice = new TestDevice(backend, _machine.Device))
+        {
+            Assert.Empty((await sameDevice.BackupAsync((overlong, Encoding.UTF8.GetBytes("400 bytes of name")))).Rejected);
+        }
+
         var restore = await _machine.RunAsync("restore", _tree, "--to", _target);
 
         Assert.True(restore.Code == ExitCodes.CompletedWithSkips, restore.Out + restore.Error);
-        Assert.Contains($"failed {CatalogPath.FromLocal(tooLong)}: the path is too long for this file system", restore.Out);
+        Assert.Contains($"failed {CatalogPath.FromLocal(tooLong)}: the name or path is too long for this file system", restore.Out);
+        Assert.Contains($"failed {overlong}: the name or path is too long for this file system", restore.Out);
         var restoredRoot = Path.Combine(_target, Path.GetFileName(_tree));
         var restored = Directory.GetFiles(restoredRoot, "*", SearchOption.AllDirectories)
             .ToDictionary(p => Path.GetRelativePath(restoredRoot, p), p => File.ReadAllBytes(p), StringComparer.Ordinal);

@@ -114,33 +114,31 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
     private async Task<(RestoreOutcome, string?)> RestoreOneAsync(
         RestoreItem item, IReadOnlyList<string> selections, RestoreOptions options, RestoreFolders folders, Action<long> received, CancellationToken cancellationToken)
     {
-        string local;
+        string local, trustedRoot;
         try
         {
-            (local, var trustedRoot) = Destination(item.Path, selections, options.TargetFolder);
-            if (folders.PrepareParents(trustedRoot, local) is { } refused)
-            {
-                return refused;
-            }
+            (local, trustedRoot) = Destination(item.Path, selections, options.TargetFolder);
         }
         catch (UnsafePathException e)
         {
             return (RestoreOutcome.Refused, e.Reason);
         }
-        catch (PathTooLongException)
-        {
-            return (RestoreOutcome.Failed, "the path is too long for this file system");
-        }
 
         try
         {
+            if (folders.PrepareParents(trustedRoot, local) is { } refused)
+            {
+                return refused;
+            }
+
             return item.Kind == EntryKinds.Symlink
                 ? RestoreLink(item, local, options.Overwrite, folders)
                 : await RestoreFileAsync(item, local, options.Overwrite, received, cancellationToken);
         }
         catch (PathTooLongException)
         {
-            return (RestoreOutcome.Failed, "the path is too long for this file system");
+            // Kept by the catalog from a system with longer limits, or longer here under --to.
+            return (RestoreOutcome.Failed, "the name or path is too long for this file system");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or RequestFailedException)
         {
