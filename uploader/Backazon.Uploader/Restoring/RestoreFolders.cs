@@ -24,7 +24,7 @@ internal sealed class RestoreFolders
     /// link or a file.</summary>
     public (RestoreOutcome Outcome, string Reason)? PrepareParents(string trustedRoot, string local)
     {
-        var root = Path.TrimEndingDirectorySeparator(trustedRoot);
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(trustedRoot));
         var parent = Path.GetDirectoryName(local)!;
         if (!parent.StartsWith(root, StringComparison.Ordinal))
         {

@@ -43,7 +43,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
     {
         var clock = Stopwatch.StartNew();
         var results = new ConcurrentBag<RestoredFile>();
-        var links = new ConcurrentBag<RestoreItem>();
+        var links = new List<RestoreItem>();
         var folders = new RestoreFolders();
         long received = 0;
         string? continuation = null;
@@ -51,10 +51,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         {
             var manifest = await api.RestoreManifestAsync(new RestoreRequest(catalogPaths, options.DeviceId, options.At, continuation, null), cancellationToken);
             progress.Planned(manifest.Items.Count, manifest.Items.Sum(i => i.Size));
-            foreach (var link in manifest.Items.Where(i => i.Kind == EntryKinds.Symlink))
-            {
-                links.Add(link);
-            }
+            links.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Symlink));
 
             await Parallel.ForEachAsync(manifest.Items.Where(i => i.Kind != EntryKinds.Symlink), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
             {
