@@ -13,7 +13,7 @@ public static class BackupLimits
     public const long MaxFileSize = 190_000_000_000_000;
 
     /// <summary>Longest catalog path, in UTF-16 code units.</summary>
-    public const int MaxPathLength = 2048;
+    public const int MaxPathLength = 32_767;
 
     /// <summary>Longest symbolic link target, in UTF-16 code units.</summary>
     public const int MaxLinkTargetLength = 4096;

@@ -7,7 +7,12 @@ namespace Backazon.Backend.Uploads;
 /// <summary>
 /// What a catalog path and a content hash may look like. Paths are relative, '/'-separated,
 /// stored exactly (no Unicode normalization: NFC and NFD names are different files), and can
-/// never climb out of a restore target.
+/// never climb out of a restore target. The limits are the platforms', not ours: any character
+/// but NUL, and as long as Windows allows (<see cref="BackupLimits.MaxPathLength"/>: 32,767 UTF-16
+/// code units, the longest \\?\ path; Linux's 4,096 bytes are never more). Such a path still
+/// fits the catalog: keys hold only a hash of the folder and at most 255 characters of the name
+/// (<see cref="Catalog.CatalogKeys"/>), and the full path, a string property, takes at most
+/// 65,534 of the 65,536 bytes Table storage allows one.
 /// </summary>
 public static class CatalogPathRules
 {
@@ -42,9 +47,11 @@ public static class CatalogPathRules
             throw BackazonException.BadRequest($"The path in '{field}' is not valid Unicode (a lone surrogate).", field);
         }
 
-        if (path.Any(char.IsControl))
+        // Any other character a file system allows is kept, control characters included (Linux
+        // names may hold tabs and newlines); CatalogKeys escapes what a table key cannot hold.
+        if (path.Contains('\0'))
         {
-            throw BackazonException.BadRequest($"The path in '{field}' contains a NUL or control character.", field);
+            throw BackazonException.BadRequest($"The path in '{field}' contains a NUL character, which no file system allows in a name.", field);
         }
 
         if (path[0] == '/' || (path.Length >= 2 && path[1] == ':'))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Backazon.Backend.Devices;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Security;
@@ -17,7 +18,17 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
 {
     public const int DefaultMaxBodyBytes = 64 * 1024;
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>How deep a request body may nest; ours are a few levels.</summary>
+    public const int MaxBodyDepth = 64;
+
+    /// <summary>Request bodies: camelCase names as the web defaults, but a number must be a JSON
+    /// number ("size": "1" is refused rather than read as 1). Unknown fields are ignored, so
+    /// older backends accept newer clients (documented in the README's API notes).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.Strict,
+        MaxDepth = MaxBodyDepth,
+    };
 
     public Task<IActionResult> AnonymousAsync(HttpRequest request, Func<Task<IActionResult>> handle) =>
         RunAsync(request, handle);
@@ -76,9 +87,11 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             throw BackazonException.BadRequest("The request body is empty; a JSON object is expected.");
         }
 
+        var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        CheckSyntax(body);
         try
         {
-            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Json)
+            return JsonSerializer.Deserialize<T>(body, Json)
                 ?? throw BackazonException.BadRequest("The request body is null; a JSON object is expected.");
         }
         catch (JsonException e)
@@ -87,6 +100,34 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             throw BackazonException.BadRequest(
                 field is null ? "The request body is not valid JSON." : $"The field '{field}' is missing a value or has the wrong type.",
                 field);
+        }
+    }
+
+    /// <summary>
+    /// Reads the body once as plain JSON before binding it, so that broken or too deeply nested
+    /// JSON is reported as such, at its position; the serializer would name the field it was
+    /// binding when the reader gave up, which is not where the problem is.
+    /// </summary>
+    private static void CheckSyntax(ReadOnlySpan<byte> body)
+    {
+        // The reader keeps its depth in a bit stack, not on the call stack: any depth is safe to
+        // read, so it can stop at ours and say so.
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = int.MaxValue });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.CurrentDepth >= MaxBodyDepth)
+                {
+                    throw BackazonException.BadRequest(
+                        $"The request body is nested too deep: at most {MaxBodyDepth} levels are allowed (byte {reader.TokenStartIndex:N0}).");
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            throw BackazonException.BadRequest(
+                $"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class CliRestoreTests(BackendFixture backend) : IAsyncLifetime
         }
 
         Assert.Equal("nested-00", new FileInfo(Path.Combine(restoredRoot, "link-to-folder")).LinkTarget);
-        Assert.Empty(Directory.GetFiles(_target, "*" + RestoreRunner.PartialSuffix, SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(_target, ".bkz-*.partial", SearchOption.AllDirectories));
 
         // Run again: everything is already identical, nothing is downloaded.
         var again = await _machine.RunAsync("restore", _tree, "--to", _target, "--json");
@@ -103,7 +103,7 @@ public sealed class CliRestoreTests(BackendFixture backend) : IAsyncLifetime
         // What an interrupted run leaves: the first 3 MiB in the partial file beside the target.
         var folder = Path.Combine(_target, Path.GetFileName(_tree));
         Directory.CreateDirectory(folder);
-        var partial = Path.Combine(folder, ".large.bin" + RestoreRunner.PartialSuffix);
+        var partial = Path.Combine(folder, RestoreRunner.PartialName("large.bin"));
         await File.WriteAllBytesAsync(partial, large[..(3 * 1024 * 1024)]);
 
         var resumed = await _machine.RunAsync("restore", _tree, "--to", _target, "--json");
@@ -129,7 +129,7 @@ public sealed class CliRestoreTests(BackendFixture backend) : IAsyncLifetime
         using var interrupt = new CancellationTokenSource();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             new RestoreRunner(client, new CancelOnFirstBytes(interrupt)).RunAsync(selection, options, interrupt.Token));
-        var partial = Path.Combine(_target, Path.GetFileName(_tree), ".big.bin" + RestoreRunner.PartialSuffix);
+        var partial = Path.Combine(_target, Path.GetFileName(_tree), RestoreRunner.PartialName("big.bin"));
         var leftBehind = new FileInfo(partial).Length;
         Assert.InRange(leftBehind, 1, large.Length - 1);
 
@@ -156,7 +156,7 @@ public sealed class CliRestoreTests(BackendFixture backend) : IAsyncLifetime
         Assert.Equal(0, (await _machine.RunAsync("backup", _tree)).Code);
         var folder = Path.Combine(_target, Path.GetFileName(_tree));
         Directory.CreateDirectory(folder);
-        await File.WriteAllBytesAsync(Path.Combine(folder, ".data.bin" + RestoreRunner.PartialSuffix), [1, 2, 3]);
+        await File.WriteAllBytesAsync(Path.Combine(folder, RestoreRunner.PartialName("data.bin")), [1, 2, 3]);
 
         var first = await _machine.RunAsync("restore", _tree, "--to", _target);
         Assert.Equal(ExitCodes.CompletedWithSkips, first.Code);

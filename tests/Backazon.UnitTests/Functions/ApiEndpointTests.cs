@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Backazon.Backend.Errors;
 using Backazon.Contracts;
 using Backazon.Functions.Http;
@@ -26,6 +27,39 @@ public sealed class ApiEndpointTests
         var refused = await Assert.ThrowsAsync<BackazonException>(() => ApiEndpoint.ReadJsonAsync<CreateAccountRequest>(Request(json)));
         Assert.Equal(ProblemKind.BadRequest, refused.Kind);
         Assert.Equal(field, refused.Field);
+    }
+
+    [Theory]
+    [InlineData("""{"files":[{"path":"a","size":"1","hash":"h"}]}""", "files[0].size")]
+    [InlineData("""{"files":[{"path":"a","size":1.5,"hash":"h"}]}""", "files[0].size")]
+    [InlineData("""{"files":[{"path":"a","size":1,"hash":"h"}]""", null)]
+    public async Task ReadJson_NumberAsStringOrBrokenJson_IsBadRequest(string json, string? field)
+    {
+        var refused = await Assert.ThrowsAsync<BackazonException>(() => ApiEndpoint.ReadJsonAsync<UploadGrantRequest>(Request(json)));
+        Assert.Equal(ProblemKind.BadRequest, refused.Kind);
+        Assert.Equal(field, refused.Field);
+    }
+
+    [Theory]
+    [InlineData(ApiEndpoint.MaxBodyDepth - 1, true)]
+    [InlineData(ApiEndpoint.MaxBodyDepth, false)]
+    [InlineData(100_000, false)]
+    public async Task ReadJson_Nesting_IsAllowedUpToTheLimitAndRefusedPlainlyBeyond(int arrays, bool allowed)
+    {
+        // The object is one level, each array one more.
+        var json = """{"name":""" + new string('[', arrays) + new string(']', arrays) + "}";
+        var read = ApiEndpoint.ReadJsonAsync<Dictionary<string, JsonElement>>(Request(json), maxBytes: 1 << 20);
+
+        if (allowed)
+        {
+            Assert.Equal(JsonValueKind.Array, (await read)["name"].ValueKind);
+        }
+        else
+        {
+            var refused = await Assert.ThrowsAsync<BackazonException>(() => read);
+            Assert.StartsWith($"The request body is nested too deep: at most {ApiEndpoint.MaxBodyDepth} levels", refused.Detail);
+            Assert.Null(refused.Field);
+        }
     }
 
     [Fact]

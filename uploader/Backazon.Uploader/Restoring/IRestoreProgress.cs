@@ -27,7 +27,7 @@ public enum RestoreOutcome
     /// <summary>A different file is there; left alone (no --overwrite).</summary>
     Kept,
 
-    /// <summary>The catalog path would land outside the target folder; nothing written.</summary>
+    /// <summary>The catalog path would land outside the target folder or go through a link; nothing written.</summary>
     Refused,
 
     /// <summary>Could not be restored (download failed or the bytes did not match the hash).</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -20,23 +21,41 @@ public sealed record RestoreOptions(string? TargetFolder, bool Overwrite, string
 /// every byte against the cataloged hash, then renames into place and restores the modification
 /// time. A different existing file is never overwritten without <c>Overwrite</c>.
 /// </summary>
+/// <remarks>
+/// Nothing is written through a link: the folders on the way are walked from a trusted root
+/// (<see cref="RestoreFolders"/>), the final name is looked at without following it, and the
+/// catalog's own links are made last, after every file, so that no file of this run can go
+/// through one of them. The trusted root is the --to folder; without --to it is the folder
+/// above what was selected ("restore /home/a/Docs" trusts /home/a, which may be a link such as
+/// /home → /var/home, and checks Docs and everything below it).
+/// </remarks>
 public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress, BlobClientOptions? blobOptions = null)
 {
-    public const string PartialSuffix = ".backazon-partial";
+    /// <summary>
+    /// The partial file of <paramref name="fileName"/>, in the same folder: a fixed 29 bytes
+    /// whatever the name, so it fits wherever the final name fits (a 255-byte name included),
+    /// and the same on every run, so an interrupted download resumes.
+    /// </summary>
+    public static string PartialName(string fileName) =>
+        ".bkz-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fileName)))[..16] + ".partial";
 
     public async Task<RestoreSummary> RunAsync(IReadOnlyList<string> catalogPaths, RestoreOptions options, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         var results = new ConcurrentBag<RestoredFile>();
+        var links = new List<RestoreItem>();
+        var folders = new RestoreFolders();
         long received = 0;
         string? continuation = null;
         do
         {
             var manifest = await api.RestoreManifestAsync(new RestoreRequest(catalogPaths, options.DeviceId, options.At, continuation, null), cancellationToken);
             progress.Planned(manifest.Items.Count, manifest.Items.Sum(i => i.Size));
-            await Parallel.ForEachAsync(manifest.Items, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
+            links.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Symlink));
+
+            await Parallel.ForEachAsync(manifest.Items.Where(i => i.Kind != EntryKinds.Symlink), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
             {
-                var (outcome, detail) = await RestoreOneAsync(item, Destination(item.Path, catalogPaths, options.TargetFolder), options.Overwrite,
+                var (outcome, detail) = await RestoreOneAsync(item, catalogPaths, options, folders,
                     bytes => { Interlocked.Add(ref received, bytes); progress.Received(bytes); }, ct);
                 results.Add(new RestoredFile(item.Path, outcome, detail));
                 progress.Done(item.Path, outcome, detail);
@@ -45,39 +64,57 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         }
         while (continuation is not null);
 
+        // Links last, parents before children: a link made here is never on the way of a file
+        // of this run, and a link under another link is refused by the folder walk.
+        foreach (var link in links.OrderBy(l => l.Path, StringComparer.Ordinal))
+        {
+            var (outcome, detail) = await RestoreOneAsync(link, catalogPaths, options, folders, _ => { }, cancellationToken);
+            results.Add(new RestoredFile(link.Path, outcome, detail));
+            progress.Done(link.Path, outcome, detail);
+        }
+
         var summary = new RestoreSummary(results.OrderBy(r => r.Path, StringComparer.Ordinal).ToList(), received, clock.Elapsed);
         progress.Finished(summary);
         return summary;
     }
 
-    /// <summary>The local path for a catalog path, or an exception saying why it is unsafe.</summary>
-    private static Func<string> Destination(string path, IReadOnlyList<string> selections, string? targetFolder) => () =>
+    /// <summary>The local path for a catalog path and the folder the walk to it starts from, or
+    /// an exception saying why it is unsafe.</summary>
+    private static (string Local, string TrustedRoot) Destination(string path, IReadOnlyList<string> selections, string? targetFolder)
     {
+        var selection = selections.Select(s => s.TrimEnd('/')).Where(s => CatalogPath.IsSameOrUnder(path, s)).MaxBy(s => s.Length) ?? "";
+        var parent = selection.LastIndexOf('/') is var i and >= 0 ? selection[..i] : "";
         if (targetFolder is null)
         {
-            // Back where it came from: the first segment is the root ("home", or a drive letter).
-            var slash = path.IndexOf('/');
-            if (slash < 0)
+            if (path.IndexOf('/') < 0)
             {
                 throw new UnsafePathException(path, "it has no folder to go back to; give --to");
             }
 
-            var root = OperatingSystem.IsWindows() ? path[..slash] + ":\\" : "/" + path[..slash];
-            return CatalogPath.ToLocal(path[(slash + 1)..], root);
+            var local = InPlace(path);
+            return (local, parent.Length == 0 ? Path.GetPathRoot(local)! : InPlace(parent));
         }
 
         // Under the target, keeping the selected folder's own name: "home/a/Docs" → TARGET/Docs/...
-        var selection = selections.Where(s => CatalogPath.IsSameOrUnder(path, s.TrimEnd('/'))).MaxBy(s => s.Length) ?? "";
-        var parent = selection.TrimEnd('/').LastIndexOf('/') is var i and >= 0 ? selection[..i] : "";
-        return CatalogPath.ToLocal(parent.Length == 0 ? path : path[(parent.Length + 1)..], targetFolder);
-    };
+        return (CatalogPath.ToLocal(parent.Length == 0 ? path : path[(parent.Length + 1)..], targetFolder), targetFolder);
+    }
 
-    private async Task<(RestoreOutcome, string?)> RestoreOneAsync(RestoreItem item, Func<string> destination, bool overwrite, Action<long> received, CancellationToken cancellationToken)
+    /// <summary>Back where it came from: the first segment is the root ("home", or a drive letter).</summary>
+    private static string InPlace(string path)
     {
-        string local;
+        var slash = path.IndexOf('/');
+        var first = slash < 0 ? path : path[..slash];
+        var root = OperatingSystem.IsWindows() ? first + ":\\" : "/" + first;
+        return slash < 0 ? root : CatalogPath.ToLocal(path[(slash + 1)..], root);
+    }
+
+    private async Task<(RestoreOutcome, string?)> RestoreOneAsync(
+        RestoreItem item, IReadOnlyList<string> selections, RestoreOptions options, RestoreFolders folders, Action<long> received, CancellationToken cancellationToken)
+    {
+        string local, trustedRoot;
         try
         {
-            local = destination();
+            (local, trustedRoot) = Destination(item.Path, selections, options.TargetFolder);
         }
         catch (UnsafePathException e)
         {
@@ -86,10 +123,19 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
 
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+            if (folders.PrepareParents(trustedRoot, local) is { } refused)
+            {
+                return refused;
+            }
+
             return item.Kind == EntryKinds.Symlink
-                ? RestoreLink(item, local, overwrite)
-                : await RestoreFileAsync(item, local, overwrite, received, cancellationToken);
+                ? RestoreLink(item, local, options.Overwrite, folders)
+                : await RestoreFileAsync(item, local, options.Overwrite, received, cancellationToken);
+        }
+        catch (PathTooLongException)
+        {
+            // Kept by the catalog from a system with longer limits, or longer here under --to.
+            return (RestoreOutcome.Failed, "the name or path is too long for this file system");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or RequestFailedException)
         {
@@ -97,17 +143,36 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         }
     }
 
-    private static (RestoreOutcome, string?) RestoreLink(RestoreItem item, string local, bool overwrite)
+    private static (RestoreOutcome, string?) RestoreLink(RestoreItem item, string local, bool overwrite, RestoreFolders folders)
     {
+        // Looked at as an entry (lstat): a link's own target, never what it points to.
         var existing = new FileInfo(local);
         var replaced = false;
-        if (existing.Exists || existing.LinkTarget is not null)
+        if (existing.LinkTarget is { } target)
         {
-            if (existing.LinkTarget == item.LinkTarget)
+            if (target == item.LinkTarget)
             {
                 return (RestoreOutcome.Identical, null);
             }
 
+            if (!overwrite)
+            {
+                return (RestoreOutcome.Kept, "a different link is there; add --overwrite to replace it");
+            }
+
+            existing.Delete(); // the link itself, not what it points to
+            replaced = true;
+        }
+        else if (Directory.Exists(local))
+        {
+            // A link never replaces a folder, even with --overwrite: what is inside would be lost
+            // or, if this run restored files there, the catalog names files under its own link.
+            return folders.Made(local)
+                ? (RestoreOutcome.Refused, "the catalog also holds files under this link; they were restored into a real folder, and the link was not made")
+                : (RestoreOutcome.Kept, "a folder is there; a link never replaces a folder");
+        }
+        else if (existing.Exists)
+        {
             if (!overwrite)
             {
                 return (RestoreOutcome.Kept, "something else is there; add --overwrite to replace it");
@@ -123,9 +188,25 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
 
     private async Task<(RestoreOutcome, string?)> RestoreFileAsync(RestoreItem item, string local, bool overwrite, Action<long> received, CancellationToken cancellationToken)
     {
+        // Looked at as an entry (lstat), so a link at the final name is seen as a link: hashing or
+        // touching it would read or write whatever it points to.
         var existing = new FileInfo(local);
         var replaced = false;
-        if (existing.Exists)
+        var linkInTheWay = existing.LinkTarget is not null;
+        if (linkInTheWay)
+        {
+            if (!overwrite)
+            {
+                return (RestoreOutcome.Kept, "a symbolic link is there; add --overwrite to replace the link (what it points to is left alone)");
+            }
+
+            replaced = true;
+        }
+        else if (Directory.Exists(local))
+        {
+            return (RestoreOutcome.Kept, "a folder is there");
+        }
+        else if (existing.Exists)
         {
             if (existing.Length == item.Size && (await Planning.ContentHasher.HashAsync(local, null, cancellationToken)).Hash == item.Hash)
             {
@@ -141,16 +222,23 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
             replaced = true;
         }
 
-        var partial = Path.Combine(Path.GetDirectoryName(local)!, "." + Path.GetFileName(local) + PartialSuffix);
+        var partial = Path.Join(Path.GetDirectoryName(local)!, PartialName(Path.GetFileName(local)));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long offset = 0;
-        if (File.Exists(partial) && new FileInfo(partial).Length <= item.Size)
+        var left = new FileInfo(partial);
+        if (left.LinkTarget is null && left.Exists && left.Length <= item.Size)
         {
             // Resume: what an interrupted run already wrote counts, once re-hashed.
             offset = await AppendHashAsync(partial, hash, cancellationToken);
         }
+        else
+        {
+            // Whatever is there (too long, or a link someone left) goes: a link is removed, not
+            // followed, and CreateNew below never opens an existing entry.
+            File.Delete(partial);
+        }
 
-        await using (var output = new FileStream(partial, offset > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        await using (var output = new FileStream(partial, offset > 0 ? FileMode.Append : FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
             if (offset < item.Size)
             {
@@ -176,9 +264,27 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
             return (RestoreOutcome.Failed, "the downloaded bytes did not match the cataloged hash; nothing was written");
         }
 
-        File.Move(partial, local, overwrite: true);
+        if (linkInTheWay)
+        {
+            // The link itself goes; the file is then moved without replacing anything, so it is
+            // never renamed over a link (or over whatever appeared there meanwhile).
+            File.Delete(local);
+        }
+
+        try
+        {
+            File.Move(partial, local, overwrite: replaced && !linkInTheWay);
+        }
+        catch (IOException)
+        {
+            // The final name cannot be made (too long, or taken meanwhile): no verified partial
+            // file is left behind to puzzle over.
+            File.Delete(partial);
+            throw;
+        }
+
         SetTime(local, item);
-        return replaced ? (RestoreOutcome.Replaced, $"replaced the different file at {local}") : (RestoreOutcome.Restored, null);
+        return replaced ? (RestoreOutcome.Replaced, $"replaced the different {(linkInTheWay ? "link" : "file")} at {local}") : (RestoreOutcome.Restored, null);
     }
 
     private static void SetTime(string local, RestoreItem item)

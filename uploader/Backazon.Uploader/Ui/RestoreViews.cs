@@ -29,7 +29,7 @@ public sealed class PlainRestoreView(TextWriter output) : IRestoreProgress
     public static string Describe(RestoreSummary s) =>
         $"Restore {(s.Complete ? "complete" : "incomplete")} in {s.Elapsed.TotalSeconds:0.0} s: {s.Count(RestoreOutcome.Restored)} restored, " +
         $"{s.Count(RestoreOutcome.Identical)} already identical, {s.Count(RestoreOutcome.Replaced)} replaced, {s.Count(RestoreOutcome.Kept)} kept (different file there), " +
-        $"{s.Count(RestoreOutcome.Refused)} refused (unsafe path), {s.Count(RestoreOutcome.Failed)} failed; {ByteSizes.Format(s.BytesReceived)} received.";
+        $"{s.Count(RestoreOutcome.Refused)} refused (unsafe path or link), {s.Count(RestoreOutcome.Failed)} failed; {ByteSizes.Format(s.BytesReceived)} received.";
 }
 
 /// <summary>JSON lines: one per file, then the summary.</summary>
