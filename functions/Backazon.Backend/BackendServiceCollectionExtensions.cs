@@ -19,7 +19,7 @@ public static class BackendServiceCollectionExtensions
     public static IServiceCollection AddBackazonBackend(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => StorageClients.FromConfiguration(configuration));
+        services.AddSingleton(provider => StorageClients.FromConfiguration(configuration, provider.GetServices<Azure.Core.Pipeline.HttpPipelinePolicy>()));
         services.AddHostedService<StorageInitializer>();
         services.AddSingleton(_ => new PlanCatalog(configuration));
         services.AddOptions<SasOptions>().BindConfiguration("Sas").Validate(o => o.UploadMinutes is > 0 and <= 60 && o.DownloadHours is > 0 and <= 168,

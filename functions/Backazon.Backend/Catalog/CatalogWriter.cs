@@ -46,12 +46,12 @@ public sealed class CatalogWriter(StorageClients storage)
     }
 
     /// <summary>Marks each folder the first time a file appears in it, so listings can show
-    /// subfolders without scanning them. Only new paths can open new folders: a changed file's
-    /// folders were marked when it was new.</summary>
+    /// subfolders without scanning them: one conditional add per distinct folder of the commit
+    /// (a few per hundred files), whatever the device says about its paths.</summary>
     private async Task AddFoldersAsync(string accountId, string deviceId, string commitId, DateTimeOffset committedAt,
         IReadOnlyList<FileChange> versions, CancellationToken cancellationToken)
     {
-        var folders = versions.Where(v => v.Kind != EntryKinds.Deleted && v.IsNew)
+        var folders = versions.Where(v => v.Kind != EntryKinds.Deleted)
             .SelectMany(v => CatalogPathRules.Ancestors(v.Path!))
             .Where(f => f.Length > 0)
             .ToHashSet(StringComparer.Ordinal);

@@ -126,6 +126,10 @@ public sealed class ContentVerifier(
     /// left by an earlier attempt that died is broken and taken again; the blob stays unwritable
     /// through all of it, since a SAS holder would need the lease id. False when the blob is not
     /// there (or has only uncommitted blocks).
+    /// Known gap: lease operations need only write permission, so a device that still holds a
+    /// live block-upload SAS (15 minutes at most) could break the lease and write again after
+    /// the check. Closing it needs a freeze no SAS can undo — verifying and pointing the
+    /// catalog at a blob snapshot (immutable; deleting it needs permissions devices never get).
     /// </summary>
     private static async Task<bool> FreezeAsync(BlobClient blob, CancellationToken cancellationToken)
     {

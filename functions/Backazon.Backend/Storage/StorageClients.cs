@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -28,17 +30,21 @@ public sealed class StorageClients
     /// <summary>True when SAS must be user delegation SAS (no account key in hand).</summary>
     public bool UsesIdentity => !Blobs.CanGenerateAccountSasUri;
 
-    public static StorageClients FromConfiguration(IConfiguration configuration)
+    /// <param name="policies">Extra pipeline policies for every client (tests count or fail
+    /// storage calls with them; the app registers none).</param>
+    public static StorageClients FromConfiguration(IConfiguration configuration, IEnumerable<HttpPipelinePolicy>? policies = null)
     {
         var connectionString = configuration[AppSettings.DataStorage];
         // The Functions host's queue trigger decodes Base64 by default; send what it expects.
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var queueOptions = With(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, policies);
+        var blobOptions = With(new BlobClientOptions(), policies);
+        var tableOptions = With(new TableClientOptions(), policies);
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             return new StorageClients(
-                new BlobServiceClient(connectionString),
+                new BlobServiceClient(connectionString, blobOptions),
                 new QueueServiceClient(connectionString, queueOptions),
-                new TableServiceClient(connectionString));
+                new TableServiceClient(connectionString, tableOptions));
         }
 
         var section = configuration.GetSection(AppSettings.DataStorage);
@@ -57,8 +63,19 @@ public sealed class StorageClients
             ManagedIdentityClientId = section["clientId"],
         });
         return new StorageClients(
-            new BlobServiceClient(new Uri(blobUri), credential),
+            new BlobServiceClient(new Uri(blobUri), credential, blobOptions),
             new QueueServiceClient(new Uri(queueUri), credential, queueOptions),
-            new TableServiceClient(new Uri(tableUri), credential));
+            new TableServiceClient(new Uri(tableUri), credential, tableOptions));
+    }
+
+    private static T With<T>(T options, IEnumerable<HttpPipelinePolicy>? policies)
+        where T : ClientOptions
+    {
+        foreach (var policy in policies ?? [])
+        {
+            options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
+
+        return options;
     }
 }

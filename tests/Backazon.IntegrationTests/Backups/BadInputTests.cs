@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Backazon.IntegrationTests.Infrastructure;
@@ -14,15 +15,6 @@ public sealed class BadInputTests(BackendFixture backend)
 
     public static TheoryData<string, string> BadGrantFiles => new()
     {
-        { Grant("../etc/passwd", 1, Hash), "files[0].path" },
-        { Grant("a/../../b", 1, Hash), "files[0].path" },
-        { Grant("/etc/passwd", 1, Hash), "files[0].path" },
-        { Grant("C:/Windows/win.ini", 1, Hash), "files[0].path" },
-        { Grant("a//b", 1, Hash), "files[0].path" },
-        { Grant("a/./b", 1, Hash), "files[0].path" },
-        { Grant("nul\u0000byte", 1, Hash), "files[0].path" },
-        { Grant(new string('p', Backazon.Contracts.BackupLimits.MaxPathLength + 1), 1, Hash), "files[0].path" },
-        { """{"files":[{"path":"lone\ud800surrogate","size":1,"hash":"HASH"}]}""".Replace("HASH", Hash), "files[0].path" },
         { Grant("ok.txt", -1, Hash), "files[0].size" },
         { Grant("ok.txt", long.MaxValue, Hash), "files[0].size" },
         { Grant("ok.txt", 1, "not-a-hash"), "files[0].hash" },
@@ -33,6 +25,40 @@ public sealed class BadInputTests(BackendFixture backend)
         { """{"files":[]}""", "files" },
         { """{}""", "files" },
     };
+
+    /// <summary>Paths the catalog cannot take, as JSON string literals.</summary>
+    public static TheoryData<string> BadGrantPaths => new()
+    {
+        JsonSerializer.Serialize("../etc/passwd"),
+        JsonSerializer.Serialize("a/../../b"),
+        JsonSerializer.Serialize("/etc/passwd"),
+        JsonSerializer.Serialize("C:/Windows/win.ini"),
+        JsonSerializer.Serialize("a//b"),
+        JsonSerializer.Serialize("a/./b"),
+        JsonSerializer.Serialize("nul\u0000byte"),
+        JsonSerializer.Serialize(new string('p', Backazon.Contracts.BackupLimits.MaxPathLength + 1)),
+        "\"lone\\ud800surrogate\"",
+    };
+
+    /// <summary>One file the catalog cannot take never stops the rest of the batch: it is refused
+    /// with its reason, alone, and nothing is reserved for it.</summary>
+    [Theory]
+    [MemberData(nameof(BadGrantPaths))]
+    public async Task Grants_BadPath_IsRefusedAloneAndTheRestIsGranted(string path)
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        using var client = backend.Client(device.Token);
+        var json = $$"""{"files":[{"path":{{path}},"size":1,"hash":"{{Hash}}"},{"path":"fine.txt","size":2,"hash":"{{new string('b', 64)}}"}]}""";
+
+        var response = await client.PostAsync("uploads/grants", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var files = (await response.Content.ReadFromJsonAsync<Backazon.Contracts.UploadGrantResponse>())!.Files;
+        Assert.Equal(Backazon.Contracts.GrantOutcomes.Refused, files[0].Outcome);
+        Assert.Contains("files[0].path", files[0].Reason);
+        Assert.Equal(Backazon.Contracts.GrantOutcomes.Upload, files[1].Outcome);
+        Assert.Equal(2, (await device.AccountAsync()).ReservedBytes);
+    }
 
     [Theory]
     [MemberData(nameof(BadGrantFiles))]
@@ -65,9 +91,10 @@ public sealed class BadInputTests(BackendFixture backend)
     [InlineData("""{"changes":[{"path":"../x","kind":"file","size":1,"hash":"HASH"}]}""", "changes[0].path")]
     [InlineData("""{"changes":[{"path":"x","kind":"folder","size":0}]}""", "changes[0].kind")]
     [InlineData("""{"changes":[{"path":"x","kind":"file","size":1,"hash":"zz"}]}""", "changes[0].hash")]
-    [InlineData("""{"changes":[{"path":"x","kind":"symlink","size":0}]}""", "changes[0].linkTarget")]
+    [InlineData("""{"changes":[{"path":"x","kind":"symlink","size":0,"modifiedAt":"2026-01-01T00:00:00Z"}]}""", "changes[0].linkTarget")]
+    [InlineData("""{"changes":[{"path":"x","kind":"file","size":1,"hash":"HASH"}]}""", "changes[0].modifiedAt")]
     [InlineData("""{"changes":[{"path":"x","kind":"deleted"},{"path":"x","kind":"deleted"}]}""", "changes[1].path")]
-    [InlineData("""{"changes":[{"path":"x","kind":"file","size":-5,"hash":"HASH"}]}""", "changes[0].size")]
+    [InlineData("""{"changes":[{"path":"x","kind":"file","size":-5,"hash":"HASH","modifiedAt":"2026-01-01T00:00:00Z"}]}""", "changes[0].size")]
     [InlineData("""{"changes":{"path":"x"}}""", "changes")]
     public async Task Commit_BadInput_Is400AndQueuesNothing(string json, string field)
     {

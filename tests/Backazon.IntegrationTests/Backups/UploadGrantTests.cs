@@ -14,7 +14,7 @@ namespace Backazon.IntegrationTests.Backups;
 public sealed class UploadGrantTests(BackendFixture backend)
 {
     [Fact]
-    public async Task Grant_NewContent_IsWriteOnlySasForOneStagingBlobNamedWithoutThePath()
+    public async Task Grant_NewSmallContent_IsCreateOnlySasForItsContentBlobNamedWithoutThePath()
     {
         using var device = await TestDevice.CreateAsync(backend);
         var bytes = Encoding.UTF8.GetBytes("hello");
@@ -23,13 +23,14 @@ public sealed class UploadGrantTests(BackendFixture backend)
         Assert.Equal(GrantOutcomes.Upload, grant.Outcome);
         var url = new Uri(grant.UploadUrl!);
         Assert.DoesNotContain("secret", url.AbsolutePath);
-        Assert.StartsWith($"/{Backazon.LocalHost.Azurite.AzuriteProcess.AccountName}/{StorageNames.UploadsContainer}/{device.AccountId}/staging/", url.AbsolutePath);
-        Assert.Contains("sp=cw", url.Query);
+        Assert.Equal($"/{Backazon.LocalHost.Azurite.AzuriteProcess.AccountName}/{StorageNames.ContentContainer}/{device.AccountId}/{TestDevice.Sha256(bytes)}", url.AbsolutePath);
+        Assert.Contains("sp=c&", url.Query);
         Assert.True(grant.ExpiresAt < DateTimeOffset.UtcNow.AddMinutes(16));
 
         var blob = new BlobClient(url);
         await blob.UploadAsync(BinaryData.FromBytes(bytes));
 
+        await AssertForbiddenAsync(() => blob.UploadAsync(BinaryData.FromString("other"), overwrite: true)); // no overwrite
         await AssertForbiddenAsync(() => blob.DownloadContentAsync());                                     // no read
         await AssertForbiddenAsync(() => blob.DeleteAsync());                                              // no delete
         var container = new BlobContainerClient(new UriBuilder(url) { Path = string.Join('/', url.AbsolutePath.Split('/')[..3]) }.Uri);
@@ -42,8 +43,6 @@ public sealed class UploadGrantTests(BackendFixture backend)
         });                                                                                                // no list
         var other = new BlobClient(new UriBuilder(url) { Path = url.AbsolutePath + "-other" }.Uri);
         await AssertForbiddenAsync(() => other.UploadAsync(BinaryData.FromString("x")));                  // no other blob
-        var content = new BlobClient(new UriBuilder(url) { Path = $"/{url.AbsolutePath.Split('/')[1]}/{StorageNames.ContentContainer}/{device.AccountId}/{TestDevice.Sha256(bytes)}" }.Uri);
-        await AssertForbiddenAsync(() => content.UploadAsync(BinaryData.FromString("x")));                // never the content name
     }
 
     [Fact]

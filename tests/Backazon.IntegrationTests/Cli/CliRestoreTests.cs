@@ -232,8 +232,7 @@ public sealed class CliRestoreTests(BackendFixture backend) : IAsyncLifetime
     public async Task Restore_WhileSuspended_StillWorks()
     {
         await File.WriteAllTextAsync(Path.Combine(_tree, "keep.txt"), "still mine");
-        var dbg = await _machine.RunAsync("backup", _tree);
-        Assert.True(dbg.Code == 0, dbg.Out + dbg.Error);
+        Assert.Equal(0, (await _machine.RunAsync("backup", _tree)).Code);
         using var operatorClient = backend.OperatorClient();
         (await operatorClient.PatchAsync($"admin/accounts/{_machine.Device.AccountId}",
             new StringContent("""{"status":"suspended"}""", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();

@@ -13,7 +13,7 @@ namespace Backazon.IntegrationTests.Infrastructure;
 /// The local backend (the real function classes, queue listeners and timers) on a free port,
 /// over the shared Azurite, with a known operator key and every log line captured.
 /// </summary>
-public sealed class BackendFixture : IAsyncLifetime
+public class BackendFixture : IAsyncLifetime
 {
     public const string OperatorKey = "bko_test-operator-key-0123456789";
 
@@ -53,10 +53,16 @@ public sealed class BackendFixture : IAsyncLifetime
                 });
                 builder.Logging.AddProvider(Logs);
                 builder.Logging.SetMinimumLevel(LogLevel.Trace);
+                Configure(builder);
             },
             typeof(BackendFixture).Assembly);
         await App.StartAsync();
         BaseAddress = App.BaseAddress();
+    }
+
+    /// <summary>What a derived fixture adds to the backend before it starts.</summary>
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
     }
 
     public HttpClient Client(string? bearer = null)

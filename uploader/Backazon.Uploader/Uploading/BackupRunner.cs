@@ -50,12 +50,26 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         using var following = new CancellationTokenSource();
         var follow = confirmations.FollowAsync(following.Token);
         var uploads = new ConcurrentDictionary<string, Lazy<Task<string?>>>(StringComparer.Ordinal);
+        Task[] running =
+        [
+            Stage(() => PlanAsync(roots, counts, run, toHash.Writer, stages.Token), toHash.Writer, stages),
+            Stage(() => HashAsync(toHash.Reader, toSend.Writer, run, stages.Token), toSend.Writer, stages),
+            Stage(() => SendAsync(toSend.Reader, uploads, confirmations, run, stages.Token), null, stages),
+        ];
         try
         {
-            await Task.WhenAll(
-                Stage(() => PlanAsync(roots, counts, run, toHash.Writer, stages.Token), toHash.Writer, stages),
-                Stage(() => HashAsync(toHash.Reader, toSend.Writer, run, stages.Token), toSend.Writer, stages),
-                Stage(() => SendAsync(toSend.Reader, uploads, confirmations, run, stages.Token), null, stages));
+            await Task.WhenAll(running);
+        }
+        catch when (!cancellationToken.IsCancellationRequested)
+        {
+            // One stage failed and stopped the others: report its error, not their cancellation.
+            var first = running.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).FirstOrDefault(e => e is not OperationCanceledException);
+            if (first is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+            }
+
+            throw;
         }
         finally
         {

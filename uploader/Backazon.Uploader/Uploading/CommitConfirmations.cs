@@ -27,41 +27,32 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
         _added.Release();
     }
 
-    /// <summary>Polls until <paramref name="stop"/> is cancelled.</summary>
+    /// <summary>Polls until <paramref name="stop"/> is cancelled (then returns quietly: the
+    /// final wait picks up whatever is still open).</summary>
     public async Task FollowAsync(CancellationToken stop)
     {
-        var delay = FirstDelay;
-        while (!stop.IsCancellationRequested)
+        try
         {
-            if (_open.IsEmpty)
+            var delay = FirstDelay;
+            while (true)
             {
-                try
+                if (_open.IsEmpty)
                 {
                     await _added.WaitAsync(stop);
+                    delay = FirstDelay;
                 }
-                catch (OperationCanceledException)
+
+                if (await PollOnceAsync(stop) > 0)
                 {
-                    return;
+                    delay = FirstDelay;
                 }
 
-                delay = FirstDelay;
-            }
-
-            if (await PollOnceAsync(stop) > 0)
-            {
-                delay = FirstDelay;
-            }
-
-            try
-            {
                 await Task.Delay(delay, clock, stop);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
         }
     }
 

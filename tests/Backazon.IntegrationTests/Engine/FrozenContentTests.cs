@@ -1,0 +1,112 @@
+using System.Net;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
+using Backazon.Backend.Storage;
+using Backazon.Contracts;
+using Backazon.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Backazon.IntegrationTests.Engine;
+
+/// <summary>
+/// Content is checked where a device wrote it, so the check must freeze it: once the backend
+/// has read it, no device — not even one still holding a live upload SAS — can change it.
+/// </summary>
+[Collection(BackendCollection.Name)]
+public sealed class FrozenContentTests(BackendFixture backend)
+{
+    [Fact]
+    public async Task BlockUpload_RewrittenWithItsLiveSasAfterTheCommit_CatalogedBytesDoNotChange()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var bytes = Random((int)BackupLimits.SinglePutMaxBytes + 1024 * 1024);
+        var grant = await GrantAsync(device, "big.bin", bytes);
+        Assert.Contains("sp=cw", grant.UploadUrl);
+        var blob = new BlockBlobClient(new Uri(grant.UploadUrl!));
+        await StageAndCommitAsync(blob, bytes);
+
+        var status = await device.CommitAndWaitAsync(TestDevice.File("big.bin", bytes));
+        Assert.Equal(1, status.Cataloged);
+
+        var forged = Random(bytes.Length);
+        await AssertRefusedAsync(() => StageAndCommitAsync(blob, forged));
+        await AssertRefusedAsync(() => new BlobClient(new Uri(grant.UploadUrl!)).UploadAsync(BinaryData.FromBytes(forged), overwrite: true));
+        // Not covered: a write SAS may also break a lease (Azure and Azurite allow it), so a
+        // device that breaks the lease within its SAS's life could still write. See the note in
+        // ContentVerifier.FreezeAsync.
+
+        var stored = await Content(device, bytes).DownloadContentAsync();
+        Assert.Equal(TestDevice.Sha256(bytes), TestDevice.Sha256(stored.Value.Content.ToArray()));
+    }
+
+    [Fact]
+    public async Task SinglePutUpload_RewrittenWithItsLiveSas_IsRefused()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var bytes = Encoding.UTF8.GetBytes("small and final");
+        await device.BackupAsync(("small.txt", bytes));
+        var grant = await GrantAsync(device, "small-again.txt", Encoding.UTF8.GetBytes("other content, other blob"));
+        var sameName = new BlobClient(new UriBuilder(grant.UploadUrl!) { Path = new Uri(grant.UploadUrl!).AbsolutePath[..^64] + TestDevice.Sha256(bytes) }.Uri);
+
+        // A create-only SAS creates its one blob once and cannot overwrite it, nor reach another.
+        var own = new BlobClient(new Uri(grant.UploadUrl!));
+        await own.UploadAsync(BinaryData.FromString("first"));
+        await AssertRefusedAsync(() => own.UploadAsync(BinaryData.FromString("second"), overwrite: true));
+        await AssertRefusedAsync(() => sameName.UploadAsync(BinaryData.FromString("forged"), overwrite: true));
+        Assert.Equal("small and final", (await Content(device, bytes).DownloadContentAsync()).Value.Content.ToString());
+    }
+
+    [Fact]
+    public async Task Upload_FarLargerThanDeclared_IsRejectedWithoutReadingAndRemoved()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var declared = Encoding.UTF8.GetBytes("ten bytes!");
+        var grant = await GrantAsync(device, "liar.txt", declared);
+        await new BlobClient(new Uri(grant.UploadUrl!)).UploadAsync(BinaryData.FromBytes(Random(3 * 1024 * 1024)));
+
+        var status = await device.CommitAndWaitAsync(TestDevice.File("liar.txt", declared));
+
+        Assert.Equal(0, status.Cataloged);
+        Assert.Contains("3,145,728 bytes arrived, 10 were declared", Assert.Single(status.Rejected).Reason);
+        Assert.False(await Content(device, declared).ExistsAsync());
+        Assert.Equal(0, (await device.AccountAsync()).UsedBytes);
+    }
+
+    private static async Task<UploadGrant> GrantAsync(TestDevice device, string path, byte[] bytes)
+    {
+        var grant = Assert.Single((await device.Api.RequestGrantsAsync(new([new GrantFile(path, bytes.Length, TestDevice.Sha256(bytes))]))).Files);
+        Assert.Equal(GrantOutcomes.Upload, grant.Outcome);
+        return grant;
+    }
+
+    private static async Task StageAndCommitAsync(BlockBlobClient blob, byte[] bytes)
+    {
+        var ids = new List<string>();
+        for (var offset = 0; offset < bytes.Length; offset += 4 * 1024 * 1024)
+        {
+            var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"test-{ids.Count:D4}"));
+            await blob.StageBlockAsync(id, new MemoryStream(bytes, offset, Math.Min(4 * 1024 * 1024, bytes.Length - offset)));
+            ids.Add(id);
+        }
+
+        await blob.CommitBlockListAsync(ids);
+    }
+
+    private static async Task AssertRefusedAsync(Func<Task> write)
+    {
+        var refused = await Assert.ThrowsAsync<RequestFailedException>(write);
+        Assert.Contains(refused.Status, new[] { (int)HttpStatusCode.Forbidden, (int)HttpStatusCode.Conflict, (int)HttpStatusCode.PreconditionFailed });
+    }
+
+    private BlobClient Content(TestDevice device, byte[] bytes) =>
+        backend.App.Services.GetRequiredService<ContentBlobs>().Blob(device.AccountId, TestDevice.Sha256(bytes));
+
+    private static byte[] Random(int length)
+    {
+        var bytes = new byte[length];
+        System.Random.Shared.NextBytes(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text;
+using Azure.Storage.Blobs;
+using Backazon.Contracts;
+using Backazon.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Backazon.IntegrationTests.Engine;
+
+/// <summary>What the backend's own work costs in storage requests per file, counted by kind
+/// on its clients (the device's own uploads go around it and are not counted).</summary>
+[Collection(CountedBackendCollection.Name)]
+public sealed class RequestCostTests(CountedBackendFixture backend, ITestOutputHelper output)
+{
+    private const int Files = 300;
+
+    [Fact]
+    public async Task Backup_OfNewSmallFiles_CostsAboutTwoStorageRequestsPerFile()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var files = Enumerable.Range(0, Files)
+            .Select(i => ($"docs/{i % 10}/file-{i}.txt", Encoding.UTF8.GetBytes($"content of file {i}, {Guid.NewGuid()}")))
+            .ToArray();
+        backend.Requests.Reset();
+
+        var grants = await device.Api.RequestGrantsAsync(new UploadGrantRequest(files.Select(f => new GrantFile(f.Item1, f.Item2.Length, TestDevice.Sha256(f.Item2))).ToList()));
+        await Parallel.ForEachAsync(grants.Files.Zip(files), async (pair, ct) =>
+            await new BlobClient(new Uri(pair.First.UploadUrl!)).UploadAsync(BinaryData.FromBytes(pair.Second.Item2), ct));
+        var status = await device.CommitAndWaitAsync(files.Select(f => TestDevice.File(f.Item1, f.Item2) with { IsNew = true }).ToArray());
+
+        Assert.Equal(Files, status.Cataloged);
+        var perFile = (double)backend.Requests.Total / Files;
+        output.WriteLine($"{backend.Requests.Total} storage requests for {Files} new files ({perFile:0.00} per file): {backend.Requests.Describe()}");
+        // Per file: one point read and one download at the check; everything else is batched
+        // (grants, counting and catalog rows a transaction per ~100, one commit, one message).
+        Assert.True(perFile <= 2.5, $"{perFile:0.00} storage requests per new file; expected at most 2.5. {backend.Requests.Describe()}");
+    }
+
+    [Fact]
+    public async Task Commit_SentTwiceWithOneKey_RecordsOneVersion()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var bytes = Encoding.UTF8.GetBytes("committed once, sent twice");
+        await device.BackupAsync(("twice.txt", bytes));
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        var change = TestDevice.File("twice.txt", bytes) with { ModifiedAt = DateTimeOffset.UtcNow };
+
+        var first = await device.Api.CommitAsync(new CommitRequest([change], key));
+        var retried = await device.Api.CommitAsync(new CommitRequest([change], key));
+        await device.WaitAsync(first.CommitId);
+
+        Assert.Equal((key, first.CommittedAt), (retried.CommitId, retried.CommittedAt));
+        var versions = await device.Api.VersionsAsync(null, "twice.txt");
+        Assert.Equal(2, versions.Count); // the first backup's version and this one, not three
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Backazon.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Counts the backend's storage requests by kind ("PUT blob", "GET table", "POST queue" ...),
+/// from a pipeline policy on its clients. Queue polling (receiving messages) is left out: it
+/// costs time, not work, and how often it runs depends on the clock, not on the files.
+/// </summary>
+public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
+{
+    private readonly ConcurrentDictionary<string, int> _counts = new();
+
+    public override void OnSendingRequest(HttpMessage message)
+    {
+        var request = message.Request;
+        var path = request.Uri.Path;
+        var service = path.Contains("/messages", StringComparison.Ordinal) ? "queue"
+            : request.Uri.Port == BlobPort ? "blob"
+            : "table";
+        if (service == "queue" && request.Method == RequestMethod.Get)
+        {
+            return;
+        }
+
+        _counts.AddOrUpdate($"{request.Method} {service}", 1, (_, n) => n + 1);
+    }
+
+    /// <summary>The blob endpoint's port (set by the fixture), which tells blob requests apart.</summary>
+    public int BlobPort { get; set; }
+
+    public int Total => _counts.Values.Sum();
+
+    public void Reset() => _counts.Clear();
+
+    public string Describe() => string.Join(", ", _counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key}: {c.Value}"));
+}
+
+/// <summary>A backend of its own whose storage requests are counted.</summary>
+public sealed class CountedBackendFixture : BackendFixture
+{
+    public StorageRequestCounter Requests { get; } = new();
+
+    protected override void Configure(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
+    {
+        Requests.BlobPort = new Uri(new Azure.Storage.Blobs.BlobServiceClient(ConnectionString).Uri.ToString()).Port;
+        builder.Services.AddSingleton<HttpPipelinePolicy>(Requests);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CountedBackendCollection : ICollectionFixture<CountedBackendFixture>
+{
+    public const string Name = "counted backend";
+}
