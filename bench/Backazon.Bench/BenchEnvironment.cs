@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Azure.Storage.Sas;
+using Backazon.Bench.Measuring;
+using Backazon.LocalHost.Azurite;
+
+namespace Backazon.Bench;
+
+/// <summary>
+/// Everything the tools run against, on loopback only: Azurite on disk (free ports), a counting
+/// proxy in front of each of its services, the local backend as its own process (it reaches
+/// storage through the proxies, so the SAS URLs it signs send devices through them too), and a
+/// counting proxy in front of the backend's API.
+/// </summary>
+public sealed class BenchEnvironment : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private Process? _backend;
+
+    private BenchEnvironment(string work) => Work = work;
+
+    public string Work { get; }
+    public AzuriteProcess Azurite { get; private set; } = null!;
+    public CountingProxy Blobs { get; private set; } = null!;
+    public CountingProxy Queues { get; private set; } = null!;
+    public CountingProxy Tables { get; private set; } = null!;
+    public CountingProxy Api { get; private set; } = null!;
+
+    /// <summary>The backend and Azurite, whose CPU a step uses besides the tool's.</summary>
+    public IReadOnlyList<int> ServerProcesses { get; private set; } = [];
+
+    /// <summary>Storage as the tools see it: the blob endpoint is the proxy.</summary>
+    public string ProxiedConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AzuriteProcess.AccountName};AccountKey={AzuriteProcess.AccountKey};" +
+        $"BlobEndpoint={Blobs.Address}{AzuriteProcess.AccountName};QueueEndpoint={Queues.Address}{AzuriteProcess.AccountName};" +
+        $"TableEndpoint={Tables.Address}{AzuriteProcess.AccountName};";
+
+    /// <summary>The client's and the backend's traffic so far, over every proxy.</summary>
+    public (Traffic Client, Traffic Backend) Traffic()
+    {
+        CountingProxy[] storage = [Blobs, Queues, Tables];
+        return (storage.Aggregate(Api.Of(Party.Client), (sum, p) => sum + p.Of(Party.Client)),
+            storage.Aggregate(Measuring.Traffic.None, (sum, p) => sum + p.Of(Party.Backend)));
+    }
+
+    public static async Task<BenchEnvironment> StartAsync(string work, string localHostDll)
+    {
+        var environment = new BenchEnvironment(work);
+        await environment.StartStorageAsync();
+        await environment.StartBackendAsync(localHostDll);
+        return environment;
+    }
+
+    private async Task StartStorageAsync()
+    {
+        Azurite = await AzuriteProcess.StartAsync(new AzuriteOptions(Location: Path.Combine(Work, "azurite")));
+        _owned.Add(Azurite);
+        Blobs = await Own(CountingProxy.StartAsync(Azurite.BlobEndpoint, ClassifyStorageRequest));
+        Queues = await Own(CountingProxy.StartAsync(Azurite.QueueEndpoint, ClassifyStorageRequest));
+        Tables = await Own(CountingProxy.StartAsync(Azurite.TableEndpoint, ClassifyStorageRequest));
+    }
+
+    /// <summary>Account-key signed calls are the backend's (tools only hold SAS URLs); so are
+    /// Azurite's own checks of a copy source the backend named (axios is its HTTP client).</summary>
+    private static Party ClassifyStorageRequest(Microsoft.AspNetCore.Http.HttpRequest request) =>
+        request.Headers.Authorization.ToString().StartsWith("SharedKey", StringComparison.Ordinal)
+        || request.Headers.UserAgent.ToString().Contains("axios", StringComparison.OrdinalIgnoreCase)
+            ? Party.Backend
+            : Party.Client;
+
+    private async Task StartBackendAsync(string localHostDll)
+    {
+        var port = FreePort();
+        var data = Path.Combine(Work, "backend");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])[localHostDll, "--port", port.ToString(), "--data", data])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DataStorage"] = ProxiedConnectionString;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        _backend = Process.Start(start)!;
+        var log = File.CreateText(Path.Combine(Work, "backend.log"));
+        _backend.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        _backend.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        _backend.BeginOutputReadLine();
+        _backend.BeginErrorReadLine();
+
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            if (_backend.HasExited)
+            {
+                throw new InvalidOperationException($"The backend exited at start (code {_backend.ExitCode}); see {Path.Combine(Work, "backend.log")}.");
+            }
+
+            try
+            {
+                if ((await http.GetAsync(new Uri(address, "api/health"))).IsSuccessStatusCode && File.Exists(Path.Combine(data, "operator.key")))
+                {
+                    break;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        Api = await Own(CountingProxy.StartAsync(address, _ => Party.Client));
+        ServerProcesses = [_backend.Id, ServerCpu.FindProcess("--blobPort", Azurite.BlobEndpoint.Port.ToString()) ?? _backend.Id];
+    }
+
+    /// <summary>An account on the personal plan and a single-use enrollment code, through the
+    /// operator API with the key the backend made in its data folder.</summary>
+    public async Task<string> EnrollmentCodeAsync()
+    {
+        var key = (await File.ReadAllTextAsync(Path.Combine(Work, "backend", "operator.key"))).Trim();
+        using var http = new HttpClient { BaseAddress = new Uri(Api.Address, "api/") };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        var account = await Json(await http.PostAsJsonAsync("admin/accounts", new { name = "Bench", plan = "personal" }));
+        var code = await Json(await http.PostAsync($"admin/accounts/{account["id"]}/enrollment-codes", null));
+        return code["code"]!.GetValue<string>();
+    }
+
+    private static async Task<JsonNode> Json(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? JsonNode.Parse(body)! : throw new InvalidOperationException($"{(int)response.StatusCode}: {body}");
+    }
+
+    /// <summary>A container for a peer tool, and a SAS URL for it through the blob proxy.</summary>
+    public async Task<Uri> ContainerSasUrlAsync(string name)
+    {
+        var container = new BlobContainerClient(ProxiedConnectionString, name);
+        await container.CreateIfNotExistsAsync();
+        return container.GenerateSasUri(BlobContainerSasPermissions.All, DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    /// <summary>The same SAS URL straight to Azurite, past the proxy (signatures do not cover the host).</summary>
+    public Uri DirectContainerSasUrl(Uri proxied) =>
+        new UriBuilder(proxied) { Port = Azurite.BlobEndpoint.Port }.Uri;
+
+    private async Task<T> Own<T>(Task<T> starting) where T : IAsyncDisposable
+    {
+        var started = await starting;
+        _owned.Add(started);
+        return started;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_backend is { HasExited: false })
+        {
+            _backend.Kill(entireProcessTree: true);
+            await _backend.WaitForExitAsync();
+        }
+
+        _backend?.Dispose();
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using Backazon.Bench.Dataset;
+
+namespace Backazon.Bench;
+
+/// <summary>The command line: dataset size (smoke or full, each number overridable), where to
+/// write the table, whether to keep the work folder.</summary>
+public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, bool Keep, IReadOnlyList<string> Positional)
+{
+    /// <summary>The dataset's numbers, each settable from the command line.</summary>
+    private static readonly Dictionary<string, Func<DatasetSpec, int, DatasetSpec>> SpecOptions = new()
+    {
+        ["--files"] = (spec, n) => spec with { Files = n },
+        ["--folders"] = (spec, n) => spec with { Folders = n },
+        ["--big-files"] = (spec, n) => spec with { BigFiles = n },
+        ["--big-mib"] = (spec, n) => spec with { BigFileMiB = n },
+        ["--seed"] = (spec, n) => spec with { Seed = n },
+    };
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var smoke = args.Contains("--smoke");
+        var spec = smoke ? DatasetSpec.Smoke : new DatasetSpec();
+        string? output = null;
+        var keep = false;
+        var positional = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (SpecOptions.TryGetValue(args[i], out var set))
+            {
+                spec = set(spec, Number(args[++i]));
+            }
+            else if (args[i] == "--out")
+            {
+                output = args[++i];
+            }
+            else if (args[i] == "--keep")
+            {
+                keep = true;
+            }
+            else if (args[i] != "--smoke")
+            {
+                positional.Add(args[i].StartsWith("--", StringComparison.Ordinal) ? throw new ArgumentException($"Unknown option {args[i]}.") : args[i]);
+            }
+        }
+
+        return new BenchOptions(spec, smoke, output, keep, positional);
+    }
+
+    private static int Number(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
+}
+
+/// <summary>The machine, for the table's caption: results mean nothing without it.</summary>
+public static class Machine
+{
+    public static string Describe()
+    {
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "unknown CPU";
+        var memory = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.ProcessorCount} cores ({cpu}), shared with other work; {long.Parse(memory, CultureInfo.InvariantCulture) / 1024 / 1024} GiB; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; Azurite {Backazon.LocalHost.Azurite.AzuriteInstaller.Version} on local disk");
+    }
+}

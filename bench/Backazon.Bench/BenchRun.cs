@@ -1,0 +1,133 @@
+using Backazon.Bench.Dataset;
+using Backazon.Bench.Measuring;
+using Backazon.Bench.Tools;
+
+namespace Backazon.Bench;
+
+/// <summary>
+/// The whole comparison on one tree: each step is taken by every tool in turn before the tree
+/// changes again, so all see exactly the same states — first backup, unchanged rerun, one backup
+/// per mutation, then a full restore (checked against the tree).
+/// </summary>
+public sealed class BenchRun(DatasetSpec spec, string work, BenchPaths paths)
+{
+    public const string RestoreStep = "full restore";
+
+    private readonly List<StepResult> _results = [];
+
+    public async Task<IReadOnlyList<StepResult>> RunAsync()
+    {
+        var tree = Path.Combine(work, "Documents");
+        Log($"Generating {spec.Files:N0} files in {spec.Folders} folders and {spec.BigFiles} × {spec.BigFileMiB} MiB (seed {spec.Seed}) under {tree}");
+        var generated = DatasetGenerator.Generate(tree, spec);
+        Log($"{generated.Files:N0} files, {generated.Bytes / 1e6:N1} MB");
+        var firstState = TreeManifest.Of(tree);
+
+        await using var environment = await BenchEnvironment.StartAsync(work, paths.LocalHostDll);
+        var backazon = new BackazonTool(paths.CliDll, Path.Combine(work, "backazon-config"));
+        await backazon.EnrollAsync(environment.Api.Address, await environment.EnrollmentCodeAsync());
+        var restic = new ResticTool(work);
+        await restic.InitAsync();
+        IBackupTool[] tools =
+        [
+            backazon,
+            new RcloneTool(await environment.ContainerSasUrlAsync("rclone"), "rclone", work),
+            restic,
+            new SdkCopyTool(paths.BenchDll, await environment.ContainerSasUrlAsync("sdk-copy"), proxied: true),
+            // The same copy straight to Azurite: what the counting proxy itself costs.
+            new SdkCopyTool(paths.BenchDll, environment.DirectContainerSasUrl(await environment.ContainerSasUrlAsync("sdk-direct")), proxied: false),
+        ];
+
+        await StepAsync("first backup", tools, tree, environment);
+        await StepAsync("unchanged rerun", tools.Where(t => t.Incremental), tree, environment);
+        for (var i = 0; i < Mutation.All.Count; i++)
+        {
+            Mutation.All[i].Apply(tree, spec, i + 1);
+            await StepAsync(Mutation.All[i].Name, tools.Where(t => t.Incremental), tree, environment);
+        }
+
+        var finalState = TreeManifest.Of(tree);
+        foreach (var tool in tools)
+        {
+            // The plain copy was made of the first state and never updated: it is checked against that.
+            await RestoreAsync(tool, tree, tool.Incremental ? finalState : firstState, environment);
+        }
+
+        return _results;
+    }
+
+    private async Task StepAsync(string step, IEnumerable<IBackupTool> tools, string tree, BenchEnvironment environment)
+    {
+        var stats = DatasetStats.Of(tree);
+        foreach (var tool in tools)
+        {
+            Log($"{step}: {tool.Name}");
+            var result = await MeasureAsync(step, tool, stats, environment, () => tool.BackupAsync(tree));
+            _results.Add(result with { Note = tool is BackazonTool ? BackazonNote(result.Run) : "" });
+        }
+    }
+
+    private async Task RestoreAsync(IBackupTool tool, string tree, TreeManifest expected, BenchEnvironment environment)
+    {
+        var target = Path.Combine(work, "restored", tool.Name.Replace(' ', '-'));
+        Directory.CreateDirectory(target);
+        Log($"full restore: {tool.Name}");
+        string restored = target;
+        var result = await MeasureAsync(RestoreStep, tool, new DatasetStats(expected.Count, 0), environment, async () =>
+        {
+            (var run, restored) = await tool.RestoreAsync(tree, target);
+            return run;
+        });
+        var tally = DatasetStats.Of(restored);
+        _results.Add(result with { Tree = tally, Note = expected.Compare(restored) });
+        Directory.Delete(target, recursive: true); // keep the disk for the next tool
+    }
+
+    private static async Task<StepResult> MeasureAsync(
+        string step, IBackupTool tool, DatasetStats stats, BenchEnvironment environment, Func<Task<ProcessRun>> action)
+    {
+        var (clientBefore, backendBefore) = environment.Traffic();
+        var storedBefore = tool.LocalStoredBytes();
+        var cpuBefore = ServerCpu.Of(environment.ServerProcesses);
+        var run = await action();
+        var cpu = ServerCpu.Of(environment.ServerProcesses) - cpuBefore;
+        var (clientAfter, backendAfter) = environment.Traffic();
+        var client = clientAfter - clientBefore;
+        var stored = tool.LocalStoredBytes() - storedBefore;
+        Log($"  {run.Wall.TotalSeconds:F1} s, {client.Requests:N0} requests, {client.BytesSent / 1e6:N1} MB sent{(stored is null ? "" : $", repository +{stored / 1e6:N1} MB")}");
+        var seen = tool.Proxied && stored is null;
+        // A local repository's growth stands in for bytes sent; it makes no requests.
+        return new StepResult(step, tool.Name, stats, run, stored ?? (seen ? client.BytesSent : null), seen ? client.BytesReceived : null,
+            seen ? client.Requests : null, backendAfter - backendBefore, cpu, "");
+    }
+
+    /// <summary>The CLI's own account of the run (its JSON summary), beside the proxy's.</summary>
+    private static string BackazonNote(ProcessRun run)
+    {
+        var runs = run.Output.Split('\n').Count(l => l.Contains("\"summary\"", StringComparison.Ordinal));
+        if (BackazonTool.Summary(run) is not { } summary)
+        {
+            return "";
+        }
+
+        var skipped = summary["skipped"]?.AsArray().Count ?? 0;
+        return $"{summary["filesSent"]} files sent, {summary["cataloged"]} cataloged{(skipped > 0 ? $", {skipped} skipped" : "")}" +
+            (runs > 1 ? $" (last of {runs} runs: the catalog took longer than the CLI waits)" : "");
+    }
+
+    private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+}
+
+/// <summary>Where the built programs are: each project's own output folder, same configuration.</summary>
+public sealed record BenchPaths(string BenchDll, string CliDll, string LocalHostDll)
+{
+    public static BenchPaths FromThisProgram()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Name;
+        var bin = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", ".."));
+        return new BenchPaths(
+            Path.Combine(AppContext.BaseDirectory, "Backazon.Bench.dll"),
+            Path.Combine(bin, "Backazon.Uploader", configuration, "backazon.dll"),
+            Path.Combine(bin, "Backazon.LocalHost", configuration, "Backazon.LocalHost.dll"));
+    }
+}

@@ -1,0 +1,125 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Backazon.Bench.Measuring;
+
+/// <summary>
+/// A plain HTTP/1.1 reverse proxy on a free loopback port, in front of one upstream (an Azurite
+/// service, or the backend's API), that counts every request and its bytes both ways per
+/// <see cref="Party"/>. Every tool is pointed at it, so all are measured the same way, outside
+/// themselves. Bytes are bodies exactly plus the request line and headers as parsed (within a
+/// few bytes of the wire; no TLS on loopback).
+/// </summary>
+public sealed class CountingProxy : IAsyncDisposable
+{
+    // Hop-by-hop headers are the connection's, not the request's; Kestrel and HttpClient set their own.
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "Expect", "Upgrade", "Proxy-Connection", "TE", "Trailer", "Host",
+    };
+
+    private readonly WebApplication _app;
+    private readonly HttpMessageInvoker _upstream;
+    private readonly Uri _upstreamBase;
+    private readonly Func<HttpRequest, Party> _classify;
+    private readonly Dictionary<Party, TrafficCounter> _counters = Enum.GetValues<Party>().ToDictionary(p => p, _ => new TrafficCounter());
+
+    private CountingProxy(WebApplication app, Uri upstreamBase, Func<HttpRequest, Party> classify)
+    {
+        _app = app;
+        _upstreamBase = upstreamBase;
+        _classify = classify;
+        _upstream = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            UseProxy = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        });
+        app.Run(ForwardAsync);
+    }
+
+    /// <summary>The proxy's address: use it in place of the upstream's (same paths).</summary>
+    public Uri Address { get; private set; } = null!;
+
+    public Traffic Of(Party party) => _counters[party].Total;
+
+    /// <param name="upstream">scheme, host and port of the service behind it</param>
+    /// <param name="classify">who sent a request</param>
+    public static async Task<CountingProxy> StartAsync(Uri upstream, Func<HttpRequest, Party> classify)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null; // blocks and whole-file puts of any size
+            k.Limits.MaxRequestHeadersTotalSize = 256 * 1024;
+            k.Limits.MinRequestBodyDataRate = null;
+            k.Limits.MinResponseDataRate = null;
+        });
+        var proxy = new CountingProxy(builder.Build(), new Uri(upstream.GetLeftPart(UriPartial.Authority)), classify);
+        await proxy._app.StartAsync();
+        proxy.Address = new Uri(proxy._app.Urls.First());
+        return proxy;
+    }
+
+    private async Task ForwardAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var counter = _counters[_classify(request)];
+        // The raw target keeps the client's exact escaping: signatures cover the path.
+        var target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+        counter.CountRequest(request.Method.Length + target.Length + 11 + HeaderBytes(request.Headers));
+
+        using var forward = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_upstreamBase, target));
+        // Azurite compares a copy source's host with the Host it was called on: keep the client's.
+        forward.Headers.Host = request.Host.Value;
+        if (request.ContentLength is not null || request.Headers.TransferEncoding.Count > 0)
+        {
+            forward.Content = new StreamContent(new CountingStream(request.Body, counter.CountSent));
+        }
+
+        foreach (var (name, values) in request.Headers)
+        {
+            if (HopByHop.Contains(name))
+            {
+                continue;
+            }
+
+            if (!forward.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                forward.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        using var response = await _upstream.SendAsync(forward, context.RequestAborted);
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            if (!HopByHop.Contains(name))
+            {
+                context.Response.Headers[name] = values.ToArray();
+            }
+        }
+
+        counter.CountReceived(17 + HeaderBytes(context.Response.Headers));
+        await response.Content.CopyToAsync(new CountingStream(context.Response.Body, counter.CountReceived), context.RequestAborted);
+    }
+
+    private static long HeaderBytes(IHeaderDictionary headers) =>
+        2 + headers.Sum(h => h.Value.Sum(v => h.Key.Length + (v?.Length ?? 0) + 4));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _upstream.Dispose();
+    }
+}
