@@ -15,7 +15,8 @@ public sealed record DeviceView(
     string Name,
     DateTimeOffset EnrolledAt,
     DateTimeOffset? LastSeenAt,
-    bool Revoked);
+    bool Revoked,
+    int RejectedUploads = 0);
 
 public sealed record AccountView(
     string Id,

@@ -56,6 +56,11 @@ public sealed class DeviceEntity : ITableEntity
     /// <summary>When the device last finished a backup run that sent everything it found.</summary>
     public DateTimeOffset? LastBackupAt { get; set; }
 
+    /// <summary>Uploads of this device whose bytes did not match what it declared (size or hash),
+    /// and how many bytes they held: counted against it, and past a limit its backups stop.</summary>
+    public int RejectedUploads { get; set; }
+    public long RejectedBytes { get; set; }
+
     /// <summary>The device's last run report, as JSON.</summary>
     public string? LastReport { get; set; }
 

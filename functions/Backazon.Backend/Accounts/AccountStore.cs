@@ -63,7 +63,7 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
             account.UsedBytes,
             account.ReservedBytes,
             devices.OrderBy(d => d.EnrolledAt)
-                .Select(d => new DeviceView(d.DeviceId, d.Name, d.EnrolledAt, d.LastSeenAt, d.RevokedAt is not null))
+                .Select(d => new DeviceView(d.DeviceId, d.Name, d.EnrolledAt, d.LastSeenAt, d.RevokedAt is not null, d.RejectedUploads))
                 .ToList(),
             account.CreatedAt);
     }
@@ -88,6 +88,30 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
             catch (RequestFailedException e) when (e.Status == 412)
             {
                 // Someone else updated the account first: start over from what they wrote.
+            }
+        }
+    }
+
+    /// <summary>Counts an upload of the device that failed the backend's check (best effort: a
+    /// count lost to a long race is no reason to fail the check that found it).</summary>
+    public async Task CountRejectedUploadAsync(string accountId, string deviceId, long bytes, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            if (await FindDeviceAsync(accountId, deviceId, cancellationToken) is not { } device)
+            {
+                return;
+            }
+
+            device.RejectedUploads++;
+            device.RejectedBytes += bytes;
+            try
+            {
+                await Table.UpdateEntityAsync(device, device.ETag, TableUpdateMode.Replace, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
             }
         }
     }

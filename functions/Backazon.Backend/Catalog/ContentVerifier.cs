@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Specialized;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Retention;
 using Backazon.Backend.Storage;
@@ -29,8 +28,9 @@ public sealed record Verification(VerificationResult Result, long Size, string? 
 /// <summary>
 /// Turns granted content into verified content, checked where it lies — no copy. First the blob
 /// is frozen: content sent in one request came through a create-only SAS, which cannot
-/// overwrite it; content sent in blocks (write SAS) gets an infinite lease, after which no SAS
-/// can write it. Then its size is compared with the declared one before a byte is read (an
+/// overwrite it; content sent in blocks (a write SAS, which could rewrite the blob while it
+/// lives) is snapshotted, and the snapshot is what is checked and what restores read — no SAS a
+/// device holds can change or delete a snapshot. Then its size is compared with the declared one before a byte is read (an
 /// oversized upload is rejected at once), and every byte is hashed as it streams (bounded
 /// memory, whatever the blob). Only then, in one transaction per up to 99 contents, the rows
 /// turn verified and their bytes move from reserved to used. Safe to run twice or concurrently.
@@ -96,12 +96,19 @@ public sealed class ContentVerifier(
         }
 
         var blob = blobs.Blob(accountId, hash);
-        if (row.Size > BackupLimits.SinglePutMaxBytes && !await FreezeAsync(blob, cancellationToken))
+        var read = blob;
+        if (row.Size > BackupLimits.SinglePutMaxBytes)
         {
-            return (NotArrived, null);
+            if (await FreezeAsync(blob, cancellationToken) is not { } snapshot)
+            {
+                return (NotArrived, null);
+            }
+
+            row.Snapshot = snapshot;
+            read = blob.WithSnapshot(snapshot);
         }
 
-        var (arrived, actualHash) = await ReadAsync(blob, row.Size, cancellationToken);
+        var (arrived, actualHash) = await ReadAsync(read, row.Size, cancellationToken);
         if (arrived is null)
         {
             return (NotArrived, null);
@@ -112,6 +119,11 @@ public sealed class ContentVerifier(
             var what = arrived != row.Size ? $"{arrived:N0} bytes arrived, {row.Size:N0} were declared" : "the bytes do not match the declared hash";
             logger.LogWarning("Upload of content {Hash} for account {Account} by device {Device} failed verification ({What}); removed.", hash, accountId, row.DeviceId, what);
             await ContentBlobs.DeleteAsync(blob, cancellationToken);
+            if (row.DeviceId is not null)
+            {
+                await accounts.CountRejectedUploadAsync(accountId, row.DeviceId, arrived.Value, cancellationToken);
+            }
+
             return (new(VerificationResult.Mismatch, 0, $"The upload failed verification ({what}); it was removed and will be sent again."), null);
         }
 
@@ -121,32 +133,20 @@ public sealed class ContentVerifier(
     private static readonly Verification NotArrived = new(VerificationResult.Missing, 0, "The upload has not arrived; it will be sent again.");
 
     /// <summary>
-    /// Takes an infinite lease on a blob sent in blocks: from then on Put Block, Put Block List and
-    /// Put Blob fail through any SAS (no lease id), so what is read next is what stays. A lease
-    /// left by an earlier attempt that died is broken and taken again; the blob stays unwritable
-    /// through all of it, since a SAS holder would need the lease id. False when the blob is not
-    /// there (or has only uncommitted blocks).
-    /// Known gap: lease operations need only write permission, so a device that still holds a
-    /// live block-upload SAS (15 minutes at most) could break the lease and write again after
-    /// the check. Closing it needs a freeze no SAS can undo — verifying and pointing the
-    /// catalog at a blob snapshot (immutable; deleting it needs permissions devices never get).
+    /// Snapshots a blob sent in blocks: the snapshot holds the committed bytes as they are now,
+    /// whatever a device still holding a write SAS does to the blob afterwards. An earlier
+    /// attempt's snapshot is not reused (the blob may have changed since); it goes with the blob.
+    /// Null when the blob is not there (or has only uncommitted blocks).
     /// </summary>
-    private static async Task<bool> FreezeAsync(BlobClient blob, CancellationToken cancellationToken)
+    private static async Task<string?> FreezeAsync(BlobClient blob, CancellationToken cancellationToken)
     {
-        var lease = blob.GetBlobLeaseClient();
         try
         {
-            await lease.AcquireAsync(BlobLeaseClient.InfiniteLeaseDuration, cancellationToken: cancellationToken);
-            return true;
+            return (await blob.CreateSnapshotAsync(cancellationToken: cancellationToken)).Value.Snapshot;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            return false;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            // Already frozen by an earlier or concurrent check: it stays frozen; read it as it is.
-            return true;
+            return null;
         }
     }
 
@@ -273,12 +273,13 @@ public sealed class ContentVerifier(
                     }
                     else
                     {
+                        now2.Value.Snapshot = row.Snapshot; // what this check read
                         remaining.Add(now2.Value);
                     }
                 }
 
                 pending = remaining;
-                await Task.Delay(UploadGrantService.Backoff(attempt), clock, cancellationToken);
+                await Task.Delay(UploadGrantService.Backoff(attempt), cancellationToken); // real time: a pause between tries, not business time
             }
         }
 

@@ -39,6 +39,6 @@ public sealed class DeviceAuthenticator(AccountStore accounts, TimeProvider cloc
             }
         }
 
-        return new DeviceCaller(parsed.AccountId, parsed.DeviceId);
+        return new DeviceCaller(parsed.AccountId, parsed.DeviceId, device.RejectedUploads);
     }
 }

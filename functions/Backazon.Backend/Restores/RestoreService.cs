@@ -16,7 +16,7 @@ namespace Backazon.Backend.Restores;
 /// manifests of signed, read-only links to exactly the content of each file. Works in every
 /// status but purged (people who stopped paying can still get their data back).
 /// </summary>
-public sealed class RestoreService(AccountStore accounts, CatalogReader reader, StorageClients storage, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
+public sealed class RestoreService(AccountStore accounts, CatalogReader reader, ContentBlobs blobs, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
     public async Task<CatalogPage> ListAsync(DeviceCaller caller, string? deviceId, string? path, DateTimeOffset? at, bool includeDeleted, bool recursive,
         string? continuation, CancellationToken cancellationToken = default)
@@ -69,14 +69,13 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
         }
 
         var page = Page(selected.Values.ToList(), request.Continuation);
-        var content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
         var items = new List<RestoreItem>(page.Items.Count);
         foreach (var item in page.Items)
         {
             SignedUrl? url = null;
             if (item.Kind == EntryKinds.File)
             {
-                var blob = content.GetBlobClient(ContentBlobs.Name(caller.AccountId, item.Hash!));
+                var blob = await CheckedBlobAsync(caller.AccountId, item, cancellationToken);
                 url = await sas.DownloadUrlAsync(blob, CatalogPathRules.Split(item.Path).Name, lifetime, cancellationToken);
             }
 
@@ -84,6 +83,20 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
         }
 
         return new RestoreManifest(items, page.Continuation);
+    }
+
+    /// <summary>The blob a version's bytes are read from: content sent in blocks is read from the
+    /// snapshot the backend checked (one point read for each such file; small content has none).</summary>
+    private async Task<Azure.Storage.Blobs.BlobClient> CheckedBlobAsync(string accountId, CatalogItem item, CancellationToken cancellationToken)
+    {
+        string? snapshot = null;
+        if (item.Size > BackupLimits.SinglePutMaxBytes)
+        {
+            var row = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(item.Hash!), cancellationToken: cancellationToken);
+            snapshot = row.HasValue ? row.Value!.Snapshot : null;
+        }
+
+        return blobs.Checked(accountId, item.Hash!, snapshot);
     }
 
     /// <summary>The device whose catalog to read: the caller's own by default, or another of the

@@ -1,4 +1,5 @@
 namespace Backazon.Backend.Security;
 
 /// <summary>An authenticated device: every device call is scoped to this account.</summary>
-public sealed record DeviceCaller(string AccountId, string DeviceId);
+/// <paramref name="RejectedUploads"/>: how many of its uploads failed the backend's check so far.
+public sealed record DeviceCaller(string AccountId, string DeviceId, int RejectedUploads = 0);

@@ -38,11 +38,15 @@ public sealed class SasIssuer(StorageClients storage, IOptions<SasOptions> optio
         BlobClient blob, BlobSasPermissions permissions, TimeSpan lifetime, string? contentDisposition, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var snapshot = new BlobUriBuilder(blob.Uri).Snapshot;
         var builder = new BlobSasBuilder(permissions, now + lifetime)
         {
             BlobContainerName = blob.BlobContainerName,
             BlobName = blob.Name,
-            Resource = "b",
+            // A snapshot (checked content sent in blocks) is signed as itself: read only, and
+            // nothing else of the blob.
+            Resource = string.IsNullOrEmpty(snapshot) ? "b" : "bs",
+            Snapshot = string.IsNullOrEmpty(snapshot) ? null : snapshot,
             StartsOn = now - ClockSkew,
             Protocol = blob.Uri.Scheme == Uri.UriSchemeHttps ? SasProtocol.Https : SasProtocol.HttpsAndHttp,
             ContentDisposition = contentDisposition,

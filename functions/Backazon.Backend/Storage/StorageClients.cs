@@ -73,7 +73,8 @@ public sealed class StorageClients
     {
         foreach (var policy in policies ?? [])
         {
-            options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+            // Per call, outside the SDK's own retries: a fault a test injects reaches our code.
+            options.AddPolicy(policy, HttpPipelinePosition.PerCall);
         }
 
         return options;

@@ -80,8 +80,10 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
         return new CommitResponse(commitId, committedAt, changes.Count);
     }
 
-    /// <summary>The commit this device made under this key, if any. Another device's key is
-    /// refused rather than answered: keys name one device's batches.</summary>
+    /// <summary>The commit this device made under this key, if any. A pending one is queued once
+    /// more: the first attempt may have died between its row and its message, and cataloging the
+    /// same commit twice changes nothing. Another device's key is refused rather than answered:
+    /// keys name one device's batches.</summary>
     private async Task<CommitResponse?> FindAsync(DeviceCaller caller, string commitId, CancellationToken cancellationToken)
     {
         var row = await accounts.Table.GetEntityIfExistsAsync<CommitEntity>(caller.AccountId, CommitEntity.RowFor(commitId), cancellationToken: cancellationToken);
@@ -90,9 +92,18 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
             return null;
         }
 
-        return row.Value!.DeviceId == caller.DeviceId
-            ? new CommitResponse(commitId, row.Value.CommittedAt, row.Value.Changes)
-            : throw BackazonException.Conflict("Another device made a commit with this id; choose a new one.");
+        var commit = row.Value!;
+        if (commit.DeviceId != caller.DeviceId)
+        {
+            throw BackazonException.Conflict("Another device made a commit with this id; choose a new one.");
+        }
+
+        if (commit.State == CommitStates.Pending)
+        {
+            await EnqueueAsync(new CatalogMessage(caller.AccountId, caller.DeviceId, commitId), cancellationToken);
+        }
+
+        return new CommitResponse(commitId, commit.CommittedAt, commit.Changes);
     }
 
     public Task EnqueueAsync(CatalogMessage message, CancellationToken cancellationToken = default) =>

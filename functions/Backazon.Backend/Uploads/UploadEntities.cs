@@ -45,6 +45,11 @@ public sealed class ContentEntity : ITableEntity
 
     public DateTimeOffset? VerifiedAt { get; set; }
 
+    /// <summary>Content sent in blocks: the snapshot the backend checked, which is what restores
+    /// read (a snapshot cannot be changed, and devices can never delete one). Null for content sent
+    /// in one request: its blob itself cannot be overwritten.</summary>
+    public string? Snapshot { get; set; }
+
     /// <summary>When set, retention checks after this moment whether any catalog version still
     /// points at the content and releases it if none does. Set at verification and when a version
     /// pointing at it is removed; cleared when a commit uses it again (see Retention/README.md).</summary>

@@ -38,7 +38,7 @@ public sealed class UploadGrantService(
         var account = await accounts.GetAccountAsync(caller.AccountId, cancellationToken);
         var plan = plans.Get(account.PlanId);
         var byHash = new Dictionary<string, UploadGrant>(StringComparer.Ordinal);
-        var refusal = StatusRefusal(account.Status);
+        var refusal = StatusRefusal(account.Status) ?? DeviceRefusal(caller);
 
         var wanted = new List<GrantFile>();
         foreach (var group in files.Where((_, i) => !pathRefusals.ContainsKey(i)).GroupBy(f => f.Hash!, StringComparer.Ordinal))
@@ -74,6 +74,14 @@ public sealed class UploadGrantService(
             ? new UploadGrant(f.Path ?? "", f.Hash!, GrantOutcomes.Refused, null, null, reason)
             : byHash[f.Hash!] with { Path = f.Path! }).ToList());
     }
+
+    /// <summary>Uploads failing the check this many times stop a device's backups: honest devices
+    /// almost never send bytes other than they declared (the uploader checks before it commits).</summary>
+    public const int MaxRejectedUploads = 10;
+
+    private static string? DeviceRefusal(DeviceCaller caller) => caller.RejectedUploads >= MaxRejectedUploads
+        ? $"This device sent {caller.RejectedUploads} uploads whose bytes did not match what it declared, so its backups are stopped; the operator can revoke it and enroll it again."
+        : null;
 
     /// <summary>Backups continue while past due; they stop when suspended or canceled.</summary>
     public static string? StatusRefusal(string status) => status switch
@@ -237,7 +245,7 @@ public sealed class UploadGrantService(
             }
 
             account = await accounts.GetAccountAsync(caller.AccountId, cancellationToken);
-            await Task.Delay(Backoff(attempt), clock, cancellationToken);
+            await Task.Delay(Backoff(attempt), cancellationToken); // real time: a pause between tries, not business time
         }
     }
 

@@ -18,7 +18,7 @@ namespace Backazon.IntegrationTests.Engine;
 public sealed class FrozenContentTests(BackendFixture backend)
 {
     [Fact]
-    public async Task BlockUpload_RewrittenWithItsLiveSasAfterTheCommit_CatalogedBytesDoNotChange()
+    public async Task BlockUpload_RewrittenWithItsLiveSasAfterTheCommit_RestoresTheCheckedBytes()
     {
         using var device = await TestDevice.CreateAsync(backend);
         var bytes = Random((int)BackupLimits.SinglePutMaxBytes + 1024 * 1024);
@@ -30,15 +30,19 @@ public sealed class FrozenContentTests(BackendFixture backend)
         var status = await device.CommitAndWaitAsync(TestDevice.File("big.bin", bytes));
         Assert.Equal(1, status.Cataloged);
 
+        // The device still holds a live write SAS and rewrites the blob: storage lets it, but the
+        // backend checked a snapshot, and the snapshot is what every restore reads.
         var forged = Random(bytes.Length);
-        await AssertRefusedAsync(() => StageAndCommitAsync(blob, forged));
-        await AssertRefusedAsync(() => new BlobClient(new Uri(grant.UploadUrl!)).UploadAsync(BinaryData.FromBytes(forged), overwrite: true));
-        // Not covered: a write SAS may also break a lease (Azure and Azurite allow it), so a
-        // device that breaks the lease within its SAS's life could still write. See the note in
-        // ContentVerifier.FreezeAsync.
+        await StageAndCommitAsync(blob, forged);
+        await new BlobClient(new Uri(grant.UploadUrl!)).UploadAsync(BinaryData.FromBytes(forged), overwrite: true);
+        await AssertRefusedAsync(() => new BlobClient(new Uri(grant.UploadUrl!)).DeleteAsync(Azure.Storage.Blobs.Models.DeleteSnapshotsOption.IncludeSnapshots));
 
-        var stored = await Content(device, bytes).DownloadContentAsync();
-        Assert.Equal(TestDevice.Sha256(bytes), TestDevice.Sha256(stored.Value.Content.ToArray()));
+        var manifest = await device.Api.RestoreManifestAsync(new RestoreRequest(["big.bin"], null, null, null, null));
+        var link = Assert.Single(manifest.Items).DownloadUrl!;
+        Assert.Contains("snapshot=", link);
+        var restored = await new BlobClient(new Uri(link)).DownloadContentAsync();
+        Assert.Equal(TestDevice.Sha256(bytes), TestDevice.Sha256(restored.Value.Content.ToArray()));
+        await AssertRefusedAsync(() => new BlobClient(new Uri(link)).UploadAsync(BinaryData.FromBytes(forged), overwrite: true));
     }
 
     [Fact]
@@ -72,6 +76,27 @@ public sealed class FrozenContentTests(BackendFixture backend)
         Assert.Contains("3,145,728 bytes arrived, 10 were declared", Assert.Single(status.Rejected).Reason);
         Assert.False(await Content(device, declared).ExistsAsync());
         Assert.Equal(0, (await device.AccountAsync()).UsedBytes);
+        var counted = await backend.App.Services.GetRequiredService<Backazon.Backend.Accounts.AccountStore>().FindDeviceAsync(device.AccountId, device.DeviceId);
+        Assert.Equal((1, 3L * 1024 * 1024), (counted!.RejectedUploads, counted.RejectedBytes));
+    }
+
+    [Fact]
+    public async Task Device_WhoseUploadsKeepFailingTheCheck_IsRefusedWithAReason()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        for (var i = 0; i < Backazon.Backend.Uploads.UploadGrantService.MaxRejectedUploads; i++)
+        {
+            var declared = Encoding.UTF8.GetBytes($"declared {i}");
+            var grant = await GrantAsync(device, $"lie-{i}.txt", declared);
+            await new BlobClient(new Uri(grant.UploadUrl!)).UploadAsync(BinaryData.FromString($"other {i}!!"));
+            Assert.Single((await device.CommitAndWaitAsync(TestDevice.File($"lie-{i}.txt", declared))).Rejected);
+        }
+
+        var bytes = Encoding.UTF8.GetBytes("honest at last");
+        var refused = Assert.Single((await device.Api.RequestGrantsAsync(new([new GrantFile("honest.txt", bytes.Length, TestDevice.Sha256(bytes))]))).Files);
+
+        Assert.Equal(GrantOutcomes.Refused, refused.Outcome);
+        Assert.Contains("did not match what it declared", refused.Reason);
     }
 
     private static async Task<UploadGrant> GrantAsync(TestDevice device, string path, byte[] bytes)

@@ -14,11 +14,15 @@ public sealed class CliHarness : IDisposable
     private CliHarness(EnrollResponse device, Uri server)
     {
         Device = device;
+        Api = new Uploader.Api.BackazonClient(server, device.Token, retry: false);
         new ConfigFolder(_config).WriteSecret(DeviceConfig.FileName,
             new DeviceConfig(server.ToString().TrimEnd('/'), device.AccountId, device.DeviceId, "machine-" + device.DeviceId[..6], device.Token));
     }
 
     public EnrollResponse Device { get; }
+
+    /// <summary>The same device's API, for tests that look at what the CLI did.</summary>
+    public Uploader.Api.BackazonClient Api { get; }
     public CountingHandler Requests { get; } = new();
 
     public static async Task<CliHarness> EnrollAsync(BackendFixture backend, string? accountId = null)
@@ -36,7 +40,38 @@ public sealed class CliHarness : IDisposable
         return (code, output.ToString(), error.ToString());
     }
 
-    public void Dispose() => Directory.Delete(_config, recursive: true);
+    /// <summary>The uploader as built in its own output folder (beside this test project's, under
+    /// artifacts/bin, same configuration), with its own dependencies.</summary>
+    private static string UploaderDll
+    {
+        get
+        {
+            var own = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            return Path.Combine(own.Parent!.Parent!.FullName, "Backazon.Uploader", own.Name, "backazon.dll");
+        }
+    }
+
+    /// <summary>Starts the real CLI as a process of its own (to be killed mid-run), on this
+    /// machine's config folder, with standard output read line by line.</summary>
+    public System.Diagnostics.Process Start(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(UploaderDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["BACKAZON_CONFIG_DIR"] = _config;
+        start.Environment["NO_COLOR"] = "1";
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
+    public void Dispose()
+    {
+        Api.Dispose();
+        Directory.Delete(_config, recursive: true);
+    }
 }
 
 /// <summary>Counts the requests the CLI makes to the backend.</summary>

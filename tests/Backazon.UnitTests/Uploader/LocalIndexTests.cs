@@ -144,6 +144,56 @@ public sealed class LocalIndexTests : IDisposable
     }
 
     [Fact]
+    public void Under_UnseenOnly_YieldsRowsTheScanDidNotSee_AcrossPages()
+    {
+        _index.Upsert(Enumerable.Range(0, 2500).Select(i => Row($"home/f{i:D4}")));
+        _index.BeginScan();
+
+        _index.MarkSeen(Enumerable.Range(0, 2500).Where(i => i % 3 != 0).Select(i => $"home/f{i:D4}"));
+
+        var unseen = _index.Under("home", unseenOnly: true).Select(row => row.Path).ToList();
+        Assert.Equal(Enumerable.Range(0, 2500).Where(i => i % 3 == 0).Select(i => $"home/f{i:D4}"), unseen);
+        _index.BeginScan();
+        Assert.Equal(2500, _index.Under("home", unseenOnly: true).Count());
+    }
+
+    [Fact]
+    public void StagedBlocks_RecordedThenCleared_ArePerContent()
+    {
+        _index.AddStagedBlock("aaa", 0);
+        _index.AddStagedBlock("aaa", 7);
+        _index.AddStagedBlock("aaa", 7);
+        _index.AddStagedBlock("bbb", 1);
+
+        Assert.Equal([0, 7], _index.StagedBlocks("aaa").Order());
+        _index.ClearStagedBlocks("aaa");
+        Assert.Empty(_index.StagedBlocks("aaa"));
+        Assert.Equal([1], _index.StagedBlocks("bbb"));
+    }
+
+    [Fact]
+    public void Open_SchemaVersion1_KeepsRowsAndAddsStagedBlocks()
+    {
+        _index.Upsert([Row("kept")]);
+        _index.Dispose();
+        Pragma("user_version = 1");
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _databasePath, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE staged_blocks";
+            drop.ExecuteNonQuery();
+        }
+
+        using var reopened = new LocalIndex(_databasePath);
+
+        Assert.NotNull(reopened.Find("kept"));
+        reopened.AddStagedBlock("h", 3);
+        Assert.Equal([3], reopened.StagedBlocks("h"));
+        Assert.Equal(2L, Pragma("user_version"));
+    }
+
+    [Fact]
     public void Open_NewerSchema_Throws()
     {
         _index.Dispose();

@@ -45,17 +45,19 @@ public sealed class PlainProgressView(TextWriter output) : IBackupProgress
 }
 
 /// <summary>JSON lines (restic-style message types) for scripts and monitoring: "planned" per
-/// batch (they add up), "status" with running totals at most every quarter second, "skipped",
-/// "summary".</summary>
+/// batch (they add up), "status" with running totals every quarter second or 4 MiB sent,
+/// whichever comes first, "skipped", "summary".</summary>
 public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = null) : IBackupProgress
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan StatusEvery = TimeSpan.FromMilliseconds(250);
+    private const long StatusEveryBytes = 4 * 1024 * 1024;
     private readonly Lock _lock = new();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private long _hashed, _sent, _planned;
     private int _filesDone;
     private DateTimeOffset _lastStatus;
+    private long _lastStatusSent;
 
     public void Phase(string name) => Write(new { messageType = "phase", phase = name });
     public void Planned(int files, long bytes)
@@ -69,8 +71,7 @@ public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = nu
     public void FileDone()
     {
         Interlocked.Increment(ref _filesDone);
-        long none = 0;
-        Status(ref none, 0);
+        Status();
     }
     public void Skipped(string path, string reason) => Write(new { messageType = "skipped", path, reason });
     public void Finished(BackupSummary summary) => Write(new { messageType = "summary", summary });
@@ -78,21 +79,28 @@ public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = nu
     private void Status(ref long total, long add)
     {
         Interlocked.Add(ref total, add);
+        Status();
+    }
+
+    private void Status()
+    {
         var now = _clock.GetUtcNow();
         lock (_lock)
         {
-            if (now - _lastStatus < StatusEvery)
+            var sent = Interlocked.Read(ref _sent);
+            if (now - _lastStatus < StatusEvery && sent - _lastStatusSent < StatusEveryBytes)
             {
                 return;
             }
 
             _lastStatus = now;
+            _lastStatusSent = sent;
             output.WriteLine(JsonSerializer.Serialize(new
             {
                 messageType = "status",
                 bytesPlanned = Interlocked.Read(ref _planned),
                 bytesHashed = Interlocked.Read(ref _hashed),
-                bytesSent = Interlocked.Read(ref _sent),
+                bytesSent = sent,
                 filesDone = _filesDone,
             }, Json));
             output.Flush();

@@ -107,7 +107,7 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
 
     /// <summary>Stages the blocks the index does not list as staged, a few at a time, then
     /// commits the whole list. A 403 (the SAS ran out) renews the URL once for all blocks in
-    /// flight and goes on; a commit that finds the blob frozen by the backend means it is there.</summary>
+    /// flight and goes on.</summary>
     private async Task SendBlocksAsync(string localPath, FileDigest expected, Uri url, RenewUpload renew, Action<long> sent, CancellationToken cancellationToken)
     {
         var blockSize = BlockSizeFor(expected.Size);
@@ -149,12 +149,6 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
             try
             {
                 await target.WithRenewalAsync(client => client.CommitBlockListAsync(Enumerable.Range(0, count).Select(BlockId), cancellationToken: cancellationToken), cancellationToken);
-                index.ClearStagedBlocks(expected.Hash);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status == 412 || e.ErrorCode == "LeaseIdMissing")
-            {
-                // The backend froze the blob (it is checking or has checked it): it is there.
                 index.ClearStagedBlocks(expected.Hash);
                 return;
             }
