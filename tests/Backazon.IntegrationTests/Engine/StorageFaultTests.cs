@@ -81,7 +81,7 @@ public sealed class StorageFaultTests(FaultyBackendFixture backend, ITestOutputH
         }
 
         var blobs = new List<string>();
-        await foreach (var blob in new BlobContainerClient(backend.ConnectionString, StorageNames.ContentContainer).GetBlobsAsync(prefix: accountId + "/"))
+        await foreach (var blob in new BlobContainerClient(backend.ConnectionString, StorageNames.ContentContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, accountId + "/", CancellationToken.None))
         {
             blobs.Add(blob.Name);
         }
