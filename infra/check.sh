@@ -9,12 +9,31 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out="$root/artifacts/infra"
 mkdir -p "$out"
 
-# The Bicep CLI ships in a NuGet package; restoring a throwaway project puts it in the
-# package folder (no build, no assets).
+# The Bicep CLI ships in one NuGet package per platform (Azure.Bicep.CommandLine.<rid>);
+# restoring a throwaway project for this machine's one puts it in the package folder (no
+# build, no assets).
+case "$(uname -s)" in
+  Linux) os=linux ;;
+  Darwin) os=osx ;;
+  MINGW* | MSYS* | CYGWIN*) os=win ;;
+  *) echo "infra/check.sh: no Bicep CLI package for $(uname -s)" >&2; exit 1 ;;
+esac
+case "$(uname -m)" in
+  x86_64 | amd64) arch=x64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) echo "infra/check.sh: no Bicep CLI package for $(uname -m)" >&2; exit 1 ;;
+esac
+rid="$os-$arch"
+# Published packages: linux-x64, linux-arm64, osx-x64, osx-arm64, win-x64 (Git Bash on an ARM
+# Windows machine runs the x64 one under emulation).
+[ "$rid" = win-arm64 ] && rid=win-x64
+exe=bicep
+[ "$os" = win ] && exe=bicep.exe
 tools="$root/infra/tools/BicepCli.csproj"
-dotnet restore "$tools" --verbosity quiet >/dev/null
-packages=$(dotnet msbuild "$tools" -nologo -getProperty:NuGetPackageRoot)
-bicep="${packages%/}/azure.bicep.commandline.linux-x64/0.49.2/tools/bicep"
+dotnet restore "$tools" -p:BicepRid="$rid" --verbosity quiet >/dev/null
+packages=$(dotnet msbuild "$tools" -nologo -p:BicepRid="$rid" -getProperty:NuGetPackageRoot)
+version=$(dotnet msbuild "$tools" -nologo -p:BicepRid="$rid" -getProperty:BicepVersion)
+bicep="${packages%/}/azure.bicep.commandline.$rid/$version/tools/$exe"
 [ -x "$bicep" ] || chmod +x "$bicep"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 
