@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and lints the Bicep offline, then evaluates it into a snapshot for the infra tests.
 #   bash infra/check.sh      -> prints the path of the compiled main.json on its last line
-# Outputs (under artifacts/infra/): main.json (ARM template), ci.snapshot.json (the resources
-# main.bicep yields for infra/snapshot/ci.bicepparam). Fails on any lint Warning or Error.
+# Outputs (under artifacts/infra/): main.json (ARM template), ci.snapshot.json and
+# ci-deployer-access.snapshot.json (the resources main.bicep yields for the .bicepparam files
+# of the same names in infra/snapshot/). Fails on any lint Warning or Error.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,12 +47,15 @@ run() {
 }
 run build "$root/infra/main.bicep" --outfile "$out/main.json"
 run lint "$root/infra/main.bicep"   # covers every module main.bicep uses
-run snapshot "$root/infra/snapshot/ci.bicepparam" --mode overwrite \
-  --tenant-id 00000000-0000-0000-0000-00000000aaaa \
-  --subscription-id 00000000-0000-0000-0000-00000000bbbb \
-  --location swedencentral --deployment-name backazon-ci
-# The snapshot lands beside its .bicepparam: move it to the build output.
-mv -f "$root/infra/snapshot/ci.snapshot.json" "$out/ci.snapshot.json" 2>/dev/null || fail=1
+# One snapshot per deployment the tests compare: the defaults, and the deployer's data roles asked for.
+for case in ci ci-deployer-access; do
+  run snapshot "$root/infra/snapshot/$case.bicepparam" --mode overwrite \
+    --tenant-id 00000000-0000-0000-0000-00000000aaaa \
+    --subscription-id 00000000-0000-0000-0000-00000000bbbb \
+    --location swedencentral --deployment-name backazon-ci
+  # The snapshot lands beside its .bicepparam: move it to the build output.
+  mv -f "$root/infra/snapshot/$case.snapshot.json" "$out/$case.snapshot.json" 2>/dev/null || fail=1
+done
 
 if grep -E '(Warning|Error)' "$log" >&2; then fail=1; fi
 if [ "$fail" -ne 0 ]; then

@@ -19,8 +19,12 @@ param location string
 @description('Resource group name; empty: rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Object id of the person (or pipeline) deploying: gets the app\'s data roles for local development against Azure. Empty: nobody.')
+@description('Object id of the person (or pipeline) deploying (azd sets it). Gets data roles only with grantDeployerDataAccess.')
 param principalId string = ''
+
+// Off by default: whoever deploys would otherwise read and delete every customer's files.
+@description('Grant principalId the app\'s data roles on the customer data account (to run the backend locally against Azure). Off by default.')
+param grantDeployerDataAccess bool = false
 
 @allowed(['User', 'ServicePrincipal', 'Group'])
 param principalType string = 'User'
@@ -203,8 +207,8 @@ module appHostRoles 'modules/storage-roles.bicep' = {
   ]
 }
 
-module developerDataRoles 'modules/storage-roles.bicep' = if (!empty(principalId)) {
-  name: 'developer-data-roles'
+module deployerDataRoles 'modules/storage-roles.bicep' = if (grantDeployerDataAccess && !empty(principalId)) {
+  name: 'deployer-data-roles'
   scope: rg
   params: {
     storageAccountName: dataStorageName

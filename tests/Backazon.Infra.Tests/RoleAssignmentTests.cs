@@ -19,16 +19,36 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     // The deploying person's object id in infra/snapshot/ci.bicepparam.
     private const string DeveloperPrincipalId = "00000000-0000-0000-0000-00000000d0d0";
 
+    /// <summary>What Backazon.Backend and the Functions host do on the data account, by role:
+    /// each role is there because the code makes these calls, and no broader role would do less.</summary>
+    public static TheoryData<string, string> AppDataRoleUses => new()
+    {
+        // ContentBlobs, ContentVerifier, CommitService, SasIssuer, StorageInitializer.
+        { StorageBlobDataContributor, "content and manifests: create containers, put, read, list, delete blobs; acquire and break freeze leases; get user delegation keys (SAS)" },
+        // CommitService, RetentionService sends; the host's queue trigger receives, updates, deletes, and creates -poison queues.
+        { StorageQueueDataContributor, "catalog and retention queues: create queues, send, receive, update visibility, delete messages" },
+        // AccountStore, CatalogWriter, UploadGrantService, StorageInitializer.
+        { StorageTableDataContributor, "accounts, codes, catalog, grants, content rows: create tables, point reads, queries, inserts, updates, deletes, batch transactions" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AppDataRoleUses))]
+    public void AppIdentity_HoldsOnTheDataAccount_TheRoleItsCodeUses(string roleId, string uses)
+    {
+        var granted = AppAssignments().Where(a => a.Scope == AccountId(infra.DataAccountName)).Select(a => a.RoleId);
+
+        Rule.Holds(granted.Contains(roleId), $"the app identity holds {RoleName(roleId)} on the data account", $"it is used for {uses}");
+    }
+
     [Fact]
     public void AppIdentity_GetsExactlyTheListedRolesOnEachResource()
     {
-        var identityId = (string)infra.Identity["id"]!;
-        var granted = Assignments().Where(a => a.PrincipalId == $"[reference('{identityId}', '2023-01-31').principalId]").ToList();
+        var granted = AppAssignments().ToList();
         var applicationInsightsId = (string)infra.OfType(ResourceTypes.ApplicationInsights).Single()["id"]!;
 
         var expected = new Dictionary<string, string[]>
         {
-            [AccountId(infra.DataAccountName)] = DataRoles,
+            [AccountId(infra.DataAccountName)] = AppDataRoleUses.Select(row => (string)row[0]).ToArray(),
             [AccountId(infra.HostAccountName)] = [StorageBlobDataOwner],
             [applicationInsightsId] = [MonitoringMetricsPublisher],
         };
@@ -43,15 +63,27 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     }
 
     [Fact]
-    public void Developer_GetsTheDataRolesOnTheDataAccountOnly()
+    public void Deployer_GetsNoDataRoleByDefault()
     {
-        var granted = Assignments().Where(a => a.PrincipalId == DeveloperPrincipalId).ToList();
+        var parameter = infra.Template["parameters"]!["grantDeployerDataAccess"];
+        var granted = Assignments(infra.Resources).Where(a => a.PrincipalId == DeveloperPrincipalId).ToList();
 
-        Rule.Holds(granted.All(a => a.Scope == AccountId(infra.DataAccountName) && a.PrincipalType == "User"),
-            "the deploying user (principalId) gets roles on the data account only, as a User",
+        Rule.Holds((string?)parameter?["type"] == "bool" && parameter?["defaultValue"]?.GetValue<bool>() == false,
+            "the deployer's data access is a bool parameter, grantDeployerDataAccess, false by default", parameter?.ToJsonString() ?? "(no such parameter)");
+        Rule.Holds(granted.Count == 0, "a default deployment grants the deploying user (principalId) no role: deploying does not mean reading customers' files",
+            string.Join("\n", granted.Select(a => $"{RoleName(a.RoleId)} on {a.Scope}")));
+    }
+
+    [Fact]
+    public void Deployer_WhenAsked_GetsTheAppsDataRolesOnTheDataAccountOnly()
+    {
+        var granted = Assignments(infra.DeployerAccessResources).Where(a => a.PrincipalId == DeveloperPrincipalId).ToList();
+
+        Rule.Holds(granted.Count > 0 && granted.All(a => a.Scope == AccountId(infra.DataAccountName) && a.PrincipalType == "User"),
+            "with grantDeployerDataAccess the deploying user gets roles on the data account only, as a User",
             string.Join("\n", granted.Select(a => $"{a.Scope} {a.PrincipalType}")));
         Rule.SameSet(DataRoles.Select(RoleName), granted.Select(a => RoleName(a.RoleId)),
-            "the deploying user gets the app's data roles, no more");
+            "with grantDeployerDataAccess the deploying user gets the app's Blob, Queue and Table Data Contributor roles, no more");
     }
 
     [Fact]
@@ -76,7 +108,15 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
 
     private sealed record Assignment(string Scope, string RoleId, string PrincipalId, string PrincipalType);
 
-    private IEnumerable<Assignment> Assignments() => infra.OfType(ResourceTypes.RoleAssignment).Select(r =>
+    private IEnumerable<Assignment> Assignments() => Assignments(infra.Resources);
+
+    private IEnumerable<Assignment> AppAssignments()
+    {
+        var identityId = (string)infra.Identity["id"]!;
+        return Assignments().Where(a => a.PrincipalId == $"[reference('{identityId}', '2023-01-31').principalId]");
+    }
+
+    private static IEnumerable<Assignment> Assignments(IEnumerable<JsonObject> resources) => InfraFixture.OfType(resources, ResourceTypes.RoleAssignment).Select(r =>
     {
         var properties = (JsonObject)r["properties"]!;
         var roleDefinitionId = (string)properties["roleDefinitionId"]!;
