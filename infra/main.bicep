@@ -82,6 +82,18 @@ param sweepBudgetSeconds int = 300
 @description('Overrides of the built-in plans (trial, personal, family) or new plans, for example { personal: { StorageQuotaBytes: 1099511627776 } }.')
 param plans planOverrides = {}
 
+@minLength(3)
+@description('E-mail address the alerts are sent to (an operator, or a team list).')
+param alertEmail string
+
+@description('Failed function executions within 15 minutes that raise an alert.')
+@minValue(0)
+param failedExecutionsThreshold int = 5
+
+@description('Throttled (503/429) data account requests within 15 minutes that raise an alert.')
+@minValue(0)
+param throttledRequestsThreshold int = 10
+
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -98,12 +110,16 @@ var abbrs = {
   dataStorage: 'stdata'
   logAnalytics: 'log-'
   applicationInsights: 'appi-'
+  actionGroup: 'ag-'
+  alert: 'alert-'
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var deploymentContainerName = 'app-package'
 var dataStorageName = '${abbrs.dataStorage}${resourceToken}'
 var hostStorageName = '${abbrs.hostStorage}${resourceToken}'
+var logAnalyticsName = '${abbrs.logAnalytics}${resourceToken}'
+var applicationInsightsName = '${abbrs.applicationInsights}${resourceToken}'
 
 // Built-in role definition ids, as listed in Azure's built-in roles reference.
 var roles = {
@@ -145,8 +161,8 @@ module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   scope: rg
   params: {
-    logAnalyticsName: '${abbrs.logAnalytics}${resourceToken}'
-    applicationInsightsName: '${abbrs.applicationInsights}${resourceToken}'
+    logAnalyticsName: logAnalyticsName
+    applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
     #disable-next-line what-if-short-circuiting
@@ -163,6 +179,7 @@ module dataStorage 'modules/data-storage.bicep' = {
     tags: tags
     skuName: dataStorageSku
     softDeleteDays: softDeleteDays
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
   }
 }
 
@@ -234,6 +251,7 @@ module functionApp 'modules/function-app.bicep' = {
     hostBlobEndpoint: hostStorage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
     dataBlobEndpoint: dataStorage.outputs.blobEndpoint
     dataQueueEndpoint: dataStorage.outputs.queueEndpoint
     dataTableEndpoint: dataStorage.outputs.tableEndpoint
@@ -255,6 +273,29 @@ module functionApp 'modules/function-app.bicep' = {
   dependsOn: [
     appDataRoles
     appHostRoles
+  ]
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    actionGroupName: '${abbrs.actionGroup}${resourceToken}'
+    alertNamePrefix: '${abbrs.alert}${resourceToken}-'
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+    dataStorageAccountName: dataStorageName
+    logAnalyticsName: logAnalyticsName
+    applicationInsightsName: applicationInsightsName
+    // StorageNames.PoisonSuffix: the suffix the Functions host gives a queue's poison queue.
+    poisonSuffix: '-poison'
+    failedExecutionsThreshold: failedExecutionsThreshold
+    throttledRequestsThreshold: throttledRequestsThreshold
+  }
+  dependsOn: [
+    dataStorage
+    monitoring
   ]
 }
 

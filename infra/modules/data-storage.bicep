@@ -15,6 +15,9 @@ param skuName string
 @maxValue(365)
 param softDeleteDays int
 
+@description('Log Analytics workspace receiving the blob, queue and table logs.')
+param logAnalyticsWorkspaceId string
+
 // The same names as Backazon.Backend.Configuration.StorageNames (checked by the infra tests).
 var containers = ['content', 'uploads']
 var queues = ['catalog', 'catalog-poison', 'retention', 'retention-poison']
@@ -94,6 +97,38 @@ resource storageTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2
     name: table
   }
 ]
+
+// Every read, write and delete of the three services, into Log Analytics: who touched which
+// customer's data (an audit trail), and the queue writes the poison-queue alert counts.
+var serviceDiagnostics = {
+  workspaceId: logAnalyticsWorkspaceId
+  logs: [
+    { category: 'StorageRead', enabled: true }
+    { category: 'StorageWrite', enabled: true }
+    { category: 'StorageDelete', enabled: true }
+  ]
+  metrics: [
+    { category: 'Transaction', enabled: true }
+  ]
+}
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: blobService
+  properties: serviceDiagnostics
+}
+
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: queueService
+  properties: serviceDiagnostics
+}
+
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: tableService
+  properties: serviceDiagnostics
+}
 
 output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob

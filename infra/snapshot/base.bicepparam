@@ -6,6 +6,7 @@ param environmentName = 'ci'
 param location = 'swedencentral'
 param principalId = '00000000-0000-0000-0000-00000000d0d0'
 param operatorKeyHash = '0000000000000000000000000000000000000000000000000000000000000000'
+param alertEmail = 'operators@example.com'
 param plans = {
   personal: {
     DisplayName: 'Personal 1 TB'
