@@ -82,6 +82,17 @@ param sweepBudgetSeconds int = 300
 @description('Overrides of the built-in plans (trial, personal, family) or new plans, for example { personal: { StorageQuotaBytes: 1099511627776 } }.')
 param plans planOverrides = {}
 
+@description('Move content that only old versions point at (blob index tag backazon-state=old) to cool, then cold storage. See infra/README.md, "Tiering old content".')
+param tierOldContent bool = true
+
+@description('Days after upload before tagged old content moves to cool (minimum stay and early-deletion charge: 30 days).')
+@minValue(30)
+param coolAfterDays int = 30
+
+@description('Days after upload before tagged old content moves to cold (minimum stay: 90 days). At least coolAfterDays + 30, so content that went to cool stays there 30 days.')
+@minValue(60)
+param coldAfterDays int = 180
+
 @minLength(3)
 @description('E-mail address the alerts are sent to (an operator, or a team list).')
 param alertEmail string
@@ -128,6 +139,9 @@ var roles = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
+// The custom role that writes blob index tags only (modules/content-tagger-role.bicep): one
+// definition per resource group, so its GUID is fixed by the group.
+var contentTaggerRoleId = guid(rg.id, 'backazon-content-tagger')
 // Blob Data Contributor includes generateUserDelegationKey, so no Blob Delegator is needed.
 var dataRoles = [
   roles.storageBlobDataContributor
@@ -179,6 +193,9 @@ module dataStorage 'modules/data-storage.bicep' = {
     tags: tags
     skuName: dataStorageSku
     softDeleteDays: softDeleteDays
+    tierOldContent: tierOldContent
+    coolAfterDays: coolAfterDays
+    coldAfterDays: coldAfterDays
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
   }
 }
@@ -194,6 +211,14 @@ module hostStorage 'modules/host-storage.bicep' = {
   }
 }
 
+module contentTaggerRole 'modules/content-tagger-role.bicep' = {
+  name: 'content-tagger-role'
+  scope: rg
+  params: {
+    roleId: contentTaggerRoleId
+  }
+}
+
 module appDataRoles 'modules/storage-roles.bicep' = {
   name: 'app-data-roles'
   scope: rg
@@ -202,10 +227,12 @@ module appDataRoles 'modules/storage-roles.bicep' = {
     #disable-next-line what-if-short-circuiting
     principalId: identity.outputs.principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionIds: dataRoles
+    // The tagger role marks old content for tiering (see tierOldContent).
+    roleDefinitionIds: concat(dataRoles, [contentTaggerRoleId])
   }
   dependsOn: [
     dataStorage
+    contentTaggerRole
   ]
 }
 

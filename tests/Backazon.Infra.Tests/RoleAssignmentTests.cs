@@ -41,6 +41,22 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     }
 
     [Fact]
+    public void AppIdentity_HoldsOnTheDataAccount_TheContentTaggerRole_WhichWritesBlobTagsOnly()
+    {
+        var role = TaggerRole();
+        var permissions = role["properties"]!["permissions"]!.AsArray().Single()!;
+        var resourceGroupId = (string)infra.OfType("Microsoft.Resources/resourceGroups").Single()["id"]!;
+
+        Rule.SameSet(["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags/write"], Strings(permissions["dataActions"]),
+            "the content tagger role's only data action is writing blob index tags (backazon-state=old marks content for tiering)");
+        Rule.Holds(!Strings(permissions["actions"]).Any() && !Strings(permissions["notActions"]).Any() && !Strings(permissions["notDataActions"]).Any(),
+            "the content tagger role has no control-plane action", permissions.ToJsonString());
+        Rule.SameSet([resourceGroupId], Strings(role["properties"]!["assignableScopes"]), "the content tagger role can be assigned in its resource group only");
+        Rule.Holds(AppAssignments().Any(a => a.Scope == AccountId(infra.DataAccountName) && a.RoleId == TaggerRoleId),
+            "the app identity holds the content tagger role on the data account", "no such assignment");
+    }
+
+    [Fact]
     public void AppIdentity_GetsExactlyTheListedRolesOnEachResource()
     {
         var granted = AppAssignments().ToList();
@@ -48,7 +64,7 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
 
         var expected = new Dictionary<string, string[]>
         {
-            [AccountId(infra.DataAccountName)] = AppDataRoleUses.Select(row => (string)row[0]).ToArray(),
+            [AccountId(infra.DataAccountName)] = [.. AppDataRoleUses.Select(row => (string)row[0]), TaggerRoleId],
             [AccountId(infra.HostAccountName)] = [StorageBlobDataOwner],
             [applicationInsightsId] = [MonitoringMetricsPublisher],
         };
@@ -89,12 +105,12 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     [Fact]
     public void Template_GrantsNoRoleBeyondTheList()
     {
-        var allowed = new[] { StorageBlobDataOwner, StorageBlobDataContributor, StorageQueueDataContributor, StorageTableDataContributor, MonitoringMetricsPublisher };
+        var allowed = new[] { StorageBlobDataOwner, StorageBlobDataContributor, StorageQueueDataContributor, StorageTableDataContributor, MonitoringMetricsPublisher, TaggerRoleId };
 
         // Every GUID written in the template is one of the listed roles...
         var guids = GuidPattern().Matches(infra.TemplateText).Select(m => m.Value.ToLowerInvariant()).Distinct();
         var unlisted = guids.Except(allowed).ToList();
-        Rule.Holds(unlisted.Count == 0, "no role outside the list (Blob Data Owner on host storage; Blob, Queue, Table Data Contributor on data; Monitoring Metrics Publisher)",
+        Rule.Holds(unlisted.Count == 0, "no role outside the list (Blob Data Owner on host storage; Blob, Queue, Table Data Contributor and the content tagger on data; Monitoring Metrics Publisher)",
             $"unlisted ids in main.json: [{string.Join(", ", unlisted)}]");
 
         // ...and every assignment is scoped to one resource, never a resource group or subscription.
@@ -140,9 +156,23 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
         return id[..id.IndexOf("/providers/Microsoft.Authorization/roleAssignments/", StringComparison.Ordinal)];
     }
 
+    /// <summary>The one custom role the template defines.</summary>
+    private JsonObject TaggerRole()
+    {
+        var definitions = infra.OfType("Microsoft.Authorization/roleDefinitions").ToList();
+        Rule.Holds(definitions.Count == 1, "the template defines one custom role, the content tagger", string.Join(", ", definitions.Select(d => d["properties"]?["roleName"])));
+        return definitions[0];
+    }
+
+    private string TaggerRoleId => (string)TaggerRole()["name"]!;
+
+    private static IEnumerable<string> Strings(JsonNode? array) => array?.AsArray().Select(v => (string)v!) ?? [];
+
     private string AccountId(string name) => (string)infra.Single(ResourceTypes.StorageAccount, name)["id"]!;
 
-    private static string RoleName(string id) => id switch
+    private string RoleName(string id) => id == TaggerRoleId ? "Backazon content tagger" : BuiltInRoleName(id);
+
+    private static string BuiltInRoleName(string id) => id switch
     {
         StorageBlobDataOwner => "Storage Blob Data Owner",
         StorageBlobDataContributor => "Storage Blob Data Contributor",
