@@ -129,7 +129,18 @@ public sealed class InfraFixture
 
     private void RunCheckScript()
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepoRoot, "infra", "check.sh")])
+        var (exitCode, stdout, stderr) = RunBash("infra/check.sh");
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"infra/check.sh failed (exit {exitCode}): bicep build, lint or snapshot is not clean.\n{stdout}\n{stderr}");
+        }
+    }
+
+    /// <summary>Runs a script of the repository (path relative to its root) with bash, from the root.</summary>
+    public (int ExitCode, string Stdout, string Stderr) RunBash(string script)
+    {
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepoRoot, script)])
         {
             WorkingDirectory = RepoRoot,
             RedirectStandardOutput = true,
@@ -139,11 +150,7 @@ public sealed class InfraFixture
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"infra/check.sh failed (exit {process.ExitCode}): bicep build, lint or snapshot is not clean.\n{stdout.Result}\n{stderr.Result}");
-        }
+        return (process.ExitCode, stdout.Result.Replace("\r\n", "\n", StringComparison.Ordinal), stderr.Result);
     }
 
     private static string FindRepoRoot()
