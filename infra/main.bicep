@@ -85,7 +85,7 @@ param plans planOverrides = {}
 @description('Move content that only old versions point at (blob index tag backazon-state=old) to cool, then cold storage. See infra/README.md, "Tiering old content".')
 param tierOldContent bool = true
 
-@description('Days after upload before tagged old content moves to cool (minimum stay and early-deletion charge: 30 days).')
+@description('Days after upload before tagged old content moves to cool. At least 30: last month\'s versions are the ones people restore most.')
 @minValue(30)
 param coolAfterDays int = 30
 
