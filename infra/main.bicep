@@ -19,8 +19,12 @@ param location string
 @description('Resource group name; empty: rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Object id of the person (or pipeline) deploying: gets the app\'s data roles for local development against Azure. Empty: nobody.')
+@description('Object id of the person (or pipeline) deploying (azd sets it). Gets data roles only with grantDeployerDataAccess.')
 param principalId string = ''
+
+// Off by default: whoever deploys would otherwise read and delete every customer's files.
+@description('Grant principalId the app\'s data roles on the customer data account (to run the backend locally against Azure). Off by default.')
+param grantDeployerDataAccess bool = false
 
 @allowed(['User', 'ServicePrincipal', 'Group'])
 param principalType string = 'User'
@@ -78,6 +82,29 @@ param sweepBudgetSeconds int = 300
 @description('Overrides of the built-in plans (trial, personal, family) or new plans, for example { personal: { StorageQuotaBytes: 1099511627776 } }.')
 param plans planOverrides = {}
 
+@description('Move content that only old versions point at (blob index tag backazon-state=old) to cool, then cold storage. See infra/README.md, "Tiering old content".')
+param tierOldContent bool = true
+
+@description('Days after upload before tagged old content moves to cool. At least 30: last month\'s versions are the ones people restore most.')
+@minValue(30)
+param coolAfterDays int = 30
+
+@description('Days after upload before tagged old content moves to cold (minimum stay: 90 days). At least coolAfterDays + 30, so content that went to cool stays there 30 days.')
+@minValue(60)
+param coldAfterDays int = 180
+
+@minLength(3)
+@description('E-mail address the alerts are sent to (an operator, or a team list).')
+param alertEmail string
+
+@description('Failed function executions within 15 minutes that raise an alert.')
+@minValue(0)
+param failedExecutionsThreshold int = 5
+
+@description('Throttled (503/429) data account requests within 15 minutes that raise an alert.')
+@minValue(0)
+param throttledRequestsThreshold int = 10
+
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -94,12 +121,16 @@ var abbrs = {
   dataStorage: 'stdata'
   logAnalytics: 'log-'
   applicationInsights: 'appi-'
+  actionGroup: 'ag-'
+  alert: 'alert-'
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var deploymentContainerName = 'app-package'
 var dataStorageName = '${abbrs.dataStorage}${resourceToken}'
 var hostStorageName = '${abbrs.hostStorage}${resourceToken}'
+var logAnalyticsName = '${abbrs.logAnalytics}${resourceToken}'
+var applicationInsightsName = '${abbrs.applicationInsights}${resourceToken}'
 
 // Built-in role definition ids, as listed in Azure's built-in roles reference.
 var roles = {
@@ -108,6 +139,9 @@ var roles = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
+// The custom role that writes blob index tags only (modules/content-tagger-role.bicep): one
+// definition per resource group, so its GUID is fixed by the group.
+var contentTaggerRoleId = guid(rg.id, 'backazon-content-tagger')
 // Blob Data Contributor includes generateUserDelegationKey, so no Blob Delegator is needed.
 var dataRoles = [
   roles.storageBlobDataContributor
@@ -141,8 +175,8 @@ module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   scope: rg
   params: {
-    logAnalyticsName: '${abbrs.logAnalytics}${resourceToken}'
-    applicationInsightsName: '${abbrs.applicationInsights}${resourceToken}'
+    logAnalyticsName: logAnalyticsName
+    applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
     #disable-next-line what-if-short-circuiting
@@ -159,6 +193,10 @@ module dataStorage 'modules/data-storage.bicep' = {
     tags: tags
     skuName: dataStorageSku
     softDeleteDays: softDeleteDays
+    tierOldContent: tierOldContent
+    coolAfterDays: coolAfterDays
+    coldAfterDays: coldAfterDays
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
   }
 }
 
@@ -173,6 +211,14 @@ module hostStorage 'modules/host-storage.bicep' = {
   }
 }
 
+module contentTaggerRole 'modules/content-tagger-role.bicep' = {
+  name: 'content-tagger-role'
+  scope: rg
+  params: {
+    roleId: contentTaggerRoleId
+  }
+}
+
 module appDataRoles 'modules/storage-roles.bicep' = {
   name: 'app-data-roles'
   scope: rg
@@ -181,10 +227,12 @@ module appDataRoles 'modules/storage-roles.bicep' = {
     #disable-next-line what-if-short-circuiting
     principalId: identity.outputs.principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionIds: dataRoles
+    // The tagger role marks old content for tiering (see tierOldContent).
+    roleDefinitionIds: concat(dataRoles, [contentTaggerRoleId])
   }
   dependsOn: [
     dataStorage
+    contentTaggerRole
   ]
 }
 
@@ -203,8 +251,8 @@ module appHostRoles 'modules/storage-roles.bicep' = {
   ]
 }
 
-module developerDataRoles 'modules/storage-roles.bicep' = if (!empty(principalId)) {
-  name: 'developer-data-roles'
+module deployerDataRoles 'modules/storage-roles.bicep' = if (grantDeployerDataAccess && !empty(principalId)) {
+  name: 'deployer-data-roles'
   scope: rg
   params: {
     storageAccountName: dataStorageName
@@ -230,6 +278,7 @@ module functionApp 'modules/function-app.bicep' = {
     hostBlobEndpoint: hostStorage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
     dataBlobEndpoint: dataStorage.outputs.blobEndpoint
     dataQueueEndpoint: dataStorage.outputs.queueEndpoint
     dataTableEndpoint: dataStorage.outputs.tableEndpoint
@@ -251,6 +300,29 @@ module functionApp 'modules/function-app.bicep' = {
   dependsOn: [
     appDataRoles
     appHostRoles
+  ]
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    actionGroupName: '${abbrs.actionGroup}${resourceToken}'
+    alertNamePrefix: '${abbrs.alert}${resourceToken}-'
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+    dataStorageAccountName: dataStorageName
+    logAnalyticsName: logAnalyticsName
+    applicationInsightsName: applicationInsightsName
+    // StorageNames.PoisonSuffix: the suffix the Functions host gives a queue's poison queue.
+    poisonSuffix: '-poison'
+    failedExecutionsThreshold: failedExecutionsThreshold
+    throttledRequestsThreshold: throttledRequestsThreshold
+  }
+  dependsOn: [
+    dataStorage
+    monitoring
   ]
 }
 

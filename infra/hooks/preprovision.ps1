@@ -1,4 +1,4 @@
-# Refuses to provision without an operator key hash, and says how to make one.
+# Refuses to provision without an operator key hash or an alert e-mail, and says how to set them.
 if ($env:OPERATOR_KEY_HASH -cnotmatch '^[0-9a-f]{64}$') {
   Write-Error @'
 OPERATOR_KEY_HASH is missing or is not 64 lowercase hex digits.
@@ -10,6 +10,17 @@ Make an operator key, keep it in your password manager, and give azd only its SH
   azd env set OPERATOR_KEY_HASH $hash
 
 See README: Deploy to Azure.
+'@
+  exit 1
+}
+if ($env:ALERT_EMAIL -notmatch '^[^@\s]+@[^@\s]+\.[^@\s]+$') {
+  Write-Error @'
+ALERT_EMAIL is missing: the alerts (poison messages, failed executions, storage throttling)
+are e-mailed to it. Give the address of whoever answers them, a person or a team list:
+
+  azd env set ALERT_EMAIL ops@example.com
+
+See infra/README.md: When an alert fires.
 '@
   exit 1
 }

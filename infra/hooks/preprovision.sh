@@ -1,5 +1,5 @@
 #!/bin/sh
-# Refuses to provision without an operator key hash, and says how to make one.
+# Refuses to provision without an operator key hash or an alert e-mail, and says how to set them.
 case "$OPERATOR_KEY_HASH" in
   *[!0-9a-f]*|'') ok=no ;;
   *) [ ${#OPERATOR_KEY_HASH} -eq 64 ] && ok=yes || ok=no ;;
@@ -17,3 +17,17 @@ See README: Deploy to Azure.
 MSG
   exit 1
 fi
+case "$ALERT_EMAIL" in
+  ?*@?*.?*) ;;
+  *)
+    cat >&2 <<'MSG'
+ALERT_EMAIL is missing: the alerts (poison messages, failed executions, storage throttling)
+are e-mailed to it. Give the address of whoever answers them, a person or a team list:
+
+  azd env set ALERT_EMAIL ops@example.com
+
+See infra/README.md: When an alert fires.
+MSG
+    exit 1
+    ;;
+esac

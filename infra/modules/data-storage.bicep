@@ -15,8 +15,21 @@ param skuName string
 @maxValue(365)
 param softDeleteDays int
 
+@description('Whether the lifecycle rule that tiers old content is enabled.')
+param tierOldContent bool
+
+@description('Days after upload before tagged content moves to cool.')
+param coolAfterDays int
+
+@description('Days after upload before tagged content moves to cold.')
+param coldAfterDays int
+
+@description('Log Analytics workspace receiving the blob, queue and table logs.')
+param logAnalyticsWorkspaceId string
+
 // The same names as Backazon.Backend.Configuration.StorageNames (checked by the infra tests).
-var containers = ['content', 'uploads']
+var contentContainer = 'content'
+var containers = [contentContainer, 'uploads']
 var queues = ['catalog', 'catalog-poison', 'retention', 'retention-poison']
 var tables = ['Accounts', 'EnrollmentCodes', 'Catalog']
 
@@ -71,6 +84,52 @@ resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
   }
 ]
 
+// Content only old versions point at, which the backend tags backazon-state=old (infra/README.md,
+// "Tiering old content"), moves to cool and then cold by age; both are online tiers, so the
+// same read SAS restores it. Lifecycle can only count days since the upload, not since the tag:
+// the backend tags only content its plan keeps at least 90 more days (cold's minimum stay,
+// longer than cool's 30), and coldAfterDays >= coolAfterDays + 30 keeps content that went to
+// cool there 30 days unless it was tagged late (the cost model accounts for that case).
+// Content that is not tagged is never moved: current content stays hot.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2024-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'tier-old-content'
+          enabled: tierOldContent
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              prefixMatch: ['${contentContainer}/']
+              blobIndexMatch: [
+                {
+                  name: 'backazon-state'
+                  op: '=='
+                  value: 'old'
+                }
+              ]
+            }
+            actions: {
+              baseBlob: {
+                tierToCool: {
+                  daysAfterModificationGreaterThan: coolAfterDays
+                }
+                tierToCold: {
+                  daysAfterModificationGreaterThan: max(coldAfterDays, coolAfterDays + 30)
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2024-01-01' = {
   parent: account
   name: 'default'
@@ -94,6 +153,38 @@ resource storageTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2
     name: table
   }
 ]
+
+// Every read, write and delete of the three services, into Log Analytics: who touched which
+// customer's data (an audit trail), and the queue writes the poison-queue alert counts.
+var serviceDiagnostics = {
+  workspaceId: logAnalyticsWorkspaceId
+  logs: [
+    { category: 'StorageRead', enabled: true }
+    { category: 'StorageWrite', enabled: true }
+    { category: 'StorageDelete', enabled: true }
+  ]
+  metrics: [
+    { category: 'Transaction', enabled: true }
+  ]
+}
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: blobService
+  properties: serviceDiagnostics
+}
+
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: queueService
+  properties: serviceDiagnostics
+}
+
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: tableService
+  properties: serviceDiagnostics
+}
 
 output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob

@@ -17,6 +17,9 @@ param deploymentContainerName string
 
 param applicationInsightsConnectionString string
 
+@description('Log Analytics workspace receiving the function app\'s platform logs and metrics.')
+param logAnalyticsWorkspaceId string
+
 param dataBlobEndpoint string
 param dataQueueEndpoint string
 param dataTableEndpoint string
@@ -134,6 +137,22 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   resource appSettings 'config' = {
     name: 'appsettings'
     properties: union(hostSettings, backazonSettings, planSettings)
+  }
+}
+
+// The host's own log (start, stop, scale, every function run) next to Application Insights'
+// telemetry, in the same workspace.
+resource siteDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: site
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      { category: 'FunctionAppLogs', enabled: true }
+    ]
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
   }
 }
 

@@ -47,4 +47,5 @@ resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output applicationInsightsName string = applicationInsights.name
+output logAnalyticsId string = logAnalytics.id
 output connectionString string = applicationInsights.properties.ConnectionString

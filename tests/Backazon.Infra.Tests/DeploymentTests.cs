@@ -9,9 +9,10 @@ public sealed partial class DeploymentTests(InfraFixture infra)
     [Fact]
     public void Resources_AreTaggedForAzd()
     {
-        // Tracked resources carry tags; child resources and role assignments cannot.
+        // Tracked resources carry tags; child resources, extension resources (role assignments,
+        // diagnostic settings) and role definitions cannot.
         var tracked = infra.Resources.Where(r => ((string)r["type"]!).Count(c => c == '/') == 1
-            && (string)r["type"]! != ResourceTypes.RoleAssignment).ToList();
+            && (string)r["type"]! is not (ResourceTypes.RoleAssignment or "Microsoft.Insights/diagnosticSettings" or "Microsoft.Authorization/roleDefinitions")).ToList();
         var untagged = tracked.Where(r => (string?)r["tags"]?["azd-env-name"] != "ci").Select(r => (string)r["name"]!).ToList();
         Rule.Holds(untagged.Count == 0, "every resource is tagged azd-env-name", $"untagged: [{string.Join(", ", untagged)}]");
 
@@ -54,6 +55,7 @@ public sealed partial class DeploymentTests(InfraFixture infra)
             ["location"] = "${AZURE_LOCATION}",
             ["principalId"] = "${AZURE_PRINCIPAL_ID}",
             ["operatorKeyHash"] = "${OPERATOR_KEY_HASH}",
+            ["alertEmail"] = "${ALERT_EMAIL}",
         };
         foreach (var (name, value) in expected)
         {

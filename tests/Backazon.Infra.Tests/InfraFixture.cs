@@ -5,8 +5,9 @@ namespace Backazon.Infra.Tests;
 
 /// <summary>
 /// What the infra tests read, loaded once: the ARM template compiled from infra/main.bicep, the
-/// snapshot bicep evaluates from it for infra/snapshot/ci.bicepparam (every resource with its
-/// values, as Azure would deploy them), main.parameters.json and azure.yaml. Runs
+/// snapshots bicep evaluates from it for infra/snapshot/ci.bicepparam (the defaults) and
+/// ci-deployer-access.bicepparam (every resource with its values, as Azure would deploy them),
+/// main.parameters.json and azure.yaml. Runs
 /// infra/check.sh first when its outputs are missing or older than the Bicep, so that
 /// <c>dotnet test</c> alone is enough. BACKAZON_REPO_ROOT points it at another checkout (for
 /// trying a broken rule in a scratch copy without touching the working tree).
@@ -19,7 +20,8 @@ public sealed class InfraFixture
         var outputs = Path.Combine(RepoRoot, "artifacts", "infra");
         var templatePath = Path.Combine(outputs, "main.json");
         var snapshotPath = Path.Combine(outputs, "ci.snapshot.json");
-        if (IsStale(templatePath) || IsStale(snapshotPath))
+        var deployerAccessPath = Path.Combine(outputs, "ci-deployer-access.snapshot.json");
+        if (IsStale(templatePath) || IsStale(snapshotPath) || IsStale(deployerAccessPath))
         {
             RunCheckScript();
         }
@@ -28,7 +30,8 @@ public sealed class InfraFixture
         Template = JsonNode.Parse(TemplateText)!.AsObject();
         SnapshotText = File.ReadAllText(snapshotPath);
         var snapshot = JsonNode.Parse(SnapshotText)!.AsObject();
-        Resources = snapshot["predictedResources"]!.AsArray().Select(r => r!.AsObject()).ToList();
+        Resources = PredictedResources(snapshot);
+        DeployerAccessResources = PredictedResources(JsonNode.Parse(File.ReadAllText(deployerAccessPath))!.AsObject());
         Outputs = snapshot["outputs"]!.AsObject();
         ParametersFile = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoRoot, "infra", "main.parameters.json")))!.AsObject();
         AzureYaml = File.ReadAllText(Path.Combine(RepoRoot, "azure.yaml"));
@@ -43,6 +46,10 @@ public sealed class InfraFixture
     /// <summary>The evaluated deployment (artifacts/infra/ci.snapshot.json).</summary>
     public string SnapshotText { get; }
     public IReadOnlyList<JsonObject> Resources { get; }
+
+    /// <summary>The resources of the same deployment with grantDeployerDataAccess on
+    /// (artifacts/infra/ci-deployer-access.snapshot.json).</summary>
+    public IReadOnlyList<JsonObject> DeployerAccessResources { get; }
     public JsonObject Outputs { get; }
 
     /// <summary>The compiled template and every module template nested in it.</summary>
@@ -51,8 +58,10 @@ public sealed class InfraFixture
     public JsonObject ParametersFile { get; }
     public string AzureYaml { get; }
 
-    public IEnumerable<JsonObject> OfType(string type) =>
-        Resources.Where(r => string.Equals((string?)r["type"], type, StringComparison.OrdinalIgnoreCase));
+    public IEnumerable<JsonObject> OfType(string type) => OfType(Resources, type);
+
+    public static IEnumerable<JsonObject> OfType(IEnumerable<JsonObject> resources, string type) =>
+        resources.Where(r => string.Equals((string?)r["type"], type, StringComparison.OrdinalIgnoreCase));
 
     public JsonObject Single(string type, string name) =>
         OfType(type).SingleOrDefault(r => (string?)r["name"] == name)
@@ -76,6 +85,9 @@ public sealed class InfraFixture
             .Where(n => n.StartsWith(accountName + "/", StringComparison.Ordinal))
             .Select(n => n[(n.LastIndexOf('/') + 1)..])
             .ToList();
+
+    private static List<JsonObject> PredictedResources(JsonObject snapshot) =>
+        snapshot["predictedResources"]!.AsArray().Select(r => r!.AsObject()).ToList();
 
     private static IEnumerable<JsonObject> WithNested(JsonObject template)
     {
@@ -117,7 +129,18 @@ public sealed class InfraFixture
 
     private void RunCheckScript()
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepoRoot, "infra", "check.sh")])
+        var (exitCode, stdout, stderr) = RunBash("infra/check.sh");
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"infra/check.sh failed (exit {exitCode}): bicep build, lint or snapshot is not clean.\n{stdout}\n{stderr}");
+        }
+    }
+
+    /// <summary>Runs a script of the repository (path relative to its root) with bash, from the root.</summary>
+    public (int ExitCode, string Stdout, string Stderr) RunBash(string script)
+    {
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepoRoot, script)])
         {
             WorkingDirectory = RepoRoot,
             RedirectStandardOutput = true,
@@ -127,11 +150,7 @@ public sealed class InfraFixture
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"infra/check.sh failed (exit {process.ExitCode}): bicep build, lint or snapshot is not clean.\n{stdout.Result}\n{stderr.Result}");
-        }
+        return (process.ExitCode, stdout.Result.Replace("\r\n", "\n", StringComparison.Ordinal), stderr.Result);
     }
 
     private static string FindRepoRoot()

@@ -19,16 +19,52 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     // The deploying person's object id in infra/snapshot/ci.bicepparam.
     private const string DeveloperPrincipalId = "00000000-0000-0000-0000-00000000d0d0";
 
+    /// <summary>What Backazon.Backend and the Functions host do on the data account, by role:
+    /// each role is there because the code makes these calls, and no broader role would do less.</summary>
+    public static TheoryData<string, string> AppDataRoleUses => new()
+    {
+        // ContentBlobs, ContentVerifier, CommitService, SasIssuer, StorageInitializer.
+        { StorageBlobDataContributor, "content and manifests: create containers, put, read, list, delete blobs; acquire and break freeze leases; get user delegation keys (SAS)" },
+        // CommitService, RetentionService sends; the host's queue trigger receives, updates, deletes, and creates -poison queues.
+        { StorageQueueDataContributor, "catalog and retention queues: create queues, send, receive, update visibility, delete messages" },
+        // AccountStore, CatalogWriter, UploadGrantService, StorageInitializer.
+        { StorageTableDataContributor, "accounts, codes, catalog, grants, content rows: create tables, point reads, queries, inserts, updates, deletes, batch transactions" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AppDataRoleUses))]
+    public void AppIdentity_HoldsOnTheDataAccount_TheRoleItsCodeUses(string roleId, string uses)
+    {
+        var granted = AppAssignments().Where(a => a.Scope == AccountId(infra.DataAccountName)).Select(a => a.RoleId);
+
+        Rule.Holds(granted.Contains(roleId), $"the app identity holds {RoleName(roleId)} on the data account", $"it is used for {uses}");
+    }
+
+    [Fact]
+    public void AppIdentity_HoldsOnTheDataAccount_TheContentTaggerRole_WhichWritesBlobTagsOnly()
+    {
+        var role = TaggerRole();
+        var permissions = role["properties"]!["permissions"]!.AsArray().Single()!;
+        var resourceGroupId = (string)infra.OfType("Microsoft.Resources/resourceGroups").Single()["id"]!;
+
+        Rule.SameSet(["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags/write"], Strings(permissions["dataActions"]),
+            "the content tagger role's only data action is writing blob index tags (backazon-state=old marks content for tiering)");
+        Rule.Holds(!Strings(permissions["actions"]).Any() && !Strings(permissions["notActions"]).Any() && !Strings(permissions["notDataActions"]).Any(),
+            "the content tagger role has no control-plane action", permissions.ToJsonString());
+        Rule.SameSet([resourceGroupId], Strings(role["properties"]!["assignableScopes"]), "the content tagger role can be assigned in its resource group only");
+        Rule.Holds(AppAssignments().Any(a => a.Scope == AccountId(infra.DataAccountName) && a.RoleId == TaggerRoleId),
+            "the app identity holds the content tagger role on the data account", "no such assignment");
+    }
+
     [Fact]
     public void AppIdentity_GetsExactlyTheListedRolesOnEachResource()
     {
-        var identityId = (string)infra.Identity["id"]!;
-        var granted = Assignments().Where(a => a.PrincipalId == $"[reference('{identityId}', '2023-01-31').principalId]").ToList();
+        var granted = AppAssignments().ToList();
         var applicationInsightsId = (string)infra.OfType(ResourceTypes.ApplicationInsights).Single()["id"]!;
 
         var expected = new Dictionary<string, string[]>
         {
-            [AccountId(infra.DataAccountName)] = DataRoles,
+            [AccountId(infra.DataAccountName)] = [.. AppDataRoleUses.Select(row => (string)row[0]), TaggerRoleId],
             [AccountId(infra.HostAccountName)] = [StorageBlobDataOwner],
             [applicationInsightsId] = [MonitoringMetricsPublisher],
         };
@@ -43,26 +79,38 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     }
 
     [Fact]
-    public void Developer_GetsTheDataRolesOnTheDataAccountOnly()
+    public void Deployer_GetsNoDataRoleByDefault()
     {
-        var granted = Assignments().Where(a => a.PrincipalId == DeveloperPrincipalId).ToList();
+        var parameter = infra.Template["parameters"]!["grantDeployerDataAccess"];
+        var granted = Assignments(infra.Resources).Where(a => a.PrincipalId == DeveloperPrincipalId).ToList();
 
-        Rule.Holds(granted.All(a => a.Scope == AccountId(infra.DataAccountName) && a.PrincipalType == "User"),
-            "the deploying user (principalId) gets roles on the data account only, as a User",
+        Rule.Holds((string?)parameter?["type"] == "bool" && parameter?["defaultValue"]?.GetValue<bool>() == false,
+            "the deployer's data access is a bool parameter, grantDeployerDataAccess, false by default", parameter?.ToJsonString() ?? "(no such parameter)");
+        Rule.Holds(granted.Count == 0, "a default deployment grants the deploying user (principalId) no role: deploying does not mean reading customers' files",
+            string.Join("\n", granted.Select(a => $"{RoleName(a.RoleId)} on {a.Scope}")));
+    }
+
+    [Fact]
+    public void Deployer_WhenAsked_GetsTheAppsDataRolesOnTheDataAccountOnly()
+    {
+        var granted = Assignments(infra.DeployerAccessResources).Where(a => a.PrincipalId == DeveloperPrincipalId).ToList();
+
+        Rule.Holds(granted.Count > 0 && granted.All(a => a.Scope == AccountId(infra.DataAccountName) && a.PrincipalType == "User"),
+            "with grantDeployerDataAccess the deploying user gets roles on the data account only, as a User",
             string.Join("\n", granted.Select(a => $"{a.Scope} {a.PrincipalType}")));
         Rule.SameSet(DataRoles.Select(RoleName), granted.Select(a => RoleName(a.RoleId)),
-            "the deploying user gets the app's data roles, no more");
+            "with grantDeployerDataAccess the deploying user gets the app's Blob, Queue and Table Data Contributor roles, no more");
     }
 
     [Fact]
     public void Template_GrantsNoRoleBeyondTheList()
     {
-        var allowed = new[] { StorageBlobDataOwner, StorageBlobDataContributor, StorageQueueDataContributor, StorageTableDataContributor, MonitoringMetricsPublisher };
+        var allowed = new[] { StorageBlobDataOwner, StorageBlobDataContributor, StorageQueueDataContributor, StorageTableDataContributor, MonitoringMetricsPublisher, TaggerRoleId };
 
         // Every GUID written in the template is one of the listed roles...
         var guids = GuidPattern().Matches(infra.TemplateText).Select(m => m.Value.ToLowerInvariant()).Distinct();
         var unlisted = guids.Except(allowed).ToList();
-        Rule.Holds(unlisted.Count == 0, "no role outside the list (Blob Data Owner on host storage; Blob, Queue, Table Data Contributor on data; Monitoring Metrics Publisher)",
+        Rule.Holds(unlisted.Count == 0, "no role outside the list (Blob Data Owner on host storage; Blob, Queue, Table Data Contributor and the content tagger on data; Monitoring Metrics Publisher)",
             $"unlisted ids in main.json: [{string.Join(", ", unlisted)}]");
 
         // ...and every assignment is scoped to one resource, never a resource group or subscription.
@@ -76,7 +124,15 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
 
     private sealed record Assignment(string Scope, string RoleId, string PrincipalId, string PrincipalType);
 
-    private IEnumerable<Assignment> Assignments() => infra.OfType(ResourceTypes.RoleAssignment).Select(r =>
+    private IEnumerable<Assignment> Assignments() => Assignments(infra.Resources);
+
+    private IEnumerable<Assignment> AppAssignments()
+    {
+        var identityId = (string)infra.Identity["id"]!;
+        return Assignments().Where(a => a.PrincipalId == $"[reference('{identityId}', '2023-01-31').principalId]");
+    }
+
+    private static IEnumerable<Assignment> Assignments(IEnumerable<JsonObject> resources) => InfraFixture.OfType(resources, ResourceTypes.RoleAssignment).Select(r =>
     {
         var properties = (JsonObject)r["properties"]!;
         var roleDefinitionId = (string)properties["roleDefinitionId"]!;
@@ -100,9 +156,23 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
         return id[..id.IndexOf("/providers/Microsoft.Authorization/roleAssignments/", StringComparison.Ordinal)];
     }
 
+    /// <summary>The one custom role the template defines.</summary>
+    private JsonObject TaggerRole()
+    {
+        var definitions = infra.OfType("Microsoft.Authorization/roleDefinitions").ToList();
+        Rule.Holds(definitions.Count == 1, "the template defines one custom role, the content tagger", string.Join(", ", definitions.Select(d => d["properties"]?["roleName"])));
+        return definitions[0];
+    }
+
+    private string TaggerRoleId => (string)TaggerRole()["name"]!;
+
+    private static IEnumerable<string> Strings(JsonNode? array) => array?.AsArray().Select(v => (string)v!) ?? [];
+
     private string AccountId(string name) => (string)infra.Single(ResourceTypes.StorageAccount, name)["id"]!;
 
-    private static string RoleName(string id) => id switch
+    private string RoleName(string id) => id == TaggerRoleId ? "Backazon content tagger" : BuiltInRoleName(id);
+
+    private static string BuiltInRoleName(string id) => id switch
     {
         StorageBlobDataOwner => "Storage Blob Data Owner",
         StorageBlobDataContributor => "Storage Blob Data Contributor",
