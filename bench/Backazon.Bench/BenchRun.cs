@@ -104,15 +104,16 @@ public sealed class BenchRun(DatasetSpec spec, string work, BenchPaths paths)
     /// <summary>The CLI's own account of the run (its JSON summary), beside the proxy's.</summary>
     private static string BackazonNote(ProcessRun run)
     {
-        var runs = run.Output.Split('\n').Count(l => l.Contains("\"summary\"", StringComparison.Ordinal));
-        if (BackazonTool.Summary(run) is not { } summary)
+        var summaries = BackazonTool.Summaries(run);
+        if (summaries.Count == 0)
         {
             return "";
         }
 
-        var skipped = summary["skipped"]?.AsArray().Count ?? 0;
-        return $"{summary["filesSent"]} files sent, {summary["cataloged"]} cataloged{(skipped > 0 ? $", {skipped} skipped" : "")}" +
-            (runs > 1 ? $" (last of {runs} runs: the catalog took longer than the CLI waits)" : "");
+        int Sum(string field) => summaries.Sum(s => s[field]?.GetValue<int>() ?? 0);
+        var skipped = summaries[^1]["skipped"]?.AsArray().Count ?? 0;
+        return $"{Sum("filesSent")} files sent, {Sum("cataloged")} cataloged{(skipped > 0 ? $", {skipped} skipped" : "")}" +
+            (summaries.Count > 1 ? $" ({summaries.Count} runs: the catalog took longer than the CLI waits)" : "");
     }
 
     private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");

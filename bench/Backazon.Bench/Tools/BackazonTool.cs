@@ -41,7 +41,7 @@ public sealed class BackazonTool(string cliDll, string configFolder) : IBackupTo
 
             // The CLI stops waiting for the catalog after a while; the next run waits for the rest
             // first. A step ends only when the backend has confirmed everything it was sent.
-            if (Summary(run)?["waitedForCatalog"]?.GetValue<bool>() != false)
+            if (Summaries(run).LastOrDefault()?["waitedForCatalog"]?.GetValue<bool>() != false)
             {
                 break;
             }
@@ -50,13 +50,15 @@ public sealed class BackazonTool(string cliDll, string configFolder) : IBackupTo
         return total!;
     }
 
-    /// <summary>The JSON summary line of a `backup --json` run, if it printed one.</summary>
-    public static JsonNode? Summary(ProcessRun run)
+    /// <summary>The JSON summary of each `backup --json` run in this output, in order.</summary>
+    public static IReadOnlyList<JsonNode> Summaries(ProcessRun run) =>
+        [.. run.Output.Split('\n').Where(l => l.Contains("\"summary\"", StringComparison.Ordinal)).Select(ParseSummary).OfType<JsonNode>()];
+
+    private static JsonNode? ParseSummary(string line)
     {
-        var line = run.Output.Split('\n').LastOrDefault(l => l.Contains("\"summary\"", StringComparison.Ordinal));
         try
         {
-            return line is null ? null : JsonNode.Parse(line)?["summary"];
+            return JsonNode.Parse(line)?["summary"];
         }
         catch (JsonException)
         {
