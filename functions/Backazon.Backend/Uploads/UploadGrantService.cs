@@ -256,14 +256,19 @@ public sealed class UploadGrantService(
     public static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20) * Math.Min(attempt, 6));
 
-    /// <summary>After a failed transaction: read the row it named, or — when it named none, or it
-    /// was the first surprise of this chunk — every row of the chunk, so one more round decides.</summary>
+    /// <summary>After a failed transaction: nothing when it named the account (the caller reads
+    /// that again anyway); the row it named; or — when it named none, or it was the first
+    /// surprise of this chunk — every row of the chunk, so one more round decides.</summary>
     private async Task LearnAsync(string accountId, IReadOnlyList<GrantFile> chunk, List<TableTransactionAction> actions,
         TableTransactionFailedException failure, Dictionary<string, ContentEntity?> known, CancellationToken cancellationToken)
     {
-        var named = failure.FailedTransactionActionIndex is int index && index < actions.Count && actions[index].Entity is ContentEntity row
-            ? row.Hash : null;
-        var toRead = named is not null && known.Count > 0 ? [named] : chunk.Select(f => f.Hash!).ToArray();
+        var failed = failure.FailedTransactionActionIndex is int index && index < actions.Count ? actions[index].Entity : null;
+        if (failed is AccountEntity)
+        {
+            return;
+        }
+
+        var toRead = failed is ContentEntity row && known.Count > 0 ? [row.Hash] : chunk.Select(f => f.Hash!).ToArray();
         await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (hash, ct) =>
         {
             var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: ct);
