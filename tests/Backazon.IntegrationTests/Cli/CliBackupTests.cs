@@ -88,6 +88,40 @@ public sealed class CliBackupTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backup_FilesAtTheSinglePutSizeAndJustAbove_AreSentAndCataloged()
+    {
+        var limit = (int)BackupLimits.SinglePutMaxBytes;
+        var at = new byte[limit];
+        var above = new byte[limit + 1];
+        Random.Shared.NextBytes(at);
+        Random.Shared.NextBytes(above);
+        await File.WriteAllBytesAsync(Path.Combine(_tree, "at-the-limit.bin"), at);
+        await File.WriteAllBytesAsync(Path.Combine(_tree, "just-above.bin"), above);
+
+        var result = await RunAsync("backup", _tree, "--json");
+
+        Assert.Equal(0, result.Code);
+        Assert.Equal(2, (await CatalogAsync()).Count(i => i.Kind == EntryKinds.File));
+        Assert.Equal(at.Length + above.Length, Summary(result).GetProperty("bytesSent").GetInt64());
+    }
+
+    [Fact]
+    public async Task Backup_DryRun_SaysWhatWouldBeSentAndSendsNothing()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_tree, "one.txt"), "one");
+        await File.WriteAllTextAsync(Path.Combine(_tree, "two.txt"), "two, longer");
+        var requests = _machine.Requests.Count;
+
+        var result = await RunAsync("backup", _tree, "--dry-run");
+
+        Assert.Equal(ExitCodes.Success, result.Code);
+        Assert.StartsWith("Dry run: 2 new, 0 changed, 0 unchanged, 0 deleted; 14 B to read in 1 batch(es)", result.Out);
+        Assert.Equal(requests, _machine.Requests.Count);
+        Assert.Empty(await CatalogAsync());
+        Assert.StartsWith("Dry run: 2 new", (await RunAsync("backup", _tree, "--dry-run")).Out); // it recorded nothing either
+    }
+
+    [Fact]
     public async Task Backup_NoFolders_SaysHowToNameThem()
     {
         var result = await RunAsync("backup");

@@ -154,13 +154,29 @@ public sealed class ChangePlannerTests : IDisposable
         Assert.Empty(Plan().Deleted);
     }
 
+    [Fact]
+    public void Plan_RowsPendingInACommitTheBackendIsStillCataloging_AreLeftToIt()
+    {
+        Record(Plan());
+        var a = _index.Find(Catalog("docs/a.txt"))!;
+        var b = _index.Find(Catalog("docs/b.txt"))!;
+        _index.Upsert([a with { State = IndexState.Pending, CommitId = "open" }, b with { State = IndexState.Pending, CommitId = "lost" }]);
+        _index.Upsert([IndexedFile.Deletion(Catalog("gone.txt")) with { State = IndexState.Pending, CommitId = "open" }]);
+
+        var plan = Plan(openCommits: new HashSet<string> { "open" });
+
+        Assert.Equal([Catalog("docs/b.txt")], plan.Changed.Select(c => c.Current.CatalogPath));
+        Assert.Empty(plan.Deleted);
+        Assert.Equal(5, plan.Unchanged);
+    }
+
     /// <summary>The streamed plan of one scan, gathered for assertions.</summary>
-    private BackupPlan Plan()
+    private BackupPlan Plan(IReadOnlySet<string>? openCommits = null)
     {
         var scanner = new TreeScanner(new ExclusionRules(), (path, _) => _skipped.Add(CatalogPath.FromLocal(path)));
         var counts = new PlanCounts();
         _index.BeginScan();
-        var changes = _planner.Plan(Catalog(""), scanner.Scan(_tree.Root), _skipped, counts).ToList();
+        var changes = _planner.Plan(Catalog(""), scanner.Scan(_tree.Root), _skipped, counts, openCommits).ToList();
         var plan = new BackupPlan(
             counts.Unchanged,
             changes.Where(c => c.Kind == ChangeKind.New).Select(c => c.Entry!).ToList(),

@@ -14,7 +14,8 @@ public static class BackupCommand
         var folders = new Argument<string[]>("folder") { Description = "Folders to back up (default: the folders in config.json)", Arity = ArgumentArity.ZeroOrMore };
         var exclude = new Option<string[]>("--exclude") { Description = "A glob pattern to leave out (repeatable), on top of the defaults", AllowMultipleArgumentsPerToken = false };
         var json = new Option<bool>("--json") { Description = "Print progress and the summary as JSON lines" };
-        var command = new Command("backup", "Back up the files that changed") { folders, exclude, json };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only scan and say what a backup would send; send and record nothing" };
+        var command = new Command("backup", "Back up the files that changed") { folders, exclude, json, dryRun };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             var device = cli.RequireDevice();
@@ -41,6 +42,19 @@ public static class BackupCommand
             };
             using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
             using var client = cli.DeviceClient();
+            if (parse.GetValue(dryRun))
+            {
+                var plan = new BackupRunner(client, index, new BlobSender(index), new PlainProgressView(TextWriter.Null), options, TimeProvider.System).DryRun(roots);
+                cli.Out.WriteLine($"Dry run: {plan.New} new, {plan.Changed} changed, {plan.Unchanged} unchanged, {plan.Deleted} deleted; " +
+                    $"{Contracts.ByteSizes.Format(plan.BytesToRead)} to read in {plan.Batches} batch(es); {plan.Skipped.Count} unreadable. Nothing was sent.");
+                foreach (var skipped in plan.Skipped)
+                {
+                    cli.Out.WriteLine($"  cannot read {skipped.Path}: {skipped.Reason}");
+                }
+
+                return ExitCodes.Success;
+            }
+
             IBackupProgress view = parse.GetValue(json) ? new JsonProgressView(cli.Out)
                 : ProgressViews.UseLiveView(cli.Out) ? new LiveProgressView()
                 : new PlainProgressView(cli.Out);

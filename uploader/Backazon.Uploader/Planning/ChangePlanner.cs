@@ -11,9 +11,11 @@ namespace Backazon.Uploader.Planning;
 /// proportional to the tree is held in memory.
 /// </summary>
 /// <remarks>
-/// Rows that are pending (sent, not confirmed) or dirty are planned again even when they match:
-/// run the confirmations (<see cref="LocalIndex.ConfirmCommit"/>) before planning, and whatever is
-/// still unconfirmed is sent once more rather than risk losing it. Deletions follow the same rule.
+/// Rows that are dirty, or pending (sent, not confirmed) in a commit the backend does not know,
+/// are planned again even when they match: whatever is unconfirmed is sent once more rather than
+/// risk losing it. Rows pending in a commit the backend is still cataloging (<c>openCommits</c>)
+/// are left to that commit — sending them again would record each file twice. Deletions follow
+/// the same rule.
 /// Call <see cref="LocalIndex.BeginScan"/> once per run before the first root.
 /// </remarks>
 public sealed class ChangePlanner(LocalIndex index)
@@ -27,12 +29,15 @@ public sealed class ChangePlanner(LocalIndex index)
     /// callback can fill it while the scan runs. Index rows at or under these paths are never
     /// planned as deleted: an unreadable folder is not an empty one.</param>
     /// <param name="counts">Filled as the plan streams.</param>
+    /// <param name="openCommits">Commits the backend has accepted and is still cataloging.</param>
     public IEnumerable<PlannedChange> Plan(
         string rootCatalogPath,
         IEnumerable<ScannedEntry> scan,
         IReadOnlyCollection<string>? skippedCatalogPaths,
-        PlanCounts counts)
+        PlanCounts counts,
+        IReadOnlySet<string>? openCommits = null)
     {
+        var open = openCommits ?? new HashSet<string>();
         var seen = new List<string>(SeenBatch);
         foreach (var entry in scan)
         {
@@ -49,7 +54,7 @@ public sealed class ChangePlanner(LocalIndex index)
                 counts.New++;
                 yield return new PlannedChange(ChangeKind.New, entry.CatalogPath, entry, previous);
             }
-            else if (Differs(entry, previous))
+            else if (Differs(entry, previous, open))
             {
                 counts.Changed++;
                 yield return new PlannedChange(ChangeKind.Changed, entry.CatalogPath, entry, previous);
@@ -64,7 +69,7 @@ public sealed class ChangePlanner(LocalIndex index)
         var skipped = new HashSet<string>(skippedCatalogPaths ?? [], StringComparer.Ordinal);
         foreach (var row in index.Under(rootCatalogPath, unseenOnly: true))
         {
-            if (!CatalogPath.IsSameOrUnderAny(row.Path, skipped))
+            if (!CatalogPath.IsSameOrUnderAny(row.Path, skipped) && !InOpenCommit(row, open))
             {
                 counts.Deleted++;
                 yield return new PlannedChange(ChangeKind.Deleted, row.Path, null, row);
@@ -72,8 +77,11 @@ public sealed class ChangePlanner(LocalIndex index)
         }
     }
 
-    private static bool Differs(ScannedEntry entry, IndexedFile previous) =>
-        previous.State != IndexState.Committed
+    private static bool InOpenCommit(IndexedFile row, IReadOnlySet<string> open) =>
+        row is { State: IndexState.Pending, CommitId: { } commitId } && open.Contains(commitId);
+
+    private static bool Differs(ScannedEntry entry, IndexedFile previous, IReadOnlySet<string> open) =>
+        (previous.State != IndexState.Committed && !InOpenCommit(previous, open))
         || previous.Kind != entry.Kind
         || entry.Kind switch
         {

@@ -33,14 +33,16 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         var counts = new PlanCounts();
         var confirmations = new CommitConfirmations(api, index, progress, run, clock);
 
-        // What the last run left cataloging: wait for it (within the usual limit) rather than send
-        // it all again while the backend is still on it. No pending commits: no request at all.
+        // What the last run left cataloging (a kill, a backend that was down): ask once how it
+        // ended. What the backend still catalogs is followed, not sent again and not waited for
+        // before this run starts. No pending commits: no request at all.
         foreach (var commitId in index.PendingCommitIds())
         {
             confirmations.Add(commitId);
         }
 
-        await confirmations.DrainAsync(options.CatalogWait, cancellationToken);
+        await confirmations.PollOnceAsync(cancellationToken);
+        var openCommits = confirmations.Open;
 
         progress.Phase("Backing up");
         index.BeginScan();
@@ -52,7 +54,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         var uploads = new ConcurrentDictionary<string, Lazy<Task<string?>>>(StringComparer.Ordinal);
         Task[] running =
         [
-            Stage(() => PlanAsync(roots, counts, run, toHash.Writer, stages.Token), toHash.Writer, stages),
+            Stage(() => PlanAsync(roots, counts, openCommits, run, toHash.Writer, stages.Token), toHash.Writer, stages),
             Stage(() => HashAsync(toHash.Reader, toSend.Writer, run, stages.Token), toSend.Writer, stages),
             Stage(() => SendAsync(toSend.Reader, uploads, confirmations, run, stages.Token), null, stages),
         ];
@@ -99,6 +101,45 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         return summary;
     }
 
+    /// <summary>
+    /// Scans and plans as a backup would — through the same batches — and sends, hashes and
+    /// records nothing: what a backup would do now. Memory stays flat whatever the tree.
+    /// </summary>
+    public DryRunSummary DryRun(IReadOnlyList<string> roots)
+    {
+        var counts = new PlanCounts();
+        var run = new RunState();
+        var batches = new BatchBuilder(options);
+        long bytes = 0;
+        var closed = 0;
+        index.BeginScan();
+        foreach (var root in roots.Select(Path.GetFullPath))
+        {
+            var unreadable = new List<string>();
+            var scanner = new TreeScanner(new ExclusionRules(options.PatternsFor(root)), (path, reason) =>
+            {
+                run.Skip(path, reason);
+                unreadable.Add(CatalogPath.FromLocal(path));
+            });
+            foreach (var change in new ChangePlanner(index).Plan(CatalogPath.FromLocal(root), scanner.Scan(root), unreadable, counts))
+            {
+                foreach (var batch in batches.Add(change))
+                {
+                    closed++;
+                    bytes += batch.FileBytes;
+                }
+            }
+        }
+
+        if (batches.Flush() is { } last)
+        {
+            closed++;
+            bytes += last.FileBytes;
+        }
+
+        return new DryRunSummary(counts.New, counts.Changed, counts.Unchanged, counts.Deleted, bytes, closed, run.Skipped);
+    }
+
     /// <summary>Runs one stage; when it ends, its output ends too, and when it fails the other
     /// stages stop rather than wait on a channel nobody fills or drains.</summary>
     private static async Task Stage(Func<Task> body, ChannelWriter<Batch>? output, CancellationTokenSource all)
@@ -116,7 +157,8 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         }
     }
 
-    private async Task PlanAsync(IReadOnlyList<string> roots, PlanCounts counts, RunState run, ChannelWriter<Batch> output, CancellationToken cancellationToken)
+    private async Task PlanAsync(IReadOnlyList<string> roots, PlanCounts counts, IReadOnlySet<string> openCommits, RunState run,
+        ChannelWriter<Batch> output, CancellationToken cancellationToken)
     {
         var batches = new BatchBuilder(options);
         foreach (var root in roots.Select(Path.GetFullPath))
@@ -128,7 +170,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
                 progress.Skipped(path, reason);
                 unreadable.Add(CatalogPath.FromLocal(path));
             });
-            foreach (var change in new ChangePlanner(index).Plan(CatalogPath.FromLocal(root), scanner.Scan(root), unreadable, counts))
+            foreach (var change in new ChangePlanner(index).Plan(CatalogPath.FromLocal(root), scanner.Scan(root), unreadable, counts, openCommits))
             {
                 foreach (var batch in batches.Add(change))
                 {
@@ -301,6 +343,9 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         _ => e.Message,
     };
 }
+
+/// <summary>What a backup would do now: counts, bytes to read, batches, what it could not read.</summary>
+public sealed record DryRunSummary(int New, int Changed, int Unchanged, int Deleted, long BytesToRead, int Batches, IReadOnlyList<SkippedFile> Skipped);
 
 /// <summary>The backend refused an upload it had granted (the quota filled meanwhile, say).</summary>
 public sealed class UploadRefusedException(string reason) : Exception(reason);

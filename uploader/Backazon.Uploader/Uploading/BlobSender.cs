@@ -86,11 +86,11 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
         {
             try
             {
-                await new BlobClient(url, _clientOptions).UploadAsync(new BinaryData(bytes), new BlobUploadOptions
-                {
-                    TransferOptions = new StorageTransferOptions { InitialTransferSize = BackupLimits.SinglePutMaxBytes },
-                    ProgressHandler = new DeltaProgress(sent),
-                }, cancellationToken);
+                // A block blob client's Upload is always one Put Blob, whatever the size (the
+                // generic client would switch to blocks at its threshold, which a create-only SAS
+                // refuses).
+                await new BlockBlobClient(url, _clientOptions).UploadAsync(new MemoryStream(bytes, writable: false),
+                    new BlobUploadOptions { ProgressHandler = new DeltaProgress(sent) }, cancellationToken);
                 return;
             }
             catch (RequestFailedException e) when (e.Status is 403 or 409 && attempt < MaxAttempts)

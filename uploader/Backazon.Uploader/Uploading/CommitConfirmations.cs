@@ -19,7 +19,8 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
     private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _added = new(0);
 
-    public int Open => _open.Count;
+    /// <summary>Commits accepted and not confirmed yet.</summary>
+    public IReadOnlySet<string> Open => _open.Keys.ToHashSet(StringComparer.Ordinal);
 
     public void Add(string commitId)
     {
@@ -78,7 +79,7 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
     }
 
     /// <summary>Asks once about each open commit; returns how many were settled.</summary>
-    private async Task<int> PollOnceAsync(CancellationToken cancellationToken)
+    public async Task<int> PollOnceAsync(CancellationToken cancellationToken)
     {
         var settled = 0;
         foreach (var commitId in _open.Keys.ToList())
