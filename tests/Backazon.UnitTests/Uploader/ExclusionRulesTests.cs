@@ -69,4 +69,22 @@ public sealed class ExclusionRulesTests
         Assert.True(rules.IsExcluded("a/caf\u00e9", isDirectory: true));
         Assert.False(rules.IsExcluded("a/cafe\u0301", isDirectory: true));
     }
+
+    [Fact]
+    public void Excluded_AFolderListing_AnswersLikeIsExcludedForEachEntry()
+    {
+        var rules = new ExclusionRules(["docs/*.bak", "**/secret/**"]);
+        (string, bool)[] entries =
+        [
+            ("a.tmp", false), ("a.txt", false), ("docs/x.bak", false), ("docs/x.txt", false), ("node_modules", true),
+            ("src", true), ("secret", true), ("deep/secret", true), ("caf\u00e9.tmp", false), ("back\\slash.txt", false),
+            ("tab\tname.swp", false), ("Thumbs.db", false), ("thumbs.db", false), ("~$report.docx", false),
+        ];
+
+        var excluded = rules.Excluded(entries);
+
+        Assert.All(entries, e => Assert.Equal(rules.IsExcluded(e.Item1, e.Item2), excluded.Contains(e.Item1)));
+        Assert.Contains("a.tmp", excluded);
+        Assert.DoesNotContain("a.txt", excluded);
+    }
 }

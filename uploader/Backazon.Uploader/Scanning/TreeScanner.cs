@@ -15,6 +15,8 @@ namespace Backazon.Uploader.Scanning;
 /// </remarks>
 public sealed class TreeScanner(ExclusionRules exclusions, Action<string, string> skipped)
 {
+    private const int ListingChunk = 512;
+
     private static readonly EnumerationOptions ListOneFolder = new()
     {
         RecurseSubdirectories = false,
@@ -57,27 +59,36 @@ public sealed class TreeScanner(ExclusionRules exclusions, Action<string, string
         folders.Push((rootInfo, ""));
         while (folders.TryPop(out var current))
         {
-            foreach (var info in List(current.Folder))
+            // A few hundred entries at a time: exclusions are matched per chunk, and a folder of
+            // a million files is never held whole.
+            foreach (var chunk in List(current.Folder).Chunk(ListingChunk))
             {
-                var relative = current.Relative.Length == 0 ? info.Name : current.Relative + "/" + info.Name;
-                if (!TryReadLink(info, out var linkTarget))
+                var entries = new List<(FileSystemInfo Info, string Relative, string? Link, bool IsFolder)>(chunk.Length);
+                foreach (var info in chunk)
                 {
-                    continue;
+                    if (TryReadLink(info, out var linkTarget))
+                    {
+                        var relative = current.Relative.Length == 0 ? info.Name : current.Relative + "/" + info.Name;
+                        entries.Add((info, relative, linkTarget, info is DirectoryInfo && linkTarget is null));
+                    }
                 }
 
-                var isFolder = info is DirectoryInfo && linkTarget is null;
-                if (exclusions.IsExcluded(relative, isFolder))
+                var excluded = exclusions.Excluded(entries.Select(e => (e.Relative, e.IsFolder)).ToList());
+                foreach (var (info, relative, linkTarget, isFolder) in entries)
                 {
-                    continue;
-                }
+                    if (excluded.Contains(relative))
+                    {
+                        continue;
+                    }
 
-                if (isFolder)
-                {
-                    folders.Push(((DirectoryInfo)info, relative));
-                }
-                else if (Describe(info, rootCatalogPath.Length == 0 ? relative : rootCatalogPath + "/" + relative, linkTarget) is { } entry)
-                {
-                    yield return entry;
+                    if (isFolder)
+                    {
+                        folders.Push(((DirectoryInfo)info, relative));
+                    }
+                    else if (Describe(info, rootCatalogPath.Length == 0 ? relative : rootCatalogPath + "/" + relative, linkTarget) is { } entry)
+                    {
+                        yield return entry;
+                    }
                 }
             }
         }
