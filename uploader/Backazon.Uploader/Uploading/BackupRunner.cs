@@ -109,35 +109,16 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     {
         var counts = new PlanCounts();
         var run = new RunState();
-        var batches = new BatchBuilder(options);
         long bytes = 0;
-        var closed = 0;
+        var batches = 0;
         index.BeginScan();
-        foreach (var root in roots.Select(Path.GetFullPath))
+        foreach (var batch in PlanBatches(roots, counts, new HashSet<string>(), run))
         {
-            var unreadable = new List<string>();
-            var scanner = new TreeScanner(new ExclusionRules(options.PatternsFor(root)), (path, reason) =>
-            {
-                run.Skip(path, reason);
-                unreadable.Add(CatalogPath.FromLocal(path));
-            });
-            foreach (var change in new ChangePlanner(index).Plan(CatalogPath.FromLocal(root), scanner.Scan(root), unreadable, counts))
-            {
-                foreach (var batch in batches.Add(change))
-                {
-                    closed++;
-                    bytes += batch.FileBytes;
-                }
-            }
+            batches++;
+            bytes += batch.FileBytes;
         }
 
-        if (batches.Flush() is { } last)
-        {
-            closed++;
-            bytes += last.FileBytes;
-        }
-
-        return new DryRunSummary(counts.New, counts.Changed, counts.Unchanged, counts.Deleted, bytes, closed, run.Skipped);
+        return new DryRunSummary(counts.New, counts.Changed, counts.Unchanged, counts.Deleted, bytes, batches, run.Skipped);
     }
 
     /// <summary>Runs one stage; when it ends, its output ends too, and when it fails the other
@@ -160,6 +141,16 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     private async Task PlanAsync(IReadOnlyList<string> roots, PlanCounts counts, IReadOnlySet<string> openCommits, RunState run,
         ChannelWriter<Batch> output, CancellationToken cancellationToken)
     {
+        foreach (var batch in PlanBatches(roots, counts, openCommits, run))
+        {
+            await PublishAsync(batch, output, cancellationToken);
+        }
+    }
+
+    /// <summary>Scans each root, plans against the index and closes batches, as a stream: what
+    /// both a backup and a dry run go through.</summary>
+    private IEnumerable<Batch> PlanBatches(IReadOnlyList<string> roots, PlanCounts counts, IReadOnlySet<string> openCommits, RunState run)
+    {
         var batches = new BatchBuilder(options);
         foreach (var root in roots.Select(Path.GetFullPath))
         {
@@ -174,14 +165,14 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             {
                 foreach (var batch in batches.Add(change))
                 {
-                    await PublishAsync(batch, output, cancellationToken);
+                    yield return batch;
                 }
             }
         }
 
         if (batches.Flush() is { } last)
         {
-            await PublishAsync(last, output, cancellationToken);
+            yield return last;
         }
     }
 
