@@ -17,6 +17,11 @@ public static class BackazonCli
             root.Subcommands.Add(command);
         }
 
+        foreach (var command in AgentCommands.Create(cli).Concat(SelectionCommands.Create(cli)))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(AdminCommands.Create(cli));
         return root;
     }

@@ -4,6 +4,7 @@ using Backazon.Backend.Catalog;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.Uploader.Commands;
+using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Scanning;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -122,11 +123,12 @@ public sealed class CliBackupTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Backup_NoFolders_SaysHowToNameThem()
+    public async Task Backup_NoFoldersLeftInConfig_SaysHowToAddOne()
     {
+        new ConfigFolder(_machine.ConfigPath).Write(BackupSettings.FileName, new BackupSettings([], null));
         var result = await RunAsync("backup");
         Assert.Equal(ExitCodes.Failure, result.Code);
-        Assert.StartsWith("Name the folders to back up", result.Error);
+        Assert.Equal("No folders to back up: add one with 'backazon include FOLDER'.", result.Error.Trim());
     }
 
     private async Task<List<CatalogItem>> CatalogAsync()

@@ -21,6 +21,9 @@ public sealed class CliHarness : IDisposable
 
     public EnrollResponse Device { get; }
 
+    /// <summary>This machine's config folder (its state folder is "state" inside it).</summary>
+    public string ConfigPath => _config;
+
     /// <summary>The same device's API, for tests that look at what the CLI did.</summary>
     public Uploader.Api.BackazonClient Api { get; }
     public CountingHandler Requests { get; } = new();

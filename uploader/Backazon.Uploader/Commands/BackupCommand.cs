@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Backazon.Uploader.Agent;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Index;
 using Backazon.Uploader.Ui;
@@ -6,45 +7,30 @@ using Backazon.Uploader.Uploading;
 
 namespace Backazon.Uploader.Commands;
 
-/// <summary>"backazon backup [FOLDER...]": send what changed in the given (or configured) folders.</summary>
+/// <summary>"backazon backup [FOLDER...]": send what changed in the given (or configured, or
+/// default) folders.</summary>
 public static class BackupCommand
 {
     public static Command Create(CliContext cli)
     {
-        var folders = new Argument<string[]>("folder") { Description = "Folders to back up (default: the folders in config.json)", Arity = ArgumentArity.ZeroOrMore };
-        var exclude = new Option<string[]>("--exclude") { Description = "A glob pattern to leave out (repeatable), on top of the defaults", AllowMultipleArgumentsPerToken = false };
+        var folders = new Argument<string[]>("folder") { Description = "Folders to back up (default: the folders in config.json, else Documents, Desktop and Pictures)", Arity = ArgumentArity.ZeroOrMore };
+        var exclude = new Option<string[]>("--exclude") { Description = "A glob pattern to leave out (repeatable), on top of the configured ones", AllowMultipleArgumentsPerToken = false };
         var json = new Option<bool>("--json") { Description = "Print progress and the summary as JSON lines" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only scan and say what a backup would send; send and record nothing" };
-        var command = new Command("backup", "Back up the files that changed") { folders, exclude, json, dryRun };
+        var rate = new Option<string?>("--max-upload-rate") { Description = "Upload at most this much per second, e.g. 2MB (default: maxUploadRate in config.json, else no limit)" };
+        var command = new Command("backup", "Back up the files that changed") { folders, exclude, json, dryRun, rate };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             var device = cli.RequireDevice();
-            var settings = cli.Config.Read<BackupSettings>(BackupSettings.FileName);
-            var roots = parse.GetValue(folders) is { Length: > 0 } given ? given : settings?.Folders?.ToArray() ?? [];
-            if (roots.Length == 0)
-            {
-                throw new CliException($"Name the folders to back up (backazon backup ~/Documents), or list them as \"folders\" in {cli.Config.File(BackupSettings.FileName)}.");
-            }
-
-            foreach (var root in roots)
-            {
-                if (!Directory.Exists(root) && !File.Exists(root))
-                {
-                    throw new CliException($"'{root}' does not exist.");
-                }
-            }
-
-            var options = new BackupOptions
-            {
-                Exclusions = [.. settings?.Exclude ?? [], .. parse.GetValue(exclude) ?? []],
-                // Never back up our own state: the index, and the device secret.
-                ExcludedFolders = [cli.Config.Path],
-            };
-            using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
-            using var client = cli.DeviceClient();
+            var job = new BackupJob(cli);
+            var given = parse.GetValue(folders) ?? [];
+            var excludes = parse.GetValue(exclude) ?? [];
             if (parse.GetValue(dryRun))
             {
-                var plan = new BackupRunner(client, index, new BlobSender(index), new PlainProgressView(TextWriter.Null), options, TimeProvider.System).DryRun(roots);
+                var (roots, options) = job.Resolve(given, excludes);
+                using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
+                using var client = cli.DeviceClient();
+                var plan = new BackupRunner(client, index, new BlobSender(index), new PlainProgressView(TextWriter.Null), options, cli.Clock).DryRun(roots);
                 cli.Out.WriteLine($"Dry run: {plan.New} new, {plan.Changed} changed, {plan.Unchanged} unchanged, {plan.Deleted} deleted; " +
                     $"{Contracts.ByteSizes.Format(plan.BytesToRead)} to read in {plan.Batches} batch(es); {plan.Skipped.Count} unreadable. Nothing was sent.");
                 foreach (var skipped in plan.Skipped)
@@ -55,12 +41,14 @@ public static class BackupCommand
                 return ExitCodes.Success;
             }
 
+            var bytesPerSecond = parse.GetValue(rate) is { } text ? UploadRate.Parse(text, "--max-upload-rate") : cli.Settings().ResolvedMaxUploadRate() ?? 0;
+            using var pace = new UploadPace(bytesPerSecond);
             IBackupProgress view = parse.GetValue(json) ? new JsonProgressView(cli.Out)
                 : ProgressViews.UseLiveView(cli.Out) ? new LiveProgressView()
                 : new PlainProgressView(cli.Out);
             try
             {
-                var summary = await new BackupRunner(client, index, new BlobSender(index), view, options, TimeProvider.System).RunAsync(roots, cancellationToken);
+                var summary = await job.RunAsync(given, excludes, view, pace, cancellationToken);
                 return summary.Complete ? ExitCodes.Success : ExitCodes.CompletedWithSkips;
             }
             finally

@@ -11,6 +11,15 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
     public TextWriter Error { get; } = error;
     public ConfigFolder Config { get; } = config;
 
+    /// <summary>Where the agent's status, the pause, the locks and the logs live.</summary>
+    public StateFolder State { get; init; } = StateFolder.For(config);
+
+    /// <summary>Options for the storage clients that upload (tests add fault policies); null: defaults.</summary>
+    public Azure.Storage.Blobs.BlobClientOptions? StorageOptions { get; init; }
+
+    /// <summary>What the clock says (tests may pass their own).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Optional transport for tests (an in-process server); null uses the network.</summary>
     public Func<HttpMessageHandler>? Handler { get; init; }
 
@@ -20,6 +29,9 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
     public DeviceConfig RequireDevice() =>
         Config.Read<DeviceConfig>(DeviceConfig.FileName)
         ?? throw new CliException($"This machine is not enrolled yet: run 'backazon enroll --server URL --code CODE' first.");
+
+    /// <summary>config.json, or empty settings when there is none.</summary>
+    public BackupSettings Settings() => Config.Read<BackupSettings>(BackupSettings.FileName) ?? BackupSettings.Empty;
 
     public BackazonClient DeviceClient()
     {
@@ -35,12 +47,15 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
         {
             return await body();
         }
-        catch (Exception e) when (e is BackazonApiException or CliException)
+        catch (Exception e) when (e is BackazonApiException or CliException or Agent.BackupBusyException)
         {
             await Error.WriteLineAsync(e.Message);
             return ExitCodes.Failure;
         }
     }
+
+    /// <summary>The same, for a command body that needs no network.</summary>
+    public int Run(Func<int> body) => RunAsync(() => Task.FromResult(body())).GetAwaiter().GetResult();
 
     public static Uri ParseServer(string server) =>
         Uri.TryCreate(server, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"

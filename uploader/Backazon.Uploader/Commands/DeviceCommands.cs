@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using Backazon.Contracts;
+using Backazon.Uploader.Agent;
 using Backazon.Uploader.Configuration;
+using Backazon.Uploader.Ui;
 
 namespace Backazon.Uploader.Commands;
 
@@ -39,20 +41,23 @@ public static class DeviceCommands
 
     public static Command Status(CliContext cli)
     {
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("status", "Show this device's account, plan, usage and devices") { json };
+        var json = new Option<bool>("--json") { Description = "Print JSON (the field names are stable)" };
+        var command = new Command("status", "Show this machine's backups (last, next, pending, problems), the agent, and the account's plan and usage") { json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
-            var device = cli.RequireDevice();
-            using var client = cli.DeviceClient();
-            var account = await client.DeviceStatusAsync(cancellationToken);
+            var report = await StatusReport.ReadAsync(cli, cancellationToken);
             if (parse.GetValue(json))
             {
-                await cli.Out.WriteLineAsync(JsonSerializer.Serialize(account, ConfigFolder.Json));
+                await cli.Out.WriteLineAsync(JsonSerializer.Serialize(report, ConfigFolder.Json));
                 return ExitCodes.Success;
             }
 
-            await cli.Out.WriteLineAsync(Describe(account, device.DeviceId));
+            await cli.Out.WriteLineAsync(StatusText.Describe(report));
+            if (report.Account is { } account)
+            {
+                await cli.Out.WriteLineAsync(Describe(account, report.Device.Id));
+            }
+
             return ExitCodes.Success;
         }));
         return command;

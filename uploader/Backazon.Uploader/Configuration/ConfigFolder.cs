@@ -9,55 +9,29 @@ namespace Backazon.Uploader.Configuration;
 /// </summary>
 public sealed class ConfigFolder(string path)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    public static JsonSerializerOptions Json => JsonFile.Options;
 
     public string Path { get; } = path;
 
+    /// <summary>The config folder when BACKAZON_CONFIG_DIR does not name another.</summary>
+    public static string PlatformPath =>
+        System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.Create), "backazon");
+
     public static ConfigFolder Default() =>
-        new(Environment.GetEnvironmentVariable("BACKAZON_CONFIG_DIR") is { Length: > 0 } dir
-            ? dir
-            : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.Create), "backazon"));
+        new(Environment.GetEnvironmentVariable("BACKAZON_CONFIG_DIR") is { Length: > 0 } dir ? dir : PlatformPath);
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <exception cref="Commands.CliException">The file is not valid JSON of the expected shape.</exception>
     public T? Read<T>(string name)
-        where T : class
-    {
-        var file = File(name);
-        return System.IO.File.Exists(file) ? JsonSerializer.Deserialize<T>(System.IO.File.ReadAllText(file), Json) : null;
-    }
+        where T : class => JsonFile.Read<T>(File(name));
 
-    public void WriteSecret<T>(string name, T value)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(Path);
-        }
-        else
-        {
-            Directory.CreateDirectory(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+    /// <summary>Writes a file of this folder readable by the owner only, atomically.</summary>
+    public void Write<T>(string name, T value) => JsonFile.Write(File(name), value);
 
-        var target = File(name);
-        var temporary = target + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        {
-            JsonSerializer.Serialize(stream, value, Json);
-        }
-
-        if (!OperatingSystem.IsWindows())
-        {
-            System.IO.File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        System.IO.File.Move(temporary, target, overwrite: true);
-    }
+    /// <summary>Writes a file holding a secret: the same owner-only, atomic write, named for what
+    /// it protects.</summary>
+    public void WriteSecret<T>(string name, T value) => Write(name, value);
 }
 
 /// <summary>This machine's device identity, written by "backazon enroll".</summary>
@@ -70,11 +44,4 @@ public sealed record DeviceConfig(string Server, string AccountId, string Device
 public sealed record OperatorConfig(string Server, string Key)
 {
     public const string FileName = "operator.json";
-}
-
-/// <summary>What to back up (config.json): folders, and glob patterns to leave out on top of
-/// the built-in exclusions.</summary>
-public sealed record BackupSettings(IReadOnlyList<string>? Folders, IReadOnlyList<string>? Exclude)
-{
-    public const string FileName = "config.json";
 }

@@ -39,7 +39,7 @@ public sealed class PlainProgressView(TextWriter output) : IBackupProgress
     public void Planned(int files, long bytes) { }
     public void Hashed(long bytes) { }
     public void Sent(long bytes) { }
-    public void FileDone() { }
+    public void FileDone(long bytes) { }
     public void Skipped(string path, string reason) => output.WriteLine($"skipped {path}: {reason}");
     public void Finished(BackupSummary summary) => output.WriteLine(ProgressViews.Describe(summary));
 }
@@ -68,7 +68,7 @@ public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = nu
 
     public void Hashed(long bytes) => Status(ref _hashed, bytes);
     public void Sent(long bytes) => Status(ref _sent, bytes);
-    public void FileDone()
+    public void FileDone(long bytes)
     {
         Interlocked.Increment(ref _filesDone);
         Status();
@@ -162,7 +162,7 @@ public sealed class LiveProgressView : IBackupProgress, IDisposable
 
     public void Hashed(long bytes) => _hashing?.Increment(bytes);
     public void Sent(long bytes) => _sending?.Increment(bytes);
-    public void FileDone() => _files?.Increment(1);
+    public void FileDone(long bytes) => _files?.Increment(1);
     public void Skipped(string path, string reason) { }
 
     public void Finished(BackupSummary summary)

@@ -257,7 +257,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
                 }
                 else
                 {
-                    progress.FileDone();
+                    progress.FileDone(same.Digest!.Size);
                 }
             }
         });

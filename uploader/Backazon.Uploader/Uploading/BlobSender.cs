@@ -26,7 +26,7 @@ public delegate Task<Uri?> RenewUpload(CancellationToken cancellationToken);
 /// is recorded in the local index, so an upload interrupted by a kill, a sleep or an expired SAS
 /// goes on from the blocks already in storage, and the block list is committed last.
 /// </summary>
-public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOptions = null)
+public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOptions = null, UploadPace? pace = null)
 {
     public const int BlocksInFlight = 4;
     public const int MinBlockSize = 4 * 1024 * 1024;
@@ -36,6 +36,7 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
     private const int MaxAttempts = 4;
 
     private readonly BlobClientOptions _clientOptions = clientOptions ?? new BlobClientOptions();
+    private readonly UploadPace _pace = pace ?? UploadPace.Unlimited;
 
     /// <summary>The block size for content of <paramref name="size"/> bytes: a whole number of
     /// MiB, the same on every run, so staged blocks stay valid.</summary>
@@ -89,7 +90,7 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
                 // A block blob client's Upload is always one Put Blob, whatever the size (the
                 // generic client would switch to blocks at its threshold, which a create-only SAS
                 // refuses).
-                await new BlockBlobClient(url, _clientOptions).UploadAsync(new MemoryStream(bytes, writable: false),
+                await new BlockBlobClient(url, _clientOptions).UploadAsync(new PacedStream(new MemoryStream(bytes, writable: false), _pace),
                     new BlobUploadOptions { ProgressHandler = new DeltaProgress(sent) }, cancellationToken);
                 return;
             }
@@ -129,7 +130,7 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
                         await ReadExactlyAsync(handle, buffer.AsMemory(0, length), offset, localPath, ct);
                         await target.WithRenewalAsync(async client =>
                         {
-                            using var content = new MemoryStream(buffer, 0, length, writable: false);
+                            using var content = new PacedStream(new MemoryStream(buffer, 0, length, writable: false), _pace);
                             await client.StageBlockAsync(BlockId(block), content, new BlockBlobStageBlockOptions { ProgressHandler = new DeltaProgress(sent) }, ct);
                         }, ct);
                         index.AddStagedBlock(expected.Hash, block);

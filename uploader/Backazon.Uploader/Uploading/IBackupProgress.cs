@@ -20,8 +20,8 @@ public interface IBackupProgress
     /// <summary>Bytes sent to storage.</summary>
     void Sent(long bytes);
 
-    /// <summary>One file is done (stored, sent or found already stored).</summary>
-    void FileDone();
+    /// <summary>One file of <paramref name="bytes"/> bytes is done (stored, sent or found already stored).</summary>
+    void FileDone(long bytes);
 
     void Skipped(string path, string reason);
 

@@ -1,0 +1,81 @@
+using Backazon.Uploader.Commands;
+using Backazon.Uploader.Configuration;
+using Backazon.Uploader.Index;
+using Backazon.Uploader.Uploading;
+
+namespace Backazon.Uploader.Agent;
+
+/// <summary>
+/// One backup of this machine as the user configured it, whoever starts it (the agent, or
+/// "backazon backup"): which folders and exclusions, under the backup lock so only one runs at a
+/// time, and how it ended, recorded for "status" and the agent's schedule.
+/// </summary>
+public sealed class BackupJob(CliContext cli)
+{
+    /// <summary>The folders to back up: the ones named, else the configured ones, else the
+    /// defaults; and the options the configuration gives.</summary>
+    public (IReadOnlyList<string> Roots, BackupOptions Options) Resolve(IReadOnlyList<string> folders, IReadOnlyList<string> excludes)
+    {
+        var settings = cli.Settings();
+        IReadOnlyList<string> roots = folders.Count > 0 ? [.. folders.Select(HomePath.Expand)] : settings.ResolvedFolders();
+        if (roots.Count == 0)
+        {
+            throw new CliException(settings.Folders is not null
+                ? $"No folders to back up: add one with 'backazon include FOLDER'."
+                : $"None of the default folders ({string.Join(", ", DefaultFolders.Candidates().Select(HomePath.Shorten))}) exists here: " +
+                  "name the folders to back up with 'backazon include FOLDER' (or 'backazon backup FOLDER').");
+        }
+
+        foreach (var root in roots)
+        {
+            if (!Directory.Exists(root) && !File.Exists(root))
+            {
+                throw new CliException($"'{root}' does not exist: remove it with 'backazon include --remove {HomePath.Shorten(root)}', or create it.");
+            }
+        }
+
+        return (roots, new BackupOptions
+        {
+            Exclusions = [.. settings.Exclude ?? [], .. excludes],
+            // Never back up our own state: the index, the device secret, the agent's logs.
+            ExcludedFolders = [cli.Config.Path, cli.State.Path],
+        });
+    }
+
+    /// <summary>Runs one backup and records how it ended.</summary>
+    /// <exception cref="BackupBusyException">Another backup of this machine is running.</exception>
+    public async Task<BackupSummary> RunAsync(IReadOnlyList<string> folders, IReadOnlyList<string> excludes, IBackupProgress progress, UploadPace pace,
+        CancellationToken cancellationToken)
+    {
+        using var held = RunLock.TryTake(cli.State.BackupLockFile) ?? throw new BackupBusyException();
+        var device = cli.RequireDevice();
+        var (roots, options) = Resolve(folders, excludes);
+        var asConfigured = folders.Count == 0 && excludes.Count == 0;
+        var lastSuccess = RunRecord.Read(cli.State)?.LastSuccessAt;
+        var startedAt = cli.Clock.GetUtcNow();
+        try
+        {
+            using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
+            using var client = cli.DeviceClient();
+            var summary = await new BackupRunner(client, index, new BlobSender(index, cli.StorageOptions, pace), progress, options, cli.Clock)
+                .RunAsync(roots, cancellationToken);
+            new RunRecord(summary.StartedAt, summary.FinishedAt, summary.Complete ? RunRecord.Completed : RunRecord.CompletedWithSkips, null,
+                summary.New, summary.Changed, summary.Deleted, summary.Skipped.Count, summary.BytesSent,
+                [.. summary.Skipped.Take(RunRecord.ProblemsKept).Select(s => $"{s.Path}: {s.Reason}")],
+                // A run of other folders than the configured ones does not stand for a backup.
+                asConfigured ? summary.StartedAt : lastSuccess).Write(cli.State);
+            return summary;
+        }
+        catch (Exception e)
+        {
+            var interrupted = e is OperationCanceledException && cancellationToken.IsCancellationRequested;
+            new RunRecord(startedAt, cli.Clock.GetUtcNow(), interrupted ? RunRecord.Interrupted : RunRecord.Failed, interrupted ? null : e.Message,
+                0, 0, 0, 0, 0, [], lastSuccess).Write(cli.State);
+            throw;
+        }
+    }
+}
+
+/// <summary>Another backup of this machine holds the backup lock.</summary>
+public sealed class BackupBusyException() : Exception(
+    "Another backup of this machine is running (the background agent's, or one in another window): wait for it to finish, or stop the agent's with 'backazon pause'.");
