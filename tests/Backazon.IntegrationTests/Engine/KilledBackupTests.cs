@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
-using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
-using Backazon.Uploader.Scanning;
 using Xunit.Abstractions;
 
 namespace Backazon.IntegrationTests.Engine;
@@ -144,29 +141,7 @@ public sealed class KilledBackupTests(BackendFixture backend, ITestOutputHelper 
         return json.RootElement.GetProperty("bytesSent").GetInt64();
     }
 
-    private async Task AssertCatalogIsExactlyAsync(IReadOnlyDictionary<string, byte[]> files)
-    {
-        var listed = new Dictionary<string, CatalogItem>(StringComparer.Ordinal);
-        string? continuation = null;
-        do
-        {
-            var page = await _machine.Api.ListCatalogAsync(null, CatalogPath.FromLocal(_tree), null, false, true, continuation);
-            foreach (var item in page.Items.Where(i => i.Kind == EntryKinds.File))
-            {
-                listed[item.Path] = item;
-            }
-
-            continuation = page.Continuation;
-        }
-        while (continuation is not null);
-
-        Assert.Equal(files.Keys.Select(CatalogPath.FromLocal).Order(StringComparer.Ordinal), listed.Keys.Order(StringComparer.Ordinal));
-        foreach (var (path, bytes) in files)
-        {
-            var item = listed[CatalogPath.FromLocal(path)];
-            Assert.Equal((bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes))), (item.Size, item.Hash));
-        }
-    }
+    private Task AssertCatalogIsExactlyAsync(IReadOnlyDictionary<string, byte[]> files) => CatalogAssert.ExactlyAsync(_machine.Api, _tree, files);
 
     private Dictionary<string, byte[]> MakeTree(Random random, int smallFiles, long largeBytes)
     {

@@ -28,6 +28,9 @@ public sealed class CliHarness : IDisposable
     public Uploader.Api.BackazonClient Api { get; }
     public CountingHandler Requests { get; } = new();
 
+    /// <summary>Writes a file of this machine's config folder (config.json, say).</summary>
+    public void Write<T>(string name, T value) => new ConfigFolder(_config).Write(name, value);
+
     public static async Task<CliHarness> EnrollAsync(BackendFixture backend, string? accountId = null)
     {
         accountId ??= (await backend.CreateAccountAsync()).Id;
@@ -56,7 +59,10 @@ public sealed class CliHarness : IDisposable
 
     /// <summary>Starts the real CLI as a process of its own (to be killed mid-run), on this
     /// machine's config folder, with standard output read line by line.</summary>
-    public System.Diagnostics.Process Start(params string[] args)
+    public System.Diagnostics.Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>The same, with more environment (HOME, say).</summary>
+    public System.Diagnostics.Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(UploaderDll);
@@ -67,6 +73,10 @@ public sealed class CliHarness : IDisposable
 
         start.Environment["BACKAZON_CONFIG_DIR"] = _config;
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         return System.Diagnostics.Process.Start(start)!;
     }
 

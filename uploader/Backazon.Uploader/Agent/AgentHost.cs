@@ -27,7 +27,8 @@ public static class AgentHost
         builder.Services.AddSerilog(new LoggerConfiguration()
             .WriteTo.File(LogFilePattern(cli), rollingInterval: RollingInterval.Day, fileSizeLimitBytes: LogFileBytes, rollOnFileSizeLimit: true,
                 retainedFileCountLimit: LogFilesKept, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss zzz} {Level:u3} {Message:lj}{NewLine}{Exception}")
-            .WriteTo.Console(outputTemplate: "{Level:u3} {Message:lj}{NewLine}{Exception}")
+            // Standard error (the journal takes both), so that standard output is agent --json's alone.
+            .WriteTo.Console(outputTemplate: "{Level:u3} {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)
             .CreateLogger(), dispose: true);
         builder.Services.AddSingleton(cli);
         builder.Services.AddSingleton(options);

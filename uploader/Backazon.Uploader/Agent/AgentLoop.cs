@@ -68,7 +68,7 @@ public sealed class AgentLoop
     public async Task RunAsync(CancellationToken stopping)
     {
         var device = _cli.RequireDevice();
-        Update(s => AgentStatus.Read(_cli.State) with { Pid = Environment.ProcessId, StartedAt = Now, RunningSince = null, PendingFiles = 0, PendingBytes = 0 });
+        Update(s => AgentStatus.Read(_cli.State) with { Pid = Environment.ProcessId, StartedAt = Now, RunningSince = null, Paused = false });
         _logger.LogInformation("Agent started (pid {Pid}) for device {Device}; state in {State}", Environment.ProcessId, device.DeviceName, _cli.State.Path);
         try
         {
@@ -76,7 +76,14 @@ public sealed class AgentLoop
             {
                 var settings = SettingsOrNull();
                 ApplyPace(settings);
-                if (PauseFile.Active(_cli.State, Now) is not null)
+                var paused = PauseFile.Active(_cli.State, Now) is not null;
+                if (paused != Status.Paused)
+                {
+                    Update(s => s with { Paused = paused });
+                    _logger.LogInformation(paused ? "Paused" : "Resumed");
+                }
+
+                if (paused)
                 {
                     await TickAsync(_options.Tick, stopping);
                     continue;
@@ -141,7 +148,8 @@ public sealed class AgentLoop
     {
         _logger.LogInformation("Backup starting");
         Update(s => s with { RunningSince = Now, NextRunAt = null, PendingFiles = 0, PendingBytes = 0 });
-        var progress = new AgentProgress(_logger, (files, bytes) => Update(s => s with { PendingFiles = files, PendingBytes = bytes }), _cli.Clock);
+        var progress = new AgentProgress(_logger, (files, bytes) => Update(s => s with { PendingFiles = files, PendingBytes = bytes }), _cli.Clock,
+            _options.RunView?.Invoke());
         try
         {
             var summary = await new BackupJob(_cli).RunAsync([], [], progress, _pace, cancellationToken);

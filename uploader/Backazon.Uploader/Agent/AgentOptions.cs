@@ -19,6 +19,10 @@ public sealed record AgentOptions
     /// <summary>Overrides "interval" in config.json.</summary>
     public TimeSpan? Interval { get; init; }
 
+    /// <summary>Each run's progress also goes to a view of its own (agent --json: JSON lines on
+    /// standard output, one run after another); null: the log only.</summary>
+    public Func<Uploading.IBackupProgress>? RunView { get; init; }
+
     /// <summary>Overrides "maxUploadRate" in config.json (bytes per second, 0 for no limit).</summary>
     public long? MaxUploadRate { get; init; }
 }

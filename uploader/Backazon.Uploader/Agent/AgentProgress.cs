@@ -6,34 +6,43 @@ namespace Backazon.Uploader.Agent;
 
 /// <summary>
 /// How a run the agent started shows itself: in the agent's log (phases, skipped files, the
-/// summary) and, every few seconds, in what "status" reads as pending (planned, not yet done).
+/// summary) and, every few seconds, in what "status" reads as pending (planned, not yet done);
+/// also passed on to a view of its own when the agent was asked for one (agent --json).
 /// </summary>
-public sealed class AgentProgress(ILogger logger, Action<int, long> pending, TimeProvider clock) : IBackupProgress
+public sealed class AgentProgress(ILogger logger, Action<int, long> pending, TimeProvider clock, IBackupProgress? view = null) : IBackupProgress
 {
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(5);
     private long _plannedBytes, _doneBytes;
     private int _plannedFiles, _doneFiles;
     private long _lastReport;
 
-    public void Phase(string name) => logger.LogInformation("{Phase}", name);
+    public void Phase(string name)
+    {
+        logger.LogInformation("{Phase}", name);
+        view?.Phase(name);
+    }
 
     public void Planned(int files, long bytes)
     {
         Interlocked.Add(ref _plannedFiles, files);
         Interlocked.Add(ref _plannedBytes, bytes);
+        view?.Planned(files, bytes);
         Report();
     }
 
-    public void Hashed(long bytes)
-    {
-    }
+    public void Hashed(long bytes) => view?.Hashed(bytes);
 
-    public void Sent(long bytes) => Report();
+    public void Sent(long bytes)
+    {
+        view?.Sent(bytes);
+        Report();
+    }
 
     public void FileDone(long bytes)
     {
         Interlocked.Increment(ref _doneFiles);
         Interlocked.Add(ref _doneBytes, bytes);
+        view?.FileDone(bytes);
         Report();
     }
 
@@ -41,12 +50,16 @@ public sealed class AgentProgress(ILogger logger, Action<int, long> pending, Tim
     {
         Interlocked.Increment(ref _doneFiles);
         logger.LogWarning("Skipped {Path}: {Reason}", path, reason);
+        view?.Skipped(path, reason);
     }
 
-    public void Finished(BackupSummary summary) =>
+    public void Finished(BackupSummary summary)
+    {
+        view?.Finished(summary);
         logger.LogInformation("Backup {Outcome} in {Seconds:0.0} s: {New} new, {Changed} changed, {Deleted} deleted, {Skipped} skipped; {Sent} sent",
             summary.Complete ? "complete" : "completed with files skipped", (summary.FinishedAt - summary.StartedAt).TotalSeconds,
             summary.New, summary.Changed, summary.Deleted, summary.Skipped.Count, ByteSizes.Format(summary.BytesSent));
+    }
 
     private void Report()
     {

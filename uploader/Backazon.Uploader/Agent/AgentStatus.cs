@@ -21,6 +21,9 @@ public sealed record AgentStatus
     /// <summary>When the run in progress started; null between runs.</summary>
     public DateTimeOffset? RunningSince { get; init; }
 
+    /// <summary>Whether the agent has seen the pause in force and holds still.</summary>
+    public bool Paused { get; init; }
+
     public int PendingFiles { get; init; }
 
     public long PendingBytes { get; init; }

@@ -19,12 +19,13 @@ public static class AgentCommands
     {
         var interval = new Option<string?>("--interval") { Description = "Back up this often, e.g. 6h (default: \"interval\" in config.json, else once a day)" };
         var rate = new Option<string?>("--max-upload-rate") { Description = "Upload at most this much per second, e.g. 2MB (default: \"maxUploadRate\" in config.json, else no limit)" };
+        var json = new Option<bool>("--json") { Description = "Also print each run's progress as JSON lines, as 'backup --json' does" };
         // For tests and for people who debug: how fast the agent looks around and backs off.
         var tick = new Option<string?>("--tick") { Hidden = true };
         var retryDelay = new Option<string?>("--retry-delay") { Hidden = true };
         var command = new Command("agent", "Run the background agent in the foreground: back up on a schedule until stopped ('backazon install' runs it as a service)")
         {
-            interval, rate, tick, retryDelay,
+            interval, rate, json, tick, retryDelay,
         };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
@@ -33,6 +34,7 @@ public static class AgentCommands
             {
                 Interval = parse.GetValue(interval) is { } i ? Duration.Parse(i, "--interval") : null,
                 MaxUploadRate = parse.GetValue(rate) is { } m ? UploadRate.Parse(m, "--max-upload-rate") : null,
+                RunView = parse.GetValue(json) ? () => new JsonProgressView(cli.Out) : null,
             };
             if (parse.GetValue(tick) is { } t)
             {
