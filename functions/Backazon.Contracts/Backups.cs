@@ -18,6 +18,9 @@ public static class BackupLimits
     /// <summary>Longest symbolic link target, in UTF-16 code units.</summary>
     public const int MaxLinkTargetLength = 4096;
 
+    /// <summary>The highest Unix permission bits a file change may carry (rwx for all three, setuid, setgid, sticky).</summary>
+    public const int MaxMode = 0b111_111_111_111;
+
     /// <summary>
     /// Content up to this size is sent in one request (Put Blob) with a create-only SAS, which
     /// can never overwrite; larger content is sent in blocks with a write SAS, and the backend
@@ -63,7 +66,9 @@ public sealed record UploadGrantResponse(IReadOnlyList<UploadGrant> Files);
 /// version for retention to look at and its folders may be new (a hint that saves work; the daily
 /// retention pass does not rely on it).
 /// </summary>
-public sealed record FileChange(string? Path, string? Kind, long Size, string? Hash, DateTimeOffset? ModifiedAt, string? LinkTarget, bool IsNew = false);
+/// <param name="Mode">A file's Unix permission bits (0 to 0o7777), recorded so a restore brings
+/// back the executable bit and the rest; null where the platform has none (Windows).</param>
+public sealed record FileChange(string? Path, string? Kind, long Size, string? Hash, DateTimeOffset? ModifiedAt, string? LinkTarget, bool IsNew = false, int? Mode = null);
 
 /// <summary>
 /// A batch of changes. <paramref name="Id"/> is the device's idempotency key (24 lowercase hex

@@ -13,7 +13,8 @@ public sealed record CatalogItem(
     DateTimeOffset? ModifiedAt,
     string? LinkTarget,
     DateTimeOffset VersionAt,
-    DateTimeOffset? DeletedAt);
+    DateTimeOffset? DeletedAt,
+    int? Mode = null);
 
 public static class CatalogItemKinds
 {
@@ -37,9 +38,12 @@ public sealed record RestoreItem(
     DateTimeOffset? ModifiedAt,
     string? LinkTarget,
     string? DownloadUrl,
-    DateTimeOffset? ExpiresAt);
+    DateTimeOffset? ExpiresAt,
+    int? Mode = null);
 
-public sealed record RestoreManifest(IReadOnlyList<RestoreItem> Items, string? Continuation);
+/// <summary>A page of what to restore; the first page also says how much the whole selection is,
+/// so a restore can show its total before it starts.</summary>
+public sealed record RestoreManifest(IReadOnlyList<RestoreItem> Items, string? Continuation, int TotalFiles = 0, long TotalBytes = 0);
 
 public static class RestoreLimits
 {

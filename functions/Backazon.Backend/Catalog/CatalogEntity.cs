@@ -20,6 +20,9 @@ public sealed class CatalogEntity : ITableEntity
     public string? Hash { get; set; }
     public DateTimeOffset? ModifiedAt { get; set; }
     public string? LinkTarget { get; set; }
+
+    /// <summary>A file's Unix permission bits, where the device has them.</summary>
+    public int? Mode { get; set; }
     public DateTimeOffset CommittedAt { get; set; }
     public string CommitId { get; set; } = "";
 }

@@ -124,5 +124,5 @@ public sealed class CatalogReader(CatalogWriter writer)
     }
 
     private static CatalogItem ToItem(CatalogEntity row, DateTimeOffset? deletedAt) =>
-        new(row.Path, row.Kind, row.Size, row.Hash, row.ModifiedAt, row.LinkTarget, row.CommittedAt, deletedAt);
+        new(row.Path, row.Kind, row.Size, row.Hash, row.ModifiedAt, row.LinkTarget, row.CommittedAt, deletedAt, row.Mode);
 }

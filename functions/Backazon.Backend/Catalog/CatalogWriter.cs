@@ -37,6 +37,7 @@ public sealed class CatalogWriter(StorageClients storage)
                     Hash = v.Kind == EntryKinds.File ? v.Hash : null,
                     ModifiedAt = v.Kind == EntryKinds.Deleted ? null : v.ModifiedAt,
                     LinkTarget = v.Kind == EntryKinds.Symlink ? v.LinkTarget : null,
+                    Mode = v.Kind == EntryKinds.File ? v.Mode : null,
                     CommittedAt = committedAt,
                     CommitId = commitId,
                 }));

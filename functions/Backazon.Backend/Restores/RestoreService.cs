@@ -79,10 +79,13 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
                 url = await sas.DownloadUrlAsync(blob, CatalogPathRules.Split(item.Path).Name, lifetime, cancellationToken);
             }
 
-            items.Add(new RestoreItem(item.Path, item.Kind, item.Size, item.Hash, item.ModifiedAt, item.LinkTarget, url?.Url.ToString(), url?.ExpiresAt));
+            items.Add(new RestoreItem(item.Path, item.Kind, item.Size, item.Hash, item.ModifiedAt, item.LinkTarget, url?.Url.ToString(), url?.ExpiresAt, item.Mode));
         }
 
-        return new RestoreManifest(items, page.Continuation);
+        // The selection is in hand whole here, so its totals cost nothing; they go on the first page only.
+        return request.Continuation is null
+            ? new RestoreManifest(items, page.Continuation, selected.Count, selected.Values.Sum(i => i.Size))
+            : new RestoreManifest(items, page.Continuation);
     }
 
     /// <summary>The blob a version's bytes are read from: content sent in blocks is read from the

@@ -159,6 +159,11 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
                         throw BackazonException.BadRequest($"The field '{field}.size' must be between 0 and {BackupLimits.MaxFileSize:N0}.", $"{field}.size");
                     }
 
+                    if (change.Mode is < 0 or > BackupLimits.MaxMode)
+                    {
+                        throw BackazonException.BadRequest($"The field '{field}.mode' must be Unix permission bits, 0 to {BackupLimits.MaxMode} (0o7777).", $"{field}.mode");
+                    }
+
                     break;
                 case EntryKinds.Symlink:
                     RequireModifiedAt(change, field);

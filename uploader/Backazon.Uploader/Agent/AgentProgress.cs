@@ -32,6 +32,14 @@ public sealed class AgentProgress(ILogger logger, Action<int, long> pending, Tim
 
     public void Hashed(long bytes) => view?.Hashed(bytes);
 
+    public void NotToRead(long bytes) => view?.NotToRead(bytes);
+
+    public void NotToSend(long bytes) => view?.NotToSend(bytes);
+
+    public void Committed(int entries) => view?.Committed(entries);
+
+    public void Checked(int entries) => view?.Checked(entries);
+
     public void Sent(long bytes)
     {
         view?.Sent(bytes);

@@ -100,7 +100,7 @@ public static class RestoreCommands
                 ParseAt(parse.GetValue(at)));
             IRestoreProgress view = parse.GetValue(json) ? new JsonRestoreView(cli.Out)
                 : ProgressViews.UseLiveView(cli.Out) ? new LiveRestoreView()
-                : new PlainRestoreView(cli.Out);
+                : new PlainRestoreView(cli.Out, everyFewSeconds: true);
             try
             {
                 var summary = await new RestoreRunner(client, view).RunAsync(parse.GetValue(paths)!.Select(ToCatalog).ToList(), options, cancellationToken);

@@ -50,7 +50,12 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         do
         {
             var manifest = await api.RestoreManifestAsync(new RestoreRequest(catalogPaths, options.DeviceId, options.At, continuation, null), cancellationToken);
-            progress.Planned(manifest.Items.Count, manifest.Items.Sum(i => i.Size));
+            // The first page carries the whole selection's totals: the bar knows its end at once.
+            if (continuation is null)
+            {
+                progress.Planned(manifest.TotalFiles, manifest.TotalBytes);
+            }
+
             links.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Symlink));
 
             await Parallel.ForEachAsync(manifest.Items.Where(i => i.Kind != EntryKinds.Symlink), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
@@ -289,6 +294,13 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
 
     private static void SetTime(string local, RestoreItem item)
     {
+        if (item.Mode is { } mode && !OperatingSystem.IsWindows())
+        {
+            // Before the time: changing the mode does not touch the modification time, but keep
+            // the order that would be right if it did.
+            File.SetUnixFileMode(local, (UnixFileMode)mode);
+        }
+
         if (item.ModifiedAt is { } modified)
         {
             File.SetLastWriteTimeUtc(local, modified.UtcDateTime);

@@ -153,7 +153,8 @@ public sealed class TreeScanner(ExclusionRules exclusions, Action<string, string
                 return null;
             }
 
-            return new ScannedEntry(catalogPath, info.FullName, EntryKind.File, ((FileInfo)info).Length, modifiedAt, null);
+            return new ScannedEntry(catalogPath, info.FullName, EntryKind.File, ((FileInfo)info).Length, modifiedAt, null,
+                OperatingSystem.IsWindows() ? null : (int)info.UnixFileMode);
         }
         catch (FileNotFoundException)
         {

@@ -32,16 +32,76 @@ public static class ProgressViews
     }
 }
 
-/// <summary>Plain lines: one per phase, one per skipped file, then the summary.</summary>
-public sealed class PlainProgressView(TextWriter output) : IBackupProgress
+/// <summary>Plain lines (output redirected, CI, NO_COLOR): one per phase, one per skipped file, a
+/// line of totals every few seconds while anything moves (a long run stays visibly alive in a
+/// log), then the summary.</summary>
+public sealed class PlainProgressView : IBackupProgress, IDisposable
 {
-    public void Phase(string name) => output.WriteLine($"{name}...");
-    public void Planned(int files, long bytes) { }
-    public void Hashed(long bytes) { }
-    public void Sent(long bytes) { }
-    public void FileDone(long bytes) { }
-    public void Skipped(string path, string reason) => output.WriteLine($"skipped {path}: {reason}");
-    public void Finished(BackupSummary summary) => output.WriteLine(ProgressViews.Describe(summary));
+    public static readonly TimeSpan LineEvery = TimeSpan.FromSeconds(5);
+    private readonly TextWriter _output;
+    private readonly ProgressTotals _totals = new();
+    private readonly ITimer? _timer;
+    private readonly Lock _lock = new();
+    private string _phase = "";
+    private string? _lastLine;
+
+    public PlainProgressView(TextWriter output, TimeProvider? clock = null)
+    {
+        _output = output;
+        _timer = ReferenceEquals(output, TextWriter.Null) ? null : (clock ?? TimeProvider.System).CreateTimer(_ => Line(), null, LineEvery, LineEvery);
+    }
+
+    public void Phase(string name)
+    {
+        _phase = name;
+        Write($"{name}...");
+    }
+
+    public void Planned(int files, long bytes) => _totals.Planned(files, bytes);
+    public void Hashed(long bytes) => _totals.Hashed(bytes);
+    public void NotToRead(long bytes) => _totals.NotToRead(bytes);
+    public void Sent(long bytes) => _totals.Sent(bytes);
+    public void NotToSend(long bytes) => _totals.NotToSend(bytes);
+    public void FileDone(long bytes) => _totals.FileDone();
+    public void Committed(int entries) => _totals.Committed(entries);
+    public void Checked(int entries) => _totals.Checked(entries);
+    public void Skipped(string path, string reason) => Write($"skipped {path}: {reason}");
+
+    public void Finished(BackupSummary summary)
+    {
+        _timer?.Dispose();
+        Write(ProgressViews.Describe(summary));
+    }
+
+    /// <summary>The totals now, as one line; nothing when nothing moved since the last one.</summary>
+    public void Line()
+    {
+        var t = _totals;
+        var line = $"{_phase}: {t.FilesDone:N0} of {t.FilesPlanned:N0} files done; read {ByteSizes.Format(t.BytesHashed)} of {ByteSizes.Format(t.BytesToRead)}, " +
+            $"sent {ByteSizes.Format(t.BytesSent)} of {ByteSizes.Format(t.BytesToSend)}" +
+            (t.EntriesCommitted > 0 ? $"; the server checked {t.EntriesChecked:N0} of {t.EntriesCommitted:N0}" : "");
+        lock (_lock)
+        {
+            if (line == _lastLine)
+            {
+                return;
+            }
+
+            _lastLine = line;
+        }
+
+        Write(line);
+    }
+
+    private void Write(string line)
+    {
+        lock (_lock)
+        {
+            _output.WriteLine(line);
+        }
+    }
+
+    public void Dispose() => _timer?.Dispose();
 }
 
 /// <summary>JSON lines (restic-style message types) for scripts and monitoring: "planned" per
@@ -54,40 +114,58 @@ public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = nu
     private const long StatusEveryBytes = 4 * 1024 * 1024;
     private readonly Lock _lock = new();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
-    private long _hashed, _sent, _planned;
-    private int _filesDone;
+    private readonly ProgressTotals _totals = new();
     private DateTimeOffset _lastStatus;
     private long _lastStatusSent;
 
     public void Phase(string name) => Write(new { messageType = "phase", phase = name });
+
     public void Planned(int files, long bytes)
     {
-        Interlocked.Add(ref _planned, bytes);
+        _totals.Planned(files, bytes);
         Write(new { messageType = "planned", files, bytes });
     }
 
-    public void Hashed(long bytes) => Status(ref _hashed, bytes);
-    public void Sent(long bytes) => Status(ref _sent, bytes);
+    public void Hashed(long bytes)
+    {
+        _totals.Hashed(bytes);
+        Status();
+    }
+
+    public void NotToRead(long bytes) => _totals.NotToRead(bytes);
+
+    public void Sent(long bytes)
+    {
+        _totals.Sent(bytes);
+        Status();
+    }
+
+    public void NotToSend(long bytes) => _totals.NotToSend(bytes);
+
     public void FileDone(long bytes)
     {
-        Interlocked.Increment(ref _filesDone);
+        _totals.FileDone();
         Status();
     }
+
+    public void Committed(int entries) => _totals.Committed(entries);
+
+    public void Checked(int entries)
+    {
+        _totals.Checked(entries);
+        Status();
+    }
+
     public void Skipped(string path, string reason) => Write(new { messageType = "skipped", path, reason });
     public void Finished(BackupSummary summary) => Write(new { messageType = "summary", summary });
-
-    private void Status(ref long total, long add)
-    {
-        Interlocked.Add(ref total, add);
-        Status();
-    }
 
     private void Status()
     {
         var now = _clock.GetUtcNow();
         lock (_lock)
         {
-            var sent = Interlocked.Read(ref _sent);
+            var t = _totals;
+            var sent = t.BytesSent;
             if (now - _lastStatus < StatusEvery && sent - _lastStatusSent < StatusEveryBytes)
             {
                 return;
@@ -98,10 +176,15 @@ public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = nu
             output.WriteLine(JsonSerializer.Serialize(new
             {
                 messageType = "status",
-                bytesPlanned = Interlocked.Read(ref _planned),
-                bytesHashed = Interlocked.Read(ref _hashed),
+                bytesPlanned = t.BytesPlanned,
+                bytesToRead = t.BytesToRead,
+                bytesHashed = t.BytesHashed,
+                bytesToSend = t.BytesToSend,
                 bytesSent = sent,
-                filesDone = _filesDone,
+                filesPlanned = t.FilesPlanned,
+                filesDone = t.FilesDone,
+                entriesCommitted = t.EntriesCommitted,
+                entriesChecked = t.EntriesChecked,
             }, Json));
             output.Flush();
         }
@@ -116,15 +199,16 @@ public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = nu
     }
 }
 
-/// <summary>The live terminal view: files and bytes done of total, speed and time left.</summary>
+/// <summary>The live terminal view: files as a count, bytes read and sent of what has to be read
+/// and sent (so both end at 100% when copies and stored content need nothing), and, once commits
+/// go out, the server's check as a count of its own. One unit family: the decimal sizes every
+/// other line prints.</summary>
 public sealed class LiveProgressView : IBackupProgress, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _planned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ProgressTotals _totals = new();
     private Task? _render;
-    private ProgressTask? _files, _hashing, _sending;
-    private int _fileCount;
-    private long _byteCount;
     private string _phase = "Scanning";
 
     public void Phase(string name)
@@ -134,19 +218,28 @@ public sealed class LiveProgressView : IBackupProgress, IDisposable
         {
             _render = AnsiConsole.Progress()
                 .AutoClear(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new AmountColumn(), new RateColumn(), new RemainingTimeColumn())
                 .StartAsync(async context =>
                 {
                     await _planned.Task;
-                    _files = context.AddTask("Files", maxValue: Math.Max(1, _fileCount));
-                    _hashing = context.AddTask("Read", maxValue: Math.Max(1, _byteCount));
-                    _sending = context.AddTask("Sent", maxValue: Math.Max(1, _byteCount));
+                    var files = AmountColumn.Counting(context.AddTask("Files", maxValue: 1));
+                    var read = context.AddTask("Read", maxValue: 1);
+                    var sent = context.AddTask("Sent", maxValue: 1);
+                    ProgressTask? checking = null;
                     while (!_stop.IsCancellationRequested)
                     {
                         // The totals grow as the scan finds more: the bars follow.
-                        _files.MaxValue = Math.Max(1, Volatile.Read(ref _fileCount));
-                        _hashing.MaxValue = _sending.MaxValue = Math.Max(1, Interlocked.Read(ref _byteCount));
-                        _files.Description = $"{_phase}: files";
+                        var t = _totals;
+                        Set(files, t.FilesDone, t.FilesPlanned);
+                        Set(read, t.BytesHashed, t.BytesToRead);
+                        Set(sent, t.BytesSent, t.BytesToSend);
+                        if (t.EntriesCommitted > 0)
+                        {
+                            checking ??= AmountColumn.Counting(context.AddTask("Server check", maxValue: 1));
+                            Set(checking, t.EntriesChecked, t.EntriesCommitted);
+                        }
+
+                        files.Description = $"{_phase}: files";
                         await Task.Delay(200).ContinueWith(_ => { });
                     }
                 });
@@ -155,20 +248,30 @@ public sealed class LiveProgressView : IBackupProgress, IDisposable
 
     public void Planned(int files, long bytes)
     {
-        Interlocked.Add(ref _fileCount, files);
-        Interlocked.Add(ref _byteCount, bytes);
+        _totals.Planned(files, bytes);
         _planned.TrySetResult();
     }
 
-    public void Hashed(long bytes) => _hashing?.Increment(bytes);
-    public void Sent(long bytes) => _sending?.Increment(bytes);
-    public void FileDone(long bytes) => _files?.Increment(1);
+    public void Hashed(long bytes) => _totals.Hashed(bytes);
+    public void NotToRead(long bytes) => _totals.NotToRead(bytes);
+    public void Sent(long bytes) => _totals.Sent(bytes);
+    public void NotToSend(long bytes) => _totals.NotToSend(bytes);
+    public void FileDone(long bytes) => _totals.FileDone();
+    public void Committed(int entries) => _totals.Committed(entries);
+    public void Checked(int entries) => _totals.Checked(entries);
     public void Skipped(string path, string reason) { }
 
     public void Finished(BackupSummary summary)
     {
         Dispose();
         AnsiConsole.WriteLine(ProgressViews.Describe(summary));
+    }
+
+    /// <summary>A bar at value of total; a total of nothing is a full bar, not an empty one.</summary>
+    private static void Set(ProgressTask task, double value, double total)
+    {
+        task.MaxValue = Math.Max(1, total);
+        task.Value = total <= 0 ? task.MaxValue : Math.Min(value, task.MaxValue);
     }
 
     public void Dispose()
@@ -178,4 +281,33 @@ public sealed class LiveProgressView : IBackupProgress, IDisposable
         _render?.GetAwaiter().GetResult();
         _render = null;
     }
+}
+
+/// <summary>"done/total" for a bar: a count for the bars that count (files, the server's check),
+/// decimal sizes for the rest.</summary>
+public sealed class AmountColumn : ProgressColumn
+{
+    private const string CountKey = "backazon.counts";
+
+    public static ProgressTask Counting(ProgressTask task)
+    {
+        task.State.Update<bool>(CountKey, _ => true);
+        return task;
+    }
+
+    public static bool Counts(ProgressTask task) => task.State.Get<bool>(CountKey);
+
+    public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+        new Text(Counts(task)
+            ? $"{task.Value:N0}/{task.MaxValue:N0}"
+            : $"{ByteSizes.Format((long)task.Value)}/{ByteSizes.Format((long)task.MaxValue)}");
+}
+
+/// <summary>Speed in the bar's own unit: files a second, or decimal bytes a second.</summary>
+public sealed class RateColumn : ProgressColumn
+{
+    public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+        new Text(task.Speed is not { } speed ? ""
+            : AmountColumn.Counts(task) ? $"{speed:N0}/s"
+            : $"{ByteSizes.Format((long)speed)}/s");
 }

@@ -5,26 +5,70 @@ using Spectre.Console;
 
 namespace Backazon.Uploader.Ui;
 
-/// <summary>Plain lines for a restore: one per file that was not simply restored, then a summary.</summary>
-public sealed class PlainRestoreView(TextWriter output) : IRestoreProgress
+/// <summary>Plain lines for a restore: one per file that needs a word (kept, replaced, refused,
+/// failed), then a summary; files restored or already identical are counted there, not listed,
+/// so an unchanged restore of thousands of files is one line.</summary>
+public sealed class PlainRestoreView : IRestoreProgress, IDisposable
 {
+    private readonly TextWriter _output;
     private readonly Lock _lock = new();
+    private readonly ITimer? _timer;
+    private long _totalBytes, _received;
+    private int _totalFiles, _done;
+    private string? _lastLine;
 
-    public void Planned(int files, long bytes) { }
-    public void Received(long bytes) { }
-
-    public void Done(string path, RestoreOutcome outcome, string? detail)
+    /// <param name="everyFewSeconds">also a line of totals every few seconds while it moves (a
+    /// long restore stays visibly alive in a log)</param>
+    public PlainRestoreView(TextWriter output, bool everyFewSeconds = false, TimeProvider? clock = null)
     {
-        if (outcome != RestoreOutcome.Restored)
+        _output = output;
+        _timer = everyFewSeconds ? (clock ?? TimeProvider.System).CreateTimer(_ => Line(), null, PlainProgressView.LineEvery, PlainProgressView.LineEvery) : null;
+    }
+
+    public void Planned(int files, long bytes)
+    {
+        Interlocked.Add(ref _totalFiles, files);
+        Interlocked.Add(ref _totalBytes, bytes);
+    }
+
+    public void Received(long bytes) => Interlocked.Add(ref _received, bytes);
+
+    public void Line()
+    {
+        var line = $"Restoring: {Volatile.Read(ref _done):N0} of {Volatile.Read(ref _totalFiles):N0} files, " +
+            $"{ByteSizes.Format(Interlocked.Read(ref _received))} of {ByteSizes.Format(Interlocked.Read(ref _totalBytes))} received";
+        lock (_lock)
         {
-            lock (_lock)
+            if (line != _lastLine)
             {
-                output.WriteLine($"{outcome.ToString().ToLowerInvariant()} {path}{(detail is null ? "" : ": " + detail)}");
+                _lastLine = line;
+                _output.WriteLine(line);
             }
         }
     }
 
-    public void Finished(RestoreSummary summary) => output.WriteLine(Describe(summary));
+    public void Dispose() => _timer?.Dispose();
+
+    public void Done(string path, RestoreOutcome outcome, string? detail)
+    {
+        Interlocked.Increment(ref _done);
+        if (outcome is not (RestoreOutcome.Restored or RestoreOutcome.Identical))
+        {
+            lock (_lock)
+            {
+                _output.WriteLine($"{outcome.ToString().ToLowerInvariant()} {path}{(detail is null ? "" : ": " + detail)}");
+            }
+        }
+    }
+
+    public void Finished(RestoreSummary summary)
+    {
+        _timer?.Dispose();
+        lock (_lock)
+        {
+            _output.WriteLine(Describe(summary));
+        }
+    }
 
     public static string Describe(RestoreSummary s) =>
         $"Restore {(s.Complete ? "complete" : "incomplete")} in {s.Elapsed.TotalSeconds:0.0} s: {s.Count(RestoreOutcome.Restored)} restored, " +

@@ -85,8 +85,8 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         var summary = new BackupSummary(
             startedAt,
             clock.GetUtcNow(),
-            counts.New,
-            counts.Changed,
+            counts.New - run.SkippedNew,
+            counts.Changed - run.SkippedChanged,
             counts.Unchanged,
             counts.Deleted,
             run.Skipped,
@@ -196,6 +196,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
                     && before.Size == entry.Size && before.ModifiedAt.UtcTicks == entry.ModifiedAt.UtcTicks)
                 {
                     file.Digest = new FileDigest(before.Hash, before.Size, before.ModifiedAt);
+                    progress.NotToRead(entry.Size);
                     return;
                 }
 
@@ -254,11 +255,17 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
                 if (failure is not null)
                 {
                     Fail(same, failure, run);
+                    continue;
                 }
-                else
+
+                // Only the first file of a content is sent; its copies, and content the backend
+                // holds already, are done without sending.
+                if (grant.Outcome != GrantOutcomes.Upload || !ReferenceEquals(same, file))
                 {
-                    progress.FileDone(same.Digest!.Size);
+                    progress.NotToSend(same.Digest!.Size);
                 }
+
+                progress.FileDone(same.Digest!.Size);
             }
         });
     }
@@ -269,6 +276,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         var digest = file.Digest!;
         try
         {
+            long sentOfThisFile = 0;
             await sender.SendAsync(file.Entry.LocalPath, digest, url, async ct =>
             {
                 var renewed = (await api.RequestGrantsAsync(new([new GrantFile(file.Entry.CatalogPath, digest.Size, digest.Hash)]), ct)).Files[0];
@@ -278,7 +286,10 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
                     GrantOutcomes.Refused => throw new UploadRefusedException(renewed.Reason ?? "refused by the server"),
                     _ => null,
                 };
-            }, bytes => { run.AddSent(bytes); progress.Sent(bytes); }, cancellationToken);
+            }, bytes => { Interlocked.Add(ref sentOfThisFile, bytes); progress.Sent(bytes); }, progress.NotToSend, cancellationToken);
+            // The summary counts the bytes of files that made it; what went over the wire for a
+            // file then skipped shows in the progress only.
+            run.AddSent(Interlocked.Read(ref sentOfThisFile));
             run.AddFileSent();
             return null;
         }
@@ -297,7 +308,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         foreach (var file in batch.Files.Where(f => f.Ready))
         {
             var d = file.Digest!;
-            changes.Add((new FileChange(file.Entry.CatalogPath, EntryKinds.File, d.Size, d.Hash, d.ModifiedAt, null, file.Change.Kind == ChangeKind.New),
+            changes.Add((new FileChange(file.Entry.CatalogPath, EntryKinds.File, d.Size, d.Hash, d.ModifiedAt, null, file.Change.Kind == ChangeKind.New, file.Entry.Mode),
                 new IndexedFile(file.Entry.CatalogPath, EntryKind.File, d.Size, d.ModifiedAt, d.Hash, null, IndexState.Pending)));
         }
 
@@ -318,12 +329,15 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         index.Upsert(changes.Select(c => c.Row with { CommitId = commitId }));
         await api.CommitAsync(new CommitRequest(changes.Select(c => c.Change).ToList(), commitId), cancellationToken);
         confirmations.Add(commitId);
+        progress.Committed(changes.Count);
     }
 
     private void Fail(BatchFile file, string reason, RunState run)
     {
         file.Failure = reason;
         run.Skip(file.Entry.LocalPath, reason);
+        run.Uncount(file.Change.Kind);
+        progress.NotToSend(file.Entry.Size);
         progress.Skipped(file.Entry.LocalPath, reason);
     }
 

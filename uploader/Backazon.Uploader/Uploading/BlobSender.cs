@@ -52,7 +52,10 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
 
     /// <exception cref="FileChangedException">The file is not what was hashed any more.</exception>
     /// <exception cref="RequestFailedException">Storage refused for good.</exception>
-    public async Task SendAsync(string localPath, FileDigest expected, Uri uploadUrl, RenewUpload renew, Action<long> sent, CancellationToken cancellationToken)
+    /// <param name="sent">bytes sent, as they go</param>
+    /// <param name="alreadyThere">bytes that need no sending: blocks staged by an earlier run</param>
+    public async Task SendAsync(string localPath, FileDigest expected, Uri uploadUrl, RenewUpload renew, Action<long> sent, Action<long> alreadyThere,
+        CancellationToken cancellationToken)
     {
         if (expected.Size <= BackupLimits.SinglePutMaxBytes)
         {
@@ -60,7 +63,7 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
         }
         else
         {
-            await SendBlocksAsync(localPath, expected, uploadUrl, renew, sent, cancellationToken);
+            await SendBlocksAsync(localPath, expected, uploadUrl, renew, sent, alreadyThere, cancellationToken);
         }
 
         var after = new FileInfo(localPath);
@@ -109,7 +112,8 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
     /// <summary>Stages the blocks the index does not list as staged, a few at a time, then
     /// commits the whole list. A 403 (the SAS ran out) renews the URL once for all blocks in
     /// flight and goes on.</summary>
-    private async Task SendBlocksAsync(string localPath, FileDigest expected, Uri url, RenewUpload renew, Action<long> sent, CancellationToken cancellationToken)
+    private async Task SendBlocksAsync(string localPath, FileDigest expected, Uri url, RenewUpload renew, Action<long> sent, Action<long> alreadyThere,
+        CancellationToken cancellationToken)
     {
         var blockSize = BlockSizeFor(expected.Size);
         var count = (int)((expected.Size + blockSize - 1) / blockSize);
@@ -117,6 +121,11 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
         for (var round = 1; ; round++)
         {
             var staged = index.StagedBlocks(expected.Hash);
+            if (round == 1)
+            {
+                alreadyThere(staged.Where(b => b < count).Sum(b => Math.Min(blockSize, expected.Size - (long)b * blockSize)));
+            }
+
             var missing = Enumerable.Range(0, count).Where(b => !staged.Contains(b));
             using (var handle = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
             {

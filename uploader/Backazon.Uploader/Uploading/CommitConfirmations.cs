@@ -110,6 +110,7 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
             }
 
             run.AddCataloged(status.Cataloged);
+            progress.Checked(status.Cataloged + status.Rejected.Count);
             _open.TryRemove(commitId, out _);
             settled++;
         }
@@ -123,7 +124,7 @@ public sealed class RunState
 {
     private readonly ConcurrentDictionary<string, string> _skipped = new(StringComparer.Ordinal);
     private long _hashed, _sent;
-    private int _filesSent, _cataloged;
+    private int _filesSent, _cataloged, _skippedNew, _skippedChanged;
 
     public long BytesHashed => Interlocked.Read(ref _hashed);
     public long BytesSent => Interlocked.Read(ref _sent);
@@ -136,6 +137,23 @@ public sealed class RunState
     public void AddCataloged(int count) => Interlocked.Add(ref _cataloged, count);
 
     public void Skip(string path, string reason) => _skipped[path] = reason;
+
+    /// <summary>A planned new or changed file was skipped: the summary does not count it as such.</summary>
+    public void Uncount(Planning.ChangeKind kind)
+    {
+        if (kind == Planning.ChangeKind.New)
+        {
+            Interlocked.Increment(ref _skippedNew);
+        }
+        else if (kind == Planning.ChangeKind.Changed)
+        {
+            Interlocked.Increment(ref _skippedChanged);
+        }
+    }
+
+    public int SkippedNew => _skippedNew;
+
+    public int SkippedChanged => _skippedChanged;
 
     public IReadOnlyList<SkippedFile> Skipped =>
         _skipped.Select(s => new SkippedFile(s.Key, s.Value)).OrderBy(s => s.Path, StringComparer.Ordinal).ToList();

@@ -17,8 +17,23 @@ public interface IBackupProgress
     /// <summary>Bytes read to compute hashes.</summary>
     void Hashed(long bytes);
 
+    /// <summary>Planned bytes that need no reading after all (their hash is known from a run that
+    /// was stopped), so that "read" still ends at its total.</summary>
+    void NotToRead(long bytes);
+
     /// <summary>Bytes sent to storage.</summary>
     void Sent(long bytes);
+
+    /// <summary>Planned bytes that need no sending after all: the backend holds that content
+    /// already, its blocks are in storage from an earlier run, or the file was skipped. "Sent"
+    /// ends at its total all the same.</summary>
+    void NotToSend(long bytes);
+
+    /// <summary>A commit of this many entries went to the backend to be checked and cataloged.</summary>
+    void Committed(int entries);
+
+    /// <summary>The backend confirmed this many more entries (cataloged or rejected).</summary>
+    void Checked(int entries);
 
     /// <summary>One file of <paramref name="bytes"/> bytes is done (stored, sent or found already stored).</summary>
     void FileDone(long bytes);

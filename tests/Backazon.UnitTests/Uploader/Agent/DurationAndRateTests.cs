@@ -27,9 +27,10 @@ public sealed class DurationAndRateTests
     }
 
     [Theory]
-    [InlineData("2MB", 2 * 1024 * 1024)]
-    [InlineData("500KB/s", 500 * 1024)]
-    [InlineData("1GB", 1024L * 1024 * 1024)]
+    [InlineData("2MB", 2_000_000)]
+    [InlineData("500KB/s", 500_000)]
+    [InlineData("1.5 GB", 1_500_000_000)]
+    [InlineData("4MiB", 4 * 1024 * 1024)]
     [InlineData("0", 0)]
     [InlineData("unlimited", 0)]
     public void UploadRate_AsAPersonTypesIt(string text, long bytesPerSecond) =>
