@@ -124,8 +124,8 @@ public sealed class ScheduledTask(ServiceHost host) : ServiceInstaller
         foreach (var variable in agent.Environment)
         {
             var inherited = host.AccountVariable(variable.Key)
-                ?? (variable.Key == AgentCommandLine.ConfigDirVariable && host.Variable("APPDATA") is { } appData ? Path.Combine(appData, "backazon") : null);
-            if (inherited is null || !string.Equals(Path.TrimEndingDirectorySeparator(inherited), Path.TrimEndingDirectorySeparator(variable.Value), StringComparison.OrdinalIgnoreCase))
+                ?? (variable.Key == AgentCommandLine.ConfigDirVariable && host.Variable("APPDATA") is { } appData ? WindowsPath(appData) + @"\backazon" : null);
+            if (inherited is null || !string.Equals(WindowsPath(inherited), WindowsPath(variable.Value), StringComparison.OrdinalIgnoreCase))
             {
                 return variable;
             }
@@ -133,6 +133,9 @@ public sealed class ScheduledTask(ServiceHost host) : ServiceInstaller
 
         return null;
     }
+
+    /// <summary>A Windows path without a trailing separator, spelled the same whichever OS prints it.</summary>
+    private static string WindowsPath(string path) => path.TrimEnd('\\', '/');
 
     /// <summary>One argument as Windows programs split their command line (CommandLineToArgvW):
     /// quoted when it has spaces, tabs or quotes, with the backslashes before a quote doubled.</summary>

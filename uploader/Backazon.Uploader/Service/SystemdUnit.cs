@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Backazon.Uploader.Commands;
 
 namespace Backazon.Uploader.Service;
 
@@ -33,7 +34,13 @@ public sealed class SystemdUnit(ServiceHost host) : ServiceInstaller
         // The agent calls AddSystemd, which says READY=1 once it has started: "active" then means
         // running, not merely forked.
         text.Append("Type=notify\n");
-        text.Append("ExecStart=").AppendJoin(' ', new[] { agent.Program }.Concat(agent.Arguments).Select(a => Quote(a, expandsVariables: true))).Append('\n');
+        text.Append("ExecStart=").Append(Executable(agent.Program));
+        foreach (var argument in agent.Arguments)
+        {
+            text.Append(' ').Append(Quote(argument, expandsVariables: true));
+        }
+
+        text.Append('\n');
         foreach (var (name, value) in agent.Environment)
         {
             text.Append("Environment=").Append(Quote($"{name}={value}", expandsVariables: false)).Append('\n');
@@ -97,7 +104,11 @@ public sealed class SystemdUnit(ServiceHost host) : ServiceInstaller
         File.Delete(UnitFile);
         // "disable" removes this link; when systemctl could not run, remove it by hand so nothing
         // points at the deleted unit.
-        File.Delete(wanted);
+        if (IsLink(wanted) || File.Exists(wanted))
+        {
+            File.Delete(wanted);
+        }
+
         string? note = null;
         if (stop.Succeeded)
         {
@@ -110,6 +121,14 @@ public sealed class SystemdUnit(ServiceHost host) : ServiceInstaller
 
         return new ServiceOutcome(true, $"Removed the Backazon background service (systemd user unit {UnitFile}).", Note: note);
     }
+
+    /// <summary>The program of ExecStart, quoted. systemd expands specifiers in it but not
+    /// $VARIABLES, and refuses a program whose path has quotes, backslashes or control characters
+    /// ("Executable name contains special characters"), so such a path is refused here, in words.</summary>
+    public static string Executable(string path) =>
+        path.Any(c => c is '"' or '\'' or '\\' || char.IsControl(c))
+            ? throw new CliException($"systemd cannot run a program whose path has quotes, backslashes or control characters ('{path}'); put backazon in a folder without them, or name another path with --executable.")
+            : Quote(path, expandsVariables: false);
 
     /// <summary>
     /// One word of a unit file's command line or assignment, as systemd reads it back: plain when
