@@ -57,6 +57,20 @@ public sealed class CliServiceTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Install_UnitFolderCannotBeMade_ExitsOneWithASentenceNotAStackTrace()
+    {
+        var config = Path.Combine(_root, "config");
+        new ConfigFolder(config).WriteSecret(DeviceConfig.FileName, new DeviceConfig("http://127.0.0.1:1", "acct", "dev", "laptop", "secret"));
+        await File.WriteAllTextAsync(Path.Combine(_root, "xdg"), "a file where the config folder should be");
+
+        var install = await RunCliAsync(config, "install");
+
+        Assert.Equal(1, install.Code);
+        Assert.StartsWith("The service definition could not be written (", install.Error);
+        Assert.DoesNotContain("   at ", install.Error);
+    }
+
+    [Fact]
     public async Task Unit_ProgramInAFolderSystemdWouldMisread_PassesVerifyAndTheUnquotedOneDoesNot()
     {
         // The program must exist for verify: a script in a folder whose name has a space, a

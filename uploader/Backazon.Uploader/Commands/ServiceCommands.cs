@@ -50,7 +50,16 @@ public static class ServiceCommands
 
             // An agent with no enrollment could only fail and restart, over and over.
             cli.RequireDevice();
-            var outcome = await installer.InstallAsync(agent, cancellationToken);
+            ServiceOutcome outcome;
+            try
+            {
+                outcome = await installer.InstallAsync(agent, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"The service definition could not be written ({e.Message}); check that your home folder is writable.");
+            }
+
             return await ReportAsync(cli, outcome);
         }));
         return command;

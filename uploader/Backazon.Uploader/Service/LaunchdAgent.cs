@@ -16,8 +16,6 @@ public sealed class LaunchdAgent(ServiceHost host) : ServiceInstaller
     /// the one Console.app lists.</summary>
     public string LogFile => Path.Combine(host.Home, "Library", "Logs", "Backazon", "agent.log");
 
-    public override string Location => PlistFile;
-
     private string Domain => $"gui/{host.UnixUserId}";
 
     public override string Render(AgentCommandLine agent)

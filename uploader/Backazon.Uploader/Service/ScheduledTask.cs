@@ -19,8 +19,6 @@ public sealed class ScheduledTask(ServiceHost host) : ServiceInstaller
     public const string Name = "Backazon";
     private static readonly XNamespace Task = "http://schemas.microsoft.com/windows/2004/02/mit/task";
 
-    public override string Location => $@"the Task Scheduler task \{Name}";
-
     public override string Render(AgentCommandLine agent)
     {
         var user = host.WindowsUser;

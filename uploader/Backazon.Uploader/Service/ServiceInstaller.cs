@@ -57,9 +57,6 @@ public sealed record ServiceOutcome(bool Changed, string Message, string? Failur
 /// </summary>
 public abstract class ServiceInstaller
 {
-    /// <summary>Where the definition lives, as the user would look for it.</summary>
-    public abstract string Location { get; }
-
     /// <summary>The definition text, exactly as it is registered.</summary>
     public abstract string Render(AgentCommandLine agent);
 

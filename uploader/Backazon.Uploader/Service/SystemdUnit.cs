@@ -21,8 +21,6 @@ public sealed class SystemdUnit(ServiceHost host) : ServiceInstaller
 
     public string UnitFile => Path.Combine(UnitFolder, Name);
 
-    public override string Location => UnitFile;
-
     public override string Render(AgentCommandLine agent)
     {
         var text = new StringBuilder();
