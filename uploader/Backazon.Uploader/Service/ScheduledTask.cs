@@ -22,6 +22,10 @@ public sealed class ScheduledTask(ServiceHost host) : ServiceInstaller
     public override string Render(AgentCommandLine agent)
     {
         var user = host.WindowsUser;
+        // The agent itself, not a wrapper, so /End, the exit code and RestartOnFailure reach it.
+        // A console program started this way opens a console window in the user's session: the
+        // agent has to let go of it (FreeConsole) to run unseen. ("conhost.exe --headless" as
+        // the command would hide it here too, but that switch is undocumented.)
         var exec = new XElement(Task + "Exec",
             new XElement(Task + "Command", agent.Program),
             new XElement(Task + "Arguments", string.Join(' ', agent.Arguments.Select(Quote))));
