@@ -38,6 +38,7 @@ public sealed class CliServiceTests(ITestOutputHelper output) : IDisposable
             : "start 'backazon agent' from your session's startup programs instead.", sentence);
         var unit = await File.ReadAllTextAsync(UnitFile);
         Assert.Contains($"Environment=\"BACKAZON_CONFIG_DIR={config}\"\n", unit);
+        Assert.Contains($"Environment=\"BACKAZON_STATE_DIR={Path.Combine(config, "state")}\"\n", unit);
         Assert.Contains($" {Path.Combine(AppContext.BaseDirectory, "backazon.dll")} agent\n", unit); // dotnet backazon.dll agent
         Assert.False(Directory.Exists(Path.Combine(Home, ".config")), "nothing is written outside XDG_CONFIG_HOME");
         await VerifyAsync(UnitFile);
@@ -80,7 +81,7 @@ public sealed class CliServiceTests(ITestOutputHelper output) : IDisposable
         var program = Path.Combine(folder, "backazon");
         await File.WriteAllTextAsync(program, "#!/bin/sh\nexit 0\n");
         File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var agent = AgentCommandLine.ForExecutable(program, Path.Combine(_root, "config 100%"));
+        var agent = AgentCommandLine.ForExecutable(program, Path.Combine(_root, "config 100%"), Path.Combine(_root, "state $HOME"));
         var unit = new SystemdUnit(new ServiceHost(new ProcessCommandRunner(), _ => null, "0", "")).Render(agent);
         var file = Path.Combine(Directory.CreateDirectory(Path.Combine(_root, "units")).FullName, SystemdUnit.Name);
         await File.WriteAllTextAsync(file, unit);
@@ -90,6 +91,7 @@ public sealed class CliServiceTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("\nRestart=on-failure\n", unit);
         Assert.Contains("\nWantedBy=default.target\n", unit);
         Assert.Contains("\nEnvironment=\"BACKAZON_CONFIG_DIR=" + Path.Combine(_root, "config 100%%") + "\"\n", unit);
+        Assert.Contains("\nEnvironment=\"BACKAZON_STATE_DIR=" + Path.Combine(_root, "state $HOME") + "\"\n", unit);
         if (await VerifyAsync(file))
         {
             // The control: the same unit with the path left unquoted names no program, and
@@ -152,6 +154,7 @@ public sealed class CliServiceTests(ITestOutputHelper output) : IDisposable
         start.Environment["XDG_RUNTIME_DIR"] = Directory.CreateDirectory(Path.Combine(_root, "run")).FullName;
         start.Environment["DBUS_SESSION_BUS_ADDRESS"] = $"unix:path={Path.Combine(_root, "no-bus")}";
         start.Environment["BACKAZON_CONFIG_DIR"] = config;
+        start.Environment.Remove("BACKAZON_STATE_DIR"); // the state folder then follows the config folder
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -39,8 +39,8 @@ public static class ServiceCommands
             }
 
             var agent = parse.GetValue(executable) is { } program
-                ? AgentCommandLine.ForExecutable(Executable(program, mustExist: !printOnly, sameOs: target == here), cli.Config.Path)
-                : AgentCommandLine.Current(cli.Config.Path);
+                ? AgentCommandLine.ForExecutable(Executable(program, mustExist: !printOnly, sameOs: target == here), cli.Config.Path, cli.State.Path)
+                : AgentCommandLine.Current(cli.Config.Path, cli.State.Path);
             var installer = ServiceInstaller.For(target, ServiceHost.Current());
             if (printOnly)
             {

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Backazon.Uploader.Configuration;
 
 namespace Backazon.Uploader.Service;
 
@@ -12,9 +13,9 @@ public sealed class LaunchdAgent(ServiceHost host) : ServiceInstaller
 
     public string PlistFile => Path.Combine(host.Home, "Library", "LaunchAgents", Label + ".plist");
 
-    /// <summary>Where the agent's output goes: ~/Library/Logs is the user's log folder on macOS,
-    /// the one Console.app lists.</summary>
-    public string LogFile => Path.Combine(host.Home, "Library", "Logs", "Backazon", "agent.log");
+    /// <summary>Where launchd puts what the agent prints: beside the agent's own logs in its state
+    /// folder, so that a crash before the agent's logging starts is not lost.</summary>
+    public static string LogFile(AgentCommandLine agent) => Path.Combine(new StateFolder(agent.StateFolder).LogFolder, "launchd.log");
 
     private string Domain => $"gui/{host.UnixUserId}";
 
@@ -29,13 +30,10 @@ public sealed class LaunchdAgent(ServiceHost host) : ServiceInstaller
             ("KeepAlive", Dict([("SuccessfulExit", new XElement("false"))])),
             // Not more often than every 30 s, like RestartSec in the systemd unit.
             ("ThrottleInterval", new XElement("integer", 30)),
-            ("StandardOutPath", new XElement("string", LogFile)),
-            ("StandardErrorPath", new XElement("string", LogFile)),
+            ("StandardOutPath", new XElement("string", LogFile(agent))),
+            ("StandardErrorPath", new XElement("string", LogFile(agent))),
+            ("EnvironmentVariables", Dict(agent.Environment.Select(e => (e.Key, new XElement("string", e.Value))))),
         };
-        if (agent.Environment.Count > 0)
-        {
-            entries.Add(("EnvironmentVariables", Dict(agent.Environment.Select(e => (e.Key, new XElement("string", e.Value))))));
-        }
 
         var plist = new XDocument(
             new XDeclaration("1.0", "UTF-8", null),
@@ -48,7 +46,7 @@ public sealed class LaunchdAgent(ServiceHost host) : ServiceInstaller
     {
         WriteAtomically(PlistFile, Render(agent), Utf8);
         // launchd opens the log file but does not create its folder; without it the agent would not start.
-        Directory.CreateDirectory(Path.GetDirectoryName(LogFile)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(LogFile(agent))!);
         var written = $"Wrote the launchd agent {PlistFile}.";
 
         // A loaded older definition makes bootstrap fail, and one the user disabled would not
@@ -62,7 +60,7 @@ public sealed class LaunchdAgent(ServiceHost host) : ServiceInstaller
                 $"The agent could not be started because 'launchctl bootstrap {Domain}' failed ({load.Problem("launchctl")}); start it with 'launchctl bootstrap {Domain} {PlistFile}' from your login session.");
         }
 
-        return new ServiceOutcome(true, $"Installed: the Backazon agent runs in the background now and whenever you log in (launchd agent {PlistFile}; its log: {LogFile}).");
+        return new ServiceOutcome(true, $"Installed: the Backazon agent runs in the background now and whenever you log in (launchd agent {PlistFile}; its logs: {Path.GetDirectoryName(LogFile(agent))}).");
     }
 
     public override async Task<ServiceOutcome> UninstallAsync(CancellationToken cancellationToken = default)

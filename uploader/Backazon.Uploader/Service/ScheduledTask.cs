@@ -117,24 +117,26 @@ public sealed class ScheduledTask(ServiceHost host) : ServiceInstaller
     }
 
     /// <summary>
-    /// A task's action has no environment of its own: the agent gets the user's. That finds the
-    /// same config folder when it is the default (%APPDATA%\backazon) or BACKAZON_CONFIG_DIR is
-    /// set for the account; a variable set only in this shell would be lost.
+    /// A task's action has no environment of its own: the agent gets the account's. It finds the
+    /// same folders when they are the defaults (%APPDATA%\backazon, %LOCALAPPDATA%\backazon, as
+    /// ConfigFolder and StateFolder work them out) or are set for the account; a variable set
+    /// only in this shell would be lost. Returns the first variable that would be.
     /// </summary>
     private KeyValuePair<string, string>? MissingVariable(AgentCommandLine agent)
     {
-        foreach (var variable in agent.Environment)
-        {
-            var inherited = host.AccountVariable(variable.Key)
-                ?? (variable.Key == AgentCommandLine.ConfigDirVariable && host.Variable("APPDATA") is { } appData ? WindowsPath(appData) + @"\backazon" : null);
-            if (inherited is null || !string.Equals(WindowsPath(inherited), WindowsPath(variable.Value), StringComparison.OrdinalIgnoreCase))
-            {
-                return variable;
-            }
-        }
-
-        return null;
+        var platformConfig = host.Variable("APPDATA") is { } appData ? WindowsPath(appData) + @"\backazon" : null;
+        var config = host.AccountVariable(AgentCommandLine.ConfigDirVariable) ?? platformConfig;
+        var state = host.AccountVariable(AgentCommandLine.StateDirVariable)
+            ?? (config is null ? null
+                : Same(config, platformConfig) ? (host.Variable("LOCALAPPDATA") is { } local ? WindowsPath(local) + @"\backazon" : null)
+                : WindowsPath(config) + @"\state");
+        return !Same(config, agent.ConfigFolder) ? new(AgentCommandLine.ConfigDirVariable, agent.ConfigFolder)
+            : !Same(state, agent.StateFolder) ? new(AgentCommandLine.StateDirVariable, agent.StateFolder)
+            : null;
     }
+
+    private static bool Same(string? inherited, string? pinned) =>
+        inherited is not null && pinned is not null && string.Equals(WindowsPath(inherited), WindowsPath(pinned), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A Windows path without a trailing separator, spelled the same whichever OS prints it.</summary>
     private static string WindowsPath(string path) => path.TrimEnd('\\', '/');

@@ -36,7 +36,8 @@ public sealed class ServiceCommandsTests : IDisposable
         Assert.Equal(["on-failure"], keys["Service.Restart"]);
         Assert.Equal(["default.target"], keys["Install.WantedBy"]);
         Assert.Equal(["/opt/Back Azon/backazon", "agent"], SystemdUnitTests.Words(keys["Service.ExecStart"].Single(), expandsVariables: true));
-        Assert.Equal([$"BACKAZON_CONFIG_DIR={_config}"], SystemdUnitTests.Words(keys["Service.Environment"].Single(), expandsVariables: false));
+        Assert.Equal([[$"BACKAZON_CONFIG_DIR={_config}"], [$"BACKAZON_STATE_DIR={Path.Combine(_config, "state")}"]],
+            keys["Service.Environment"].Select(e => SystemdUnitTests.Words(e, expandsVariables: false)));
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public sealed class ServiceCommandsTests : IDisposable
     [Fact]
     public async Task InstallPrintLinux_NoExecutableGiven_RunsThisProcess()
     {
-        var expected = AgentCommandLine.Current(_config);
+        var expected = AgentCommandLine.Current(_config, Path.Combine(_config, "state"));
 
         var (code, unit, _) = await RunAsync("install", "--print", "--os", "linux");
 
@@ -75,7 +76,8 @@ public sealed class ServiceCommandsTests : IDisposable
         Assert.Equal("true", dict["RunAtLoad"].Name);
         Assert.Equal("false", Dict(dict["KeepAlive"])["SuccessfulExit"].Name);
         Assert.Equal(_config, Dict(dict["EnvironmentVariables"])["BACKAZON_CONFIG_DIR"].Value);
-        Assert.EndsWith("Library/Logs/Backazon/agent.log", dict["StandardOutPath"].Value);
+        Assert.Equal(Path.Combine(_config, "state"), Dict(dict["EnvironmentVariables"])["BACKAZON_STATE_DIR"].Value);
+        Assert.Equal(Path.Combine(_config, "state", "logs", "launchd.log"), dict["StandardOutPath"].Value);
         Assert.Equal(dict["StandardOutPath"].Value, dict["StandardErrorPath"].Value);
     }
 

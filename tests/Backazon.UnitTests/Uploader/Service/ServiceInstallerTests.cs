@@ -16,7 +16,8 @@ public sealed class ServiceInstallerTests : IDisposable
 
     public ServiceInstallerTests() => _variables["HOME"] = _home.Root;
 
-    private AgentCommandLine Agent(string config = "/home/ada/.config/backazon") => AgentCommandLine.ForExecutable("/opt/backazon/backazon", config);
+    private AgentCommandLine Agent(string config = "/home/ada/.config/backazon") =>
+        AgentCommandLine.ForExecutable("/opt/backazon/backazon", config, _home.PathOf("state"));
 
     private ServiceInstaller Installer(ServiceOs os, ICommandRunner runner, Func<string, string?>? accountVariable = null) =>
         ServiceInstaller.For(os, new ServiceHost(runner, name => _variables.GetValueOrDefault(name), "501", @"PC\ada", accountVariable));
@@ -153,7 +154,7 @@ public sealed class ServiceInstallerTests : IDisposable
             ["launchctl bootout gui/501/com.backazon.agent", "launchctl enable gui/501/com.backazon.agent", $"launchctl bootstrap gui/501 {plist}"],
             runner.Commands);
         Assert.Equal("plist", XDocument.Load(plist).Root!.Name);
-        Assert.True(Directory.Exists(_home.PathOf("Library/Logs/Backazon")));
+        Assert.True(Directory.Exists(_home.PathOf("state/logs")));
 
         runner.Commands.Clear();
         Assert.True((await installer.UninstallAsync()).Changed);
@@ -176,6 +177,7 @@ public sealed class ServiceInstallerTests : IDisposable
     public async Task TaskSchedulerInstall_RegistersTheXmlInUtf16ThenRunsItAndLeavesNoFile()
     {
         _variables["APPDATA"] = @"C:\Users\ada\AppData\Roaming";
+        _variables["LOCALAPPDATA"] = @"C:\Users\ada\AppData\Local\";
         string? file = null;
         XDocument? registered = null;
         var runner = new RecordingRunner
@@ -191,7 +193,8 @@ public sealed class ServiceInstallerTests : IDisposable
             },
         };
 
-        var outcome = await Installer(ServiceOs.Windows, runner).InstallAsync(AgentCommandLine.ForExecutable(@"C:\Program Files\Backazon\backazon.exe", @"C:\Users\ada\AppData\Roaming\backazon"));
+        var outcome = await Installer(ServiceOs.Windows, runner).InstallAsync(
+            AgentCommandLine.ForExecutable(@"C:\Program Files\Backazon\backazon.exe", @"C:\Users\ada\AppData\Roaming\backazon", @"C:\Users\ada\AppData\Local\backazon"));
 
         Assert.Null(outcome.Failure);
         Assert.Equal([$"schtasks /Create /TN Backazon /XML {file} /F", "schtasks /Run /TN Backazon"], runner.Commands);
@@ -205,14 +208,18 @@ public sealed class ServiceInstallerTests : IDisposable
     {
         _variables["APPDATA"] = @"C:\Users\ada\AppData\Roaming";
         var runner = new RecordingRunner();
-        var agent = AgentCommandLine.ForExecutable(@"C:\backazon.exe", @"D:\Backazon Config");
+        // Outside the default folder, the state folder is the config folder's "state", as StateFolder says.
+        var agent = AgentCommandLine.ForExecutable(@"C:\backazon.exe", @"D:\Backazon Config", @"D:\Backazon Config\state");
+        var elsewhere = AgentCommandLine.ForExecutable(@"C:\backazon.exe", @"D:\Backazon Config", @"E:\state");
 
         var refused = await Installer(ServiceOs.Windows, runner).InstallAsync(agent);
         var accepted = await Installer(ServiceOs.Windows, runner, name => name == "BACKAZON_CONFIG_DIR" ? @"D:\Backazon Config\" : null).InstallAsync(agent);
+        var stateRefused = await Installer(ServiceOs.Windows, runner, name => name == "BACKAZON_CONFIG_DIR" ? @"D:\Backazon Config" : null).InstallAsync(elsewhere);
 
         Assert.Equal("A scheduled task cannot set BACKAZON_CONFIG_DIR for the agent, so set it for your account with " +
             "'setx BACKAZON_CONFIG_DIR \"D:\\Backazon Config\"' and run 'backazon install' again.", refused.Failure);
         Assert.Null(accepted.Failure);
+        Assert.StartsWith("A scheduled task cannot set BACKAZON_STATE_DIR for the agent, so set it for your account with 'setx BACKAZON_STATE_DIR E:\\state'", stateRefused.Failure);
         Assert.Equal(2, runner.Commands.Count); // only the accepted install ran schtasks
     }
 
@@ -239,12 +246,12 @@ public sealed class ServiceInstallerTests : IDisposable
     [Fact]
     public void AgentCommandLine_UnderTheDotnetHost_RunsTheAssemblyWithTheHost()
     {
-        var hosted = AgentCommandLine.ForProcess("/usr/share/dotnet/dotnet", "/opt/b/backazon.dll", "/c");
-        var single = AgentCommandLine.ForProcess("/opt/b/backazon", "/opt/b/backazon.dll", "/c");
+        var hosted = AgentCommandLine.ForProcess("/usr/share/dotnet/dotnet", "/opt/b/backazon.dll", "/c", "/s");
+        var single = AgentCommandLine.ForProcess("/opt/b/backazon", "/opt/b/backazon.dll", "/c", "/s");
 
         Assert.Equal(["/usr/share/dotnet/dotnet", "/opt/b/backazon.dll", "agent"], [hosted.Program, .. hosted.Arguments]);
         Assert.Equal(["/opt/b/backazon", "agent"], [single.Program, .. single.Arguments]);
-        Assert.Equal("/c", single.Environment["BACKAZON_CONFIG_DIR"]);
+        Assert.Equal([new("BACKAZON_CONFIG_DIR", "/c"), new("BACKAZON_STATE_DIR", "/s")], single.Environment);
     }
 
     public void Dispose() => _home.Dispose();
