@@ -22,6 +22,11 @@ public static class BackazonCli
             root.Subcommands.Add(command);
         }
 
+        foreach (var command in ServiceCommands.Create(cli))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(AdminCommands.Create(cli));
         return root;
     }
