@@ -24,12 +24,18 @@ public static class AgentHost
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddSystemd();
         builder.Services.AddWindowsService(service => service.ServiceName = "Backazon");
-        builder.Services.AddSerilog(new LoggerConfiguration()
+        var logging = new LoggerConfiguration()
             .WriteTo.File(LogFilePattern(cli), rollingInterval: RollingInterval.Day, fileSizeLimitBytes: LogFileBytes, rollOnFileSizeLimit: true,
-                retainedFileCountLimit: LogFilesKept, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss zzz} {Level:u3} {Message:lj}{NewLine}{Exception}")
-            // Standard error (the journal takes both), so that standard output is agent --json's alone.
-            .WriteTo.Console(outputTemplate: "{Level:u3} {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)
-            .CreateLogger(), dispose: true);
+                retainedFileCountLimit: LogFilesKept, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss zzz} {Level:u3} {Message:lj}{NewLine}{Exception}");
+        if (!Console.IsErrorRedirected)
+        {
+            // Run by hand in a terminal: the log shows there too, on standard error, so that
+            // standard output is agent --json's alone. Under a service manager the file is the
+            // log (launchd would otherwise keep a second, untrimmed copy).
+            logging = logging.WriteTo.Console(outputTemplate: "{Level:u3} {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose);
+        }
+
+        builder.Services.AddSerilog(logging.CreateLogger(), dispose: true);
         builder.Services.AddSingleton(cli);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<AgentService>();

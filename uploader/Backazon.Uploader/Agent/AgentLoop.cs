@@ -67,7 +67,7 @@ public sealed class AgentLoop
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        var device = _cli.RequireDevice();
+        var device = await EnrolledDeviceAsync(stopping);
         Update(s => AgentStatus.Read(_cli.State) with { Pid = Environment.ProcessId, StartedAt = Now, RunningSince = null, Paused = false });
         _logger.LogInformation("Agent started (pid {Pid}) for device {Device}; state in {State}", Environment.ProcessId, device.DeviceName, _cli.State.Path);
         try
@@ -240,6 +240,31 @@ public sealed class AgentLoop
         catch (Exception e) when (e is BackazonApiException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return false;
+        }
+    }
+
+    /// <summary>This machine's enrollment; an agent started before it (or after it was removed)
+    /// says so once and waits for "backazon enroll" rather than exit and be restarted in a loop
+    /// by its service manager.</summary>
+    private async Task<DeviceConfig> EnrolledDeviceAsync(CancellationToken stopping)
+    {
+        var said = false;
+        while (true)
+        {
+            try
+            {
+                return _cli.RequireDevice();
+            }
+            catch (CliException e) when (!said)
+            {
+                _logger.LogWarning("{Problem} The agent waits for it.", e.Message);
+                said = true;
+            }
+            catch (CliException)
+            {
+            }
+
+            await TickAsync(_options.Tick, stopping);
         }
     }
 

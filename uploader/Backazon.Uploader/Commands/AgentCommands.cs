@@ -29,7 +29,6 @@ public static class AgentCommands
         };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
-            cli.RequireDevice();
             var options = new AgentOptions
             {
                 Interval = parse.GetValue(interval) is { } i ? Duration.Parse(i, "--interval") : null,
