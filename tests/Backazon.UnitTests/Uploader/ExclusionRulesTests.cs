@@ -52,6 +52,34 @@ public sealed class ExclusionRulesTests
     }
 
     [Fact]
+    public void IsExcluded_BareName_IsAFileOrFolderOfThatNameAtAnyDepth_AsGitignoreReadsIt()
+    {
+        var rules = new ExclusionRules(["sub", "*.log"], includeDefaults: false);
+
+        Assert.True(rules.IsExcluded("sub", isDirectory: true));
+        Assert.True(rules.IsExcluded("a/b/sub", isDirectory: true));
+        Assert.True(rules.IsExcluded("sub/inside.txt", isDirectory: false)); // what was under it
+        Assert.True(rules.IsExcluded("a/sub", isDirectory: false));
+        Assert.True(rules.IsExcluded("deep/er/x.log", isDirectory: false));
+        Assert.False(rules.IsExcluded("subway", isDirectory: true));
+        Assert.False(rules.IsExcluded("a/sub.txt", isDirectory: false));
+    }
+
+    [Fact]
+    public void IsExcluded_SlashInside_IsAnchored_TrailingSlash_IsFoldersOnly()
+    {
+        var rules = new ExclusionRules(["docs/drafts", "/top.txt", "build/"], includeDefaults: false);
+
+        Assert.True(rules.IsExcluded("docs/drafts", isDirectory: true));
+        Assert.True(rules.IsExcluded("docs/drafts/one.md", isDirectory: false));
+        Assert.False(rules.IsExcluded("old/docs/drafts", isDirectory: true));
+        Assert.True(rules.IsExcluded("top.txt", isDirectory: false));
+        Assert.False(rules.IsExcluded("a/top.txt", isDirectory: false));
+        Assert.True(rules.IsExcluded("x/build", isDirectory: true));
+        Assert.False(rules.IsExcluded("x/build", isDirectory: false)); // a file named build stays
+    }
+
+    [Fact]
     public void IsExcluded_DefaultsOff_OnlyUserPatternsApply()
     {
         var rules = new ExclusionRules(["**/*.log"], includeDefaults: false);

@@ -4,9 +4,12 @@ namespace Backazon.Uploader.Scanning;
 
 /// <summary>
 /// Glob patterns (Microsoft.Extensions.FileSystemGlobbing syntax: <c>*</c>, <c>**</c>, <c>?</c>)
-/// matched against a path relative to the backup root, with '/' separators.
-/// A pattern ending in <c>/**</c> names a folder: the folder itself is excluded and never read,
-/// so a huge node_modules costs nothing. Other patterns name files.
+/// matched against a path relative to the backup root, with '/' separators, read the way
+/// .gitignore reads them: a pattern without a slash (<c>sub</c>, <c>*.log</c>) matches a file or
+/// folder of that name at any depth; one with a slash inside is anchored at the root
+/// (<c>docs/drafts</c>, a leading <c>/</c> is dropped); a trailing slash (<c>build/</c>) matches
+/// folders only; a pattern ending in <c>/**</c> names a folder. An excluded folder is never read,
+/// so a huge node_modules costs nothing, and everything under it is excluded too.
 /// Matching is case-insensitive on Windows and macOS, whose file systems are, and exact elsewhere.
 /// </summary>
 public sealed class ExclusionRules
@@ -58,17 +61,47 @@ public sealed class ExclusionRules
         _files = new Matcher(comparison);
         _folders = new Matcher(comparison);
 
-        var all = (includeDefaults ? Defaults : []).Concat(patterns ?? []).Select(pattern => pattern.Trim());
-        foreach (var pattern in all.Where(pattern => pattern.Length > 0))
+        var all = (includeDefaults ? Defaults.Select(p => (Pattern: p, Default: true)) : [])
+            .Concat((patterns ?? []).Select(p => (Pattern: p.Trim(), Default: false)));
+        foreach (var (pattern, isDefault) in all.Where(p => p.Pattern.Length > 0))
         {
-            _files.AddInclude(pattern);
-            if (pattern.EndsWith("/**", StringComparison.Ordinal) && pattern.Length > 3)
+            // The defaults are written out exactly (file patterns, and folders ending in /**).
+            var (files, folders) = isDefault ? Literal(pattern) : Expand(pattern);
+            foreach (var file in files)
             {
-                _folders.AddInclude(pattern[..^3]);
+                _files.AddInclude(file);
+            }
+
+            foreach (var folder in folders)
+            {
+                _folders.AddInclude(folder);
             }
 
             _patterns.Add(pattern);
         }
+    }
+
+    private static (IEnumerable<string> Files, IEnumerable<string> Folders) Literal(string pattern) =>
+        pattern.EndsWith("/**", StringComparison.Ordinal) && pattern.Length > 3 ? ([pattern], [pattern[..^3]]) : ([pattern], []);
+
+    /// <summary>What one of the user's patterns matches, as globs for files and for folders.</summary>
+    private static (IEnumerable<string> Files, IEnumerable<string> Folders) Expand(string pattern)
+    {
+        if (pattern.EndsWith("/**", StringComparison.Ordinal) && pattern.Length > 3)
+        {
+            return Literal(pattern);
+        }
+
+        var foldersOnly = pattern.EndsWith('/');
+        var name = pattern.TrimEnd('/');
+        var anchored = name.Contains('/') ? name.TrimStart('/') : "**/" + name;
+        if (anchored.Length == 0 || anchored == "**/")
+        {
+            return ([], []);
+        }
+
+        // A folder it names takes what is under it along; a name may also be a file's.
+        return foldersOnly ? ([anchored + "/**"], [anchored]) : ([anchored, anchored + "/**"], [anchored]);
     }
 
     /// <summary>The patterns in force, defaults first.</summary>
