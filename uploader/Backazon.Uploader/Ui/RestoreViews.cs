@@ -5,7 +5,8 @@ using Spectre.Console;
 
 namespace Backazon.Uploader.Ui;
 
-/// <summary>Plain lines for a restore: one per file that was not simply restored, then a summary.</summary>
+/// <summary>Plain lines for a restore: one per file that was not simply restored (the path it was
+/// backed up from, with ~), then a summary.</summary>
 public sealed class PlainRestoreView(TextWriter output) : IRestoreProgress
 {
     private readonly Lock _lock = new();
@@ -19,7 +20,7 @@ public sealed class PlainRestoreView(TextWriter output) : IRestoreProgress
         {
             lock (_lock)
             {
-                output.WriteLine($"{outcome.ToString().ToLowerInvariant()} {path}{(detail is null ? "" : ": " + detail)}");
+                output.WriteLine($"{outcome.ToString().ToLowerInvariant()} {UserPaths.Show(path)}{(detail is null ? "" : ": " + detail)}");
             }
         }
     }
@@ -32,7 +33,7 @@ public sealed class PlainRestoreView(TextWriter output) : IRestoreProgress
         $"{s.Count(RestoreOutcome.Refused)} refused (unsafe path or link), {s.Count(RestoreOutcome.Failed)} failed; {ByteSizes.Format(s.BytesReceived)} received.";
 }
 
-/// <summary>JSON lines: one per file, then the summary.</summary>
+/// <summary>JSON lines: one per file (its full original path), then the summary.</summary>
 public sealed class JsonRestoreView(TextWriter output) : IRestoreProgress
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -40,7 +41,7 @@ public sealed class JsonRestoreView(TextWriter output) : IRestoreProgress
 
     public void Planned(int files, long bytes) { }
     public void Received(long bytes) { }
-    public void Done(string path, RestoreOutcome outcome, string? detail) => Write(new { messageType = "file", path, outcome = outcome.ToString().ToLowerInvariant(), detail });
+    public void Done(string path, RestoreOutcome outcome, string? detail) => Write(new { messageType = "file", path = UserPaths.Full(path), outcome = outcome.ToString().ToLowerInvariant(), detail });
     public void Finished(RestoreSummary summary) => Write(new
     {
         messageType = "summary",
