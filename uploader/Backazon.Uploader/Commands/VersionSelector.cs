@@ -18,7 +18,13 @@ public static class VersionSelector
             throw new CliException($"'{id}' is not a version id; 'backazon versions {shown}' prints them (the first column, at least {MinimumLength} characters of it).");
         }
 
-        var versions = await client.VersionsAsync(deviceId, catalogPath, cancellationToken);
+        return Pick(await client.VersionsAsync(deviceId, catalogPath, cancellationToken), id, shown);
+    }
+
+    /// <summary>The version among <paramref name="versions"/> (one file's) whose id starts with
+    /// <paramref name="id"/>, or one sentence saying why there is not exactly one.</summary>
+    public static CatalogItem Pick(IReadOnlyList<CatalogItem> versions, string id, string shown)
+    {
         var matches = versions.Where(v => v.VersionId?.StartsWith(id, StringComparison.OrdinalIgnoreCase) == true).ToList();
         return matches switch
         {
