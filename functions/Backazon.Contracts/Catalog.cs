@@ -3,7 +3,8 @@ namespace Backazon.Contracts;
 /// <summary>
 /// One entry of a listing as of a moment: a folder, or a file or link with the version in force
 /// then. A file deleted by then (and still kept) has <see cref="DeletedAt"/> set and describes
-/// the last version before the deletion.
+/// the last version before the deletion. <see cref="VersionId"/> names this one version of the
+/// file (16 hex characters; any unambiguous prefix selects it among the file's versions).
 /// </summary>
 public sealed record CatalogItem(
     string Path,
@@ -14,6 +15,7 @@ public sealed record CatalogItem(
     string? LinkTarget,
     DateTimeOffset VersionAt,
     DateTimeOffset? DeletedAt,
+    string? VersionId = null,
     int? Mode = null);
 
 public static class CatalogItemKinds

@@ -1,5 +1,6 @@
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Devices;
+using Backazon.Backend.Errors;
 using Backazon.Contracts;
 using Backazon.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -8,8 +9,9 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Backazon.Functions;
 
-/// <summary>Device identity: enrollment (with a code, no token yet) and the device's own status.</summary>
-public sealed class DeviceFunctions(ApiEndpoint api, EnrollmentService enrollment, AccountService accounts)
+/// <summary>Device identity: enrollment (with a code, no token yet), the device's own status and
+/// its history of backup runs.</summary>
+public sealed class DeviceFunctions(ApiEndpoint api, EnrollmentService enrollment, AccountService accounts, RunReportService runs)
 {
     [Function(nameof(Enroll))]
     public Task<IActionResult> Enroll(
@@ -27,4 +29,21 @@ public sealed class DeviceFunctions(ApiEndpoint api, EnrollmentService enrollmen
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "device/status")] HttpRequest request,
         CancellationToken cancellationToken) =>
         api.DeviceAsync(request, async caller => new OkObjectResult(await accounts.GetAsync(caller.AccountId, cancellationToken)));
+
+    /// <summary>Backup runs of the caller's device (or another of its account), newest first, a
+    /// page at a time (reports arrive by POST on the same route, in <see cref="UploadFunctions"/>).</summary>
+    [Function(nameof(ListRuns))]
+    public Task<IActionResult> ListRuns(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "device/runs")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        api.DeviceAsync(request, async caller =>
+        {
+            var query = request.Query;
+            int? limit = query["limit"].Count == 0 ? null
+                : int.TryParse(query["limit"].ToString(), out var n) ? n
+                : throw BackazonException.BadRequest("'limit' must be a whole number.", "limit");
+            return new OkObjectResult(await runs.ListAsync(caller, Text(query["device"]), Text(query["continuation"]), limit, cancellationToken));
+        });
+
+    private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 ? null : value.ToString();
 }

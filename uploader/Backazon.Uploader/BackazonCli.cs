@@ -12,6 +12,7 @@ public static class BackazonCli
         root.Subcommands.Add(DeviceCommands.Enroll(cli));
         root.Subcommands.Add(DeviceCommands.Status(cli));
         root.Subcommands.Add(BackupCommand.Create(cli));
+        root.Subcommands.Add(RunsCommand.Create(cli));
         foreach (var command in RestoreCommands.Create(cli))
         {
             root.Subcommands.Add(command);

@@ -32,6 +32,14 @@ public static class CatalogKeys
     public static string FolderRow(string name) => $"{FolderPrefix}{NameKey(name)}";
 
     /// <summary>
+    /// The id of one version of a file: what "versions" prints and "restore --version" takes.
+    /// Derived from what fixes the version's row (path and commit time), so it needs no column of
+    /// its own and never changes; unlike the content hash it tells apart two versions with the
+    /// same bytes (a file edited back to what it was).
+    /// </summary>
+    public static string VersionId(string path, DateTimeOffset committedAt) => Hash($"{path}\n{committedAt.UtcTicks}")[..16];
+
+    /// <summary>
     /// An injective escape of the characters a row key cannot hold ('/', '\', '#', '?', control
     /// characters) and of the ones we use as separators ('|', '%'); "~" plus a hash when long.
     /// </summary>

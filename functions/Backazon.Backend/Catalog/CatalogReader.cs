@@ -16,45 +16,27 @@ public sealed class CatalogReader(CatalogWriter writer)
     {
         var items = new List<CatalogItem>();
         var partition = CatalogKeys.Partition(accountId, deviceId, folder);
-        string? currentName = null;
-        CatalogEntity? inForce = null;
-        CatalogEntity? beforeDeletion = null;
+        var versions = new List<CatalogEntity>();
 
-        // Rows of one name come together, newest first: keep the first at or before asOf and,
-        // if that is a deletion, the version it deleted.
+        // Rows of one name come together, newest first.
         await foreach (var row in Table.QueryAsync<CatalogEntity>(e => e.PartitionKey == partition, cancellationToken: cancellationToken))
         {
             if (row.Kind == CatalogEntity.FolderKind)
             {
                 if (row.CommittedAt <= asOf)
                 {
-                    items.Add(new CatalogItem(row.Path, CatalogItemKinds.Folder, 0, null, null, null, row.CommittedAt, null));
+                    items.Add(FolderItem(row));
                 }
 
                 continue;
             }
 
-            if (row.Path != currentName)
+            if (versions.Count > 0 && versions[0].Path != row.Path)
             {
                 Emit();
-                currentName = row.Path;
-                inForce = null;
-                beforeDeletion = null;
             }
 
-            if (row.CommittedAt > asOf)
-            {
-                continue;
-            }
-
-            if (inForce is null)
-            {
-                inForce = row;
-            }
-            else if (inForce.Kind == EntryKinds.Deleted && beforeDeletion is null && row.Kind != EntryKinds.Deleted)
-            {
-                beforeDeletion = row;
-            }
+            versions.Add(row);
         }
 
         Emit();
@@ -62,32 +44,71 @@ public sealed class CatalogReader(CatalogWriter writer)
 
         void Emit()
         {
-            if (inForce is null)
+            if (InForce(versions, asOf, includeDeleted) is { } item)
             {
-                return;
+                items.Add(item);
             }
 
-            if (inForce.Kind != EntryKinds.Deleted)
-            {
-                items.Add(ToItem(inForce, null));
-            }
-            else if (includeDeleted && beforeDeletion is not null)
-            {
-                items.Add(ToItem(beforeDeletion, inForce.CommittedAt));
-            }
+            versions.Clear();
         }
     }
 
+    /// <summary>
+    /// One path as of a moment: the file or link in force then (or, with
+    /// <paramref name="includeDeleted"/>, the last version of a file deleted by then), else the
+    /// folder, else null. At most two requests whatever the folder holds: a range query over the
+    /// file's own versions, then a point read of the folder marker.
+    /// </summary>
+    public async Task<CatalogItem?> EntryAsync(
+        string accountId, string deviceId, string path, DateTimeOffset asOf, bool includeDeleted, CancellationToken cancellationToken = default)
+    {
+        if (await FileAsync(accountId, deviceId, path, asOf, includeDeleted, cancellationToken) is { } file)
+        {
+            return file;
+        }
+
+        var (parent, name) = CatalogPathRules.Split(path);
+        var folder = await Table.GetEntityIfExistsAsync<CatalogEntity>(
+            CatalogKeys.Partition(accountId, deviceId, parent), CatalogKeys.FolderRow(name), cancellationToken: cancellationToken);
+        return folder.HasValue && folder.Value!.Path == path && folder.Value.CommittedAt <= asOf ? FolderItem(folder.Value) : null;
+    }
+
+    /// <summary>The file or link at <paramref name="path"/> as of a moment (see
+    /// <see cref="EntryAsync"/>), or null: one range query over its own versions.</summary>
+    public async Task<CatalogItem?> FileAsync(
+        string accountId, string deviceId, string path, DateTimeOffset asOf, bool includeDeleted, CancellationToken cancellationToken = default) =>
+        InForce(await FileRowsAsync(accountId, deviceId, path, cancellationToken), asOf, includeDeleted);
+
+    /// <summary>The version of one name in force at <paramref name="asOf"/> (rows newest first):
+    /// the first at or before it; if that is a deletion, the version it deleted, marked deleted,
+    /// with <paramref name="includeDeleted"/>, else nothing.</summary>
+    private static CatalogItem? InForce(IReadOnlyList<CatalogEntity> newestFirst, DateTimeOffset asOf, bool includeDeleted)
+    {
+        var current = newestFirst.FirstOrDefault(r => r.CommittedAt <= asOf);
+        if (current is null)
+        {
+            return null;
+        }
+
+        if (current.Kind != EntryKinds.Deleted)
+        {
+            return ToItem(current, null);
+        }
+
+        var deleted = newestFirst.FirstOrDefault(r => r.CommittedAt < current.CommittedAt && r.Kind != EntryKinds.Deleted);
+        return includeDeleted && deleted is not null ? ToItem(deleted, current.CommittedAt) : null;
+    }
+
     /// <summary>Every file and link under a folder, recursively, as of a moment (deleted ones
-    /// excluded): one partition query per folder.</summary>
+    /// only with <paramref name="includeDeleted"/>): one partition query per folder.</summary>
     public async IAsyncEnumerable<CatalogItem> ListTreeAsync(
-        string accountId, string deviceId, string folder, DateTimeOffset asOf,
+        string accountId, string deviceId, string folder, DateTimeOffset asOf, bool includeDeleted = false,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var pending = new Stack<string>([folder]);
         while (pending.TryPop(out var next))
         {
-            foreach (var item in await ListFolderAsync(accountId, deviceId, next, asOf, includeDeleted: false, cancellationToken))
+            foreach (var item in await ListFolderAsync(accountId, deviceId, next, asOf, includeDeleted, cancellationToken))
             {
                 if (item.Kind == CatalogItemKinds.Folder)
                 {
@@ -102,27 +123,37 @@ public sealed class CatalogReader(CatalogWriter writer)
     }
 
     /// <summary>All versions of one file, newest first (deletions included).</summary>
-    public async Task<List<CatalogItem>> VersionsAsync(string accountId, string deviceId, string path, CancellationToken cancellationToken = default)
+    public async Task<List<CatalogItem>> VersionsAsync(string accountId, string deviceId, string path, CancellationToken cancellationToken = default) =>
+        (await FileRowsAsync(accountId, deviceId, path, cancellationToken))
+            .Select(row => row.Kind == EntryKinds.Deleted
+                ? new CatalogItem(row.Path, EntryKinds.Deleted, 0, null, null, null, row.CommittedAt, row.CommittedAt, CatalogKeys.VersionId(row.Path, row.CommittedAt))
+                : ToItem(row, null))
+            .ToList();
+
+    /// <summary>The rows of one file, newest first: a range query over its name in its folder's
+    /// partition (rows of longer names with the same escaped start are filtered out by path).</summary>
+    private async Task<List<CatalogEntity>> FileRowsAsync(string accountId, string deviceId, string path, CancellationToken cancellationToken)
     {
         var (folder, name) = CatalogPathRules.Split(path);
         var partition = CatalogKeys.Partition(accountId, deviceId, folder);
         var start = CatalogKeys.FileRowsStart(name);
         var end = CatalogKeys.FileRowsEnd(name);
-        var versions = new List<CatalogItem>();
+        var rows = new List<CatalogEntity>();
         await foreach (var row in Table.QueryAsync<CatalogEntity>(
             e => e.PartitionKey == partition && e.RowKey.CompareTo(start) >= 0 && e.RowKey.CompareTo(end) < 0, cancellationToken: cancellationToken))
         {
             if (row.Path == path)
             {
-                versions.Add(row.Kind == EntryKinds.Deleted
-                    ? new CatalogItem(row.Path, EntryKinds.Deleted, 0, null, null, null, row.CommittedAt, row.CommittedAt)
-                    : ToItem(row, null));
+                rows.Add(row);
             }
         }
 
-        return versions;
+        return rows;
     }
 
+    private static CatalogItem FolderItem(CatalogEntity row) =>
+        new(row.Path, CatalogItemKinds.Folder, 0, null, null, null, row.CommittedAt, null);
+
     private static CatalogItem ToItem(CatalogEntity row, DateTimeOffset? deletedAt) =>
-        new(row.Path, row.Kind, row.Size, row.Hash, row.ModifiedAt, row.LinkTarget, row.CommittedAt, deletedAt, row.Mode);
+        new(row.Path, row.Kind, row.Size, row.Hash, row.ModifiedAt, row.LinkTarget, row.CommittedAt, deletedAt, CatalogKeys.VersionId(row.Path, row.CommittedAt), row.Mode);
 }

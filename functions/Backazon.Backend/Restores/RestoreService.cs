@@ -25,8 +25,16 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
         var folder = Folder(path, "path");
         var asOf = at ?? clock.GetUtcNow();
         var items = recursive
-            ? await CollectAsync(reader.ListTreeAsync(caller.AccountId, device, folder, asOf, cancellationToken))
+            ? await CollectAsync(reader.ListTreeAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken))
             : await reader.ListFolderAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken);
+        if (items.Count == 0 && folder.Length > 0
+            && await reader.FileAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken) is { } file)
+        {
+            // "ls FILE" shows the file, as "ls" does; a folder costs nothing more, a file one
+            // range query over its own versions.
+            items.Add(file);
+        }
+
         return Page(items, continuation);
     }
 
@@ -51,18 +59,24 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
         for (var i = 0; i < paths.Count; i++)
         {
             var path = Folder(paths[i], $"paths[{i}]");
-            var (parent, _) = CatalogPathRules.Split(path);
             var entry = path.Length == 0
                 ? new CatalogItem("", CatalogItemKinds.Folder, 0, null, null, null, asOf, null)
-                : (await reader.ListFolderAsync(caller.AccountId, device, parent, asOf, includeDeleted: false, cancellationToken)).FirstOrDefault(e => e.Path == path)
+                : await reader.EntryAsync(caller.AccountId, device, path, asOf, includeDeleted: true, cancellationToken)
                   ?? throw BackazonException.NotFound($"'{path}' as of {asOf:u}");
+            if (entry.DeletedAt is { } deletedAt)
+            {
+                // Said apart from "never there": the version before the deletion is still kept.
+                throw new BackazonException(ProblemKind.NotFound, "Deleted.",
+                    $"'{path}' was deleted on {deletedAt:u}; ask for it as of a moment before that ('at').");
+            }
+
             if (entry.Kind != CatalogItemKinds.Folder)
             {
                 selected[entry.Path] = entry;
                 continue;
             }
 
-            await foreach (var item in reader.ListTreeAsync(caller.AccountId, device, path, asOf, cancellationToken))
+            await foreach (var item in reader.ListTreeAsync(caller.AccountId, device, path, asOf, cancellationToken: cancellationToken))
             {
                 selected[item.Path] = item;
             }

@@ -111,7 +111,7 @@ public sealed class AccountLifecycleService(
             await ContentBlobs.DeleteAsync(content.GetBlobClient(ContentBlobs.Name(accountId, row.Hash)), cancellationToken);
         }
 
-        foreach (var (prefix, end) in new[] { (CommitEntity.RowPrefix, "commit;"), (DeviceEntity.RowPrefix, "device;") })
+        foreach (var (prefix, end) in new[] { (CommitEntity.RowPrefix, "commit;"), (DeviceEntity.RowPrefix, "device;"), (Devices.RunEntity.RowPrefix, Devices.RunEntity.RowsEnd) })
         {
             var rows = new List<TableEntity>();
             await foreach (var row in accounts.Table.QueryAsync<TableEntity>(RangeFilter(accountId, prefix, end), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))

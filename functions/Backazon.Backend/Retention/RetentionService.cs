@@ -25,6 +25,7 @@ public sealed class RetentionService(
     ContentReleaser releaser,
     AccountLifecycleService lifecycle,
     StaleDeviceService staleDevices,
+    Devices.RunReportService runs,
     IRetentionQueue queue,
     IOptions<LifecycleOptions> options,
     TimeProvider clock,
@@ -121,8 +122,9 @@ public sealed class RetentionService(
         var freed = await releaser.ReleaseDueAsync(account.PartitionKey, cancellationToken);
         var orphans = await releaser.RemoveOrphanBlobsAsync(account.PartitionKey, cancellationToken);
         var stale = await staleDevices.CheckAccountAsync(account, cancellationToken);
-        logger.LogInformation("Retention sweep of account {Account}: {Freed} bytes freed, {Orphans} orphan blobs removed, {Stale} devices newly stale.",
-            account.PartitionKey, freed, orphans, stale);
+        var oldRuns = await runs.PruneAsync(account.PartitionKey, now - Devices.RunEntity.KeptFor(plans.Get(account.PlanId)), cancellationToken);
+        logger.LogInformation("Retention sweep of account {Account}: {Freed} bytes freed, {Orphans} orphan blobs removed, {Stale} devices newly stale, {Runs} old runs removed.",
+            account.PartitionKey, freed, orphans, stale, oldRuns);
     }
 
     /// <summary>Applies the policy to every file of the account, partition by partition, from

@@ -182,7 +182,7 @@ public sealed class CliRestoreTests(BackendFixture backend) : IAsyncLifetime
 
         var replaced = await _machine.RunAsync("restore", _tree, "--to", _target, "--overwrite");
         Assert.Equal(0, replaced.Code);
-        Assert.Contains($"replaced {CatalogPath.FromLocal(Path.Combine(_tree, "notes.txt"))}", replaced.Out);
+        Assert.Contains($"replaced {Path.Combine(_tree, "notes.txt")}", replaced.Out); // the user's own path, not the catalog's key
         Assert.Equal("backed up", await File.ReadAllTextAsync(local));
     }
 

@@ -22,6 +22,15 @@ public sealed class CatalogPathTests
     public void FromLocal_WindowsPath_DriveBecomesFirstSegment(string local, string expected) =>
         Assert.Equal(expected, CatalogPath.FromLocal(local, windows: true));
 
+    [Theory]
+    [InlineData("/home/a/x.txt", false)]
+    [InlineData("/", false)]
+    [InlineData(@"C:\Users\a\x.txt", true)]
+    [InlineData(@"D:\", true)]
+    [InlineData(@"\\server\share\x", true)]
+    public void ToOriginal_IsTheInverseOfFromLocal(string local, bool windows) =>
+        Assert.Equal(local, CatalogPath.ToOriginal(CatalogPath.FromLocal(local, windows), windows));
+
     [Fact]
     public void FromLocal_NfcAndNfd_StayDistinct()
     {

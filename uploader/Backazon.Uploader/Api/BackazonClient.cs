@@ -86,6 +86,10 @@ public sealed partial class BackazonClient : IDisposable
     public Task ReportRunAsync(RunReport report, CancellationToken cancellationToken = default) =>
         SendAsync<object?>(HttpMethod.Post, "device/runs", report, cancellationToken);
 
+    public Task<RunPage> RunsAsync(string? deviceId, string? continuation, int? limit = null, CancellationToken cancellationToken = default) =>
+        SendAsync<RunPage>(HttpMethod.Get, "device/runs" + Query(("device", deviceId), ("continuation", continuation), ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            null, cancellationToken);
+
     public Task<CatalogPage> ListCatalogAsync(string? deviceId, string path, DateTimeOffset? at, bool deleted, bool recursive, string? continuation,
         CancellationToken cancellationToken = default) =>
         SendAsync<CatalogPage>(HttpMethod.Get, "catalog/list" + Query(("device", deviceId), ("path", path), ("at", at?.ToString("O")),

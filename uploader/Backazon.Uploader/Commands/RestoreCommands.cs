@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Restoring;
 using Backazon.Uploader.Scanning;
 using Backazon.Uploader.Ui;
@@ -19,17 +19,19 @@ public static class RestoreCommands
         yield return Link(cli);
     }
 
-    private static Option<string?> AtOption() => new("--at") { Description = "As it was at this moment (e.g. 2026-11-25T14:00 local time, or ...Z for UTC); default: now" };
+    private static Option<string?> AtOption() => new("--at") { Description = "As it was at this moment, as ls/versions print it (2026-11-25 14:00:05 +01:00) or ISO (2026-11-25T14:00, local; ...Z for UTC); a time to the second includes that whole second; default: now" };
     private static Option<string?> DeviceOption() => new("--device") { Description = "Another device of your account, by name or id (restoring to a new computer)" };
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON lines (full paths, exact times)" };
 
     private static Command List(CliContext cli)
     {
-        var path = new Argument<string?>("path") { Description = "A backed-up folder (default: the top of the catalog)", Arity = ArgumentArity.ZeroOrOne };
+        var path = new Argument<string?>("path") { Description = "A backed-up folder or file (default: the top of the catalog)", Arity = ArgumentArity.ZeroOrOne };
         var at = AtOption();
         var device = DeviceOption();
         var deleted = new Option<bool>("--deleted") { Description = "Also show files deleted since, while they are kept" };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Everything under the folder" };
-        var command = new Command("ls", "List a backed-up folder as of a moment") { path, at, device, deleted, recursive };
+        var json = JsonOption();
+        var command = new Command("ls", "List a backed-up folder (or show a file) as of a moment") { path, at, device, deleted, recursive, json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             using var client = cli.DeviceClient();
@@ -43,7 +45,7 @@ public static class RestoreCommands
                 foreach (var item in page.Items)
                 {
                     any = true;
-                    await cli.Out.WriteLineAsync(Line(item));
+                    await cli.Out.WriteLineAsync(parse.GetValue(json) ? HistoryViews.ItemJson(item) : HistoryViews.ListLine(item));
                 }
 
                 continuation = page.Continuation;
@@ -52,7 +54,8 @@ public static class RestoreCommands
 
             if (!any)
             {
-                await cli.Error.WriteLineAsync($"Nothing is backed up under '{(folder.Length == 0 ? "/" : "/" + folder)}' at that moment.");
+                await cli.Error.WriteLineAsync($"Nothing is backed up under '{UserPaths.Show(folder)}' at that moment" +
+                    (parse.GetValue(deleted) ? "." : " (--deleted also shows deleted files)."));
             }
 
             return ExitCodes.Success;
@@ -64,16 +67,15 @@ public static class RestoreCommands
     {
         var file = new Argument<string>("file") { Description = "A backed-up file" };
         var device = DeviceOption();
-        var command = new Command("versions", "List the versions of one file, newest first") { file, device };
+        var json = JsonOption();
+        var command = new Command("versions", "List the versions of one file, newest first: id, time (for --version or --at), size") { file, device, json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             using var client = cli.DeviceClient();
             var deviceId = await DeviceIdAsync(client, parse.GetValue(device), cancellationToken);
             foreach (var version in await client.VersionsAsync(deviceId, ToCatalog(parse.GetValue(file)!), cancellationToken))
             {
-                await cli.Out.WriteLineAsync(version.Kind == EntryKinds.Deleted
-                    ? $"{version.VersionAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}  deleted"
-                    : $"{version.VersionAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}  {ByteSizes.Format(version.Size),10}  {version.Hash?[..12]}");
+                await cli.Out.WriteLineAsync(parse.GetValue(json) ? HistoryViews.ItemJson(version) : HistoryViews.VersionLine(version));
             }
 
             return ExitCodes.Success;
@@ -85,25 +87,37 @@ public static class RestoreCommands
     {
         var paths = new Argument<string[]>("path") { Description = "Backed-up files or folders", Arity = ArgumentArity.OneOrMore };
         var at = AtOption();
+        var version = new Option<string?>("--version") { Description = "One version of one file, by the id 'versions' prints (or any unambiguous start of it)" };
         var device = DeviceOption();
-        var to = new Option<string?>("--to") { Description = "Restore under this folder (default: back where they were)" };
+        var to = new Option<string?>("--to") { Description = "Restore under this folder, keeping the selected folder's name (--to ~/restored puts ~/Documents at ~/restored/Documents); default: back where they were" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace different files that are in the way (each is reported)" };
         var json = new Option<bool>("--json") { Description = "Print JSON lines" };
-        var command = new Command("restore", "Restore files or folders as they were at a moment") { paths, at, device, to, overwrite, json };
+        var command = new Command("restore", "Restore files or folders as they were at a moment") { paths, at, version, device, to, overwrite, json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             using var client = cli.DeviceClient();
-            var options = new RestoreOptions(
-                parse.GetValue(to) is { } target ? Path.GetFullPath(target) : null,
-                parse.GetValue(overwrite),
-                await DeviceIdAsync(client, parse.GetValue(device), cancellationToken),
-                ParseAt(parse.GetValue(at)));
+            var deviceId = await DeviceIdAsync(client, parse.GetValue(device), cancellationToken);
+            var selected = parse.GetValue(paths)!.Select(ToCatalog).ToList();
+            var asOf = ParseAt(parse.GetValue(at));
+            if (parse.GetValue(version) is { } id)
+            {
+                if (asOf is not null || selected.Count != 1)
+                {
+                    throw new CliException("--version picks one version of one file: give just that file, and no --at.");
+                }
+
+                // The version's own exact time selects it and nothing later, not even in the same second.
+                asOf = (await VersionSelector.FindAsync(client, deviceId, selected[0], id, cancellationToken)).VersionAt;
+            }
+
+            var options = new RestoreOptions(parse.GetValue(to) is { } target ? HomePath.Expand(target) : null, parse.GetValue(overwrite), deviceId, asOf);
             IRestoreProgress view = parse.GetValue(json) ? new JsonRestoreView(cli.Out)
                 : ProgressViews.UseLiveView(cli.Out) ? new LiveRestoreView()
                 : new PlainRestoreView(cli.Out, everyFewSeconds: true);
             try
             {
-                var summary = await new RestoreRunner(client, view).RunAsync(parse.GetValue(paths)!.Select(ToCatalog).ToList(), options, cancellationToken);
+                var summary = await DeletedFiles.ExplainAsync(client, deviceId, selected, asOf ?? cli.Clock.GetUtcNow(),
+                    () => new RestoreRunner(client, view).RunAsync(selected, options, cancellationToken), cancellationToken);
                 return summary.Complete ? ExitCodes.Success : ExitCodes.CompletedWithSkips;
             }
             finally
@@ -120,38 +134,42 @@ public static class RestoreCommands
         var at = AtOption();
         var device = DeviceOption();
         var minutes = new Option<int?>("--minutes") { Description = "How long the link works (default: the server's, a few hours)" };
-        var command = new Command("link", "Print a signed link that downloads one file in any browser") { file, at, device, minutes };
+        var json = new Option<bool>("--json") { Description = "Print the link as JSON (path, url, expiresAt)" };
+        var command = new Command("link", "Print a signed link that downloads one file in any browser") { file, at, device, minutes, json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             using var client = cli.DeviceClient();
             var path = ToCatalog(parse.GetValue(file)!);
-            var manifest = await client.RestoreManifestAsync(new RestoreRequest([path], await DeviceIdAsync(client, parse.GetValue(device), cancellationToken),
-                ParseAt(parse.GetValue(at)), null, parse.GetValue(minutes)), cancellationToken);
+            var deviceId = await DeviceIdAsync(client, parse.GetValue(device), cancellationToken);
+            var asOf = ParseAt(parse.GetValue(at));
+            var manifest = await DeletedFiles.ExplainAsync(client, deviceId, [path], asOf ?? cli.Clock.GetUtcNow(),
+                () => client.RestoreManifestAsync(new RestoreRequest([path], deviceId, asOf, null, parse.GetValue(minutes)), cancellationToken), cancellationToken);
             var item = manifest.Items.FirstOrDefault(i => i.Path == path && i.DownloadUrl is not null)
-                ?? throw new CliException($"'{parse.GetValue(file)}' is not a backed-up file (a folder or a link has no download).");
+                ?? throw new CliException($"'{UserPaths.Show(path)}' is not a backed-up file (a folder or a link has no download).");
+            if (parse.GetValue(json))
+            {
+                await cli.Out.WriteLineAsync(HistoryViews.LinkJson(path, item.DownloadUrl!, item.ExpiresAt));
+                return ExitCodes.Success;
+            }
+
             await cli.Out.WriteLineAsync(item.DownloadUrl);
-            await cli.Error.WriteLineAsync($"Valid until {item.ExpiresAt?.ToLocalTime():yyyy-MM-dd HH:mm:ss}.");
+            if (item.ExpiresAt is { } expires)
+            {
+                await cli.Error.WriteLineAsync($"Valid until {Times.Local(expires)}.");
+            }
+
             return ExitCodes.Success;
         }));
         return command;
     }
 
-    private static string Line(CatalogItem item)
-    {
-        var when = (item.ModifiedAt ?? item.VersionAt).ToLocalTime().ToString("yyyy-MM-dd HH:mm");
-        var name = "/" + item.Path + (item.Kind == CatalogItemKinds.Folder ? "/" : "") + (item.LinkTarget is { } t ? " -> " + t : "");
-        var deleted = item.DeletedAt is { } at ? $"  (deleted {at.ToLocalTime():yyyy-MM-dd HH:mm})" : "";
-        var size = item.Kind == CatalogItemKinds.Folder ? "-" : ByteSizes.Format(item.Size);
-        return $"{when}  {size,10}  {name}{deleted}";
-    }
-
-    /// <summary>A local path (relative or absolute) as the catalog names it.</summary>
-    public static string ToCatalog(string path) => CatalogPath.FromLocal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+    /// <summary>A path as the user wrote it (relative, absolute, ~) as the catalog names it.</summary>
+    public static string ToCatalog(string path) => UserPaths.ToCatalog(path);
 
     public static DateTimeOffset? ParseAt(string? text) =>
         text is null ? null
-        : DateTimeOffset.TryParse(text, CultureInfo.CurrentCulture, DateTimeStyles.AssumeLocal, out var at) ? at
-        : throw new CliException($"'{text}' is not a date and time; write it like 2026-11-25T14:00 (local) or 2026-11-25T13:00Z (UTC).");
+        : Times.TryParse(text, out var at) ? at
+        : throw new CliException($"'{text}' is not a date and time; write it as ls and versions print it (2026-11-25 14:00:05 +01:00), or like 2026-11-25T14:00 (local) or 2026-11-25T13:00Z (UTC).");
 
     /// <summary>Finds another device of the account by name or id; null means this device.</summary>
     public static async Task<string?> DeviceIdAsync(BackazonClient client, string? nameOrId, CancellationToken cancellationToken)

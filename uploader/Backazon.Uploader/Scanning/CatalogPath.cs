@@ -13,6 +13,28 @@ public static class CatalogPath
     /// (callers pass <see cref="Path.GetFullPath(string)"/> results).</exception>
     public static string FromLocal(string absolutePath) => FromLocal(absolutePath, OperatingSystem.IsWindows());
 
+    /// <summary>The inverse of <see cref="FromLocal(string)"/>: the local path a catalog path was
+    /// backed up from ("home/a/x" → "/home/a/x", "C/Users/a" → "C:\Users\a"), to show people
+    /// their own paths rather than catalog keys.</summary>
+    public static string ToOriginal(string catalogPath) => ToOriginal(catalogPath, OperatingSystem.IsWindows());
+
+    internal static string ToOriginal(string catalogPath, bool windows)
+    {
+        ArgumentNullException.ThrowIfNull(catalogPath);
+        if (!windows)
+        {
+            return "/" + catalogPath;
+        }
+
+        var segments = catalogPath.Split('/');
+        return segments switch
+        {
+            ["UNC", .. var rest] => @"\\" + string.Join('\\', rest),
+            [var drive, .. var rest] => drive + @":\" + string.Join('\\', rest),
+            [] => "",
+        };
+    }
+
     /// <summary>
     /// Joins <paramref name="catalogPath"/> under <paramref name="targetRoot"/> for a restore.
     /// Throws rather than returning null so a caller cannot write to an unchecked path by

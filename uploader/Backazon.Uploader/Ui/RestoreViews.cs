@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace Backazon.Uploader.Ui;
 
 /// <summary>Plain lines for a restore: one per file that needs a word (kept, replaced, refused,
-/// failed), then a summary; files restored or already identical are counted there, not listed,
+/// failed; the path it was backed up from, with ~), then a summary; files restored or already identical are counted there, not listed,
 /// so an unchanged restore of thousands of files is one line.</summary>
 public sealed class PlainRestoreView : IRestoreProgress, IDisposable
 {
@@ -56,7 +56,7 @@ public sealed class PlainRestoreView : IRestoreProgress, IDisposable
         {
             lock (_lock)
             {
-                _output.WriteLine($"{outcome.ToString().ToLowerInvariant()} {path}{(detail is null ? "" : ": " + detail)}");
+                _output.WriteLine($"{outcome.ToString().ToLowerInvariant()} {UserPaths.Show(path)}{(detail is null ? "" : ": " + detail)}");
             }
         }
     }
@@ -76,7 +76,7 @@ public sealed class PlainRestoreView : IRestoreProgress, IDisposable
         $"{s.Count(RestoreOutcome.Refused)} refused (unsafe path or link), {s.Count(RestoreOutcome.Failed)} failed; {ByteSizes.Format(s.BytesReceived)} received.";
 }
 
-/// <summary>JSON lines: one per file, then the summary.</summary>
+/// <summary>JSON lines: one per file (its full original path), then the summary.</summary>
 public sealed class JsonRestoreView(TextWriter output) : IRestoreProgress
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -84,7 +84,7 @@ public sealed class JsonRestoreView(TextWriter output) : IRestoreProgress
 
     public void Planned(int files, long bytes) { }
     public void Received(long bytes) { }
-    public void Done(string path, RestoreOutcome outcome, string? detail) => Write(new { messageType = "file", path, outcome = outcome.ToString().ToLowerInvariant(), detail });
+    public void Done(string path, RestoreOutcome outcome, string? detail) => Write(new { messageType = "file", path = UserPaths.Full(path), outcome = outcome.ToString().ToLowerInvariant(), detail });
     public void Finished(RestoreSummary summary) => Write(new
     {
         messageType = "summary",
