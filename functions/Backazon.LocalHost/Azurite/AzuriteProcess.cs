@@ -45,9 +45,31 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         $"DefaultEndpointsProtocol={BlobEndpoint.Scheme};AccountName={AccountName};AccountKey={AccountKey};" +
         $"BlobEndpoint={BlobEndpoint};QueueEndpoint={QueueEndpoint};TableEndpoint={TableEndpoint};";
 
+    /// <summary>Starts Azurite on free ports. A free port is only free until someone takes it:
+    /// when another process takes one between the choice and Azurite's bind (EADDRINUSE), it
+    /// starts again on other ports, a few times.</summary>
     public static async Task<AzuriteProcess> StartAsync(AzuriteOptions options, CancellationToken cancellationToken = default)
     {
         var executable = await AzuriteInstaller.EnsureInstalledAsync(cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var azurite = Launch(executable, options);
+            try
+            {
+                await azurite.WaitUntilListeningAsync(azurite.Ports, cancellationToken);
+                return azurite;
+            }
+            catch (InvalidOperationException) when (attempt < 5 && azurite.Output.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                await azurite.DisposeAsync();
+            }
+        }
+    }
+
+    private int[] Ports => [BlobEndpoint.Port, QueueEndpoint.Port, TableEndpoint.Port];
+
+    private static AzuriteProcess Launch(string executable, AzuriteOptions options)
+    {
         int[] ports = [FreePort(), FreePort(), FreePort()];
         var arguments = new List<string>
         {
@@ -80,9 +102,7 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var azurite = new AzuriteProcess(process, output, ports[0], ports[1], ports[2], options.OAuth);
-        await azurite.WaitUntilListeningAsync(ports, cancellationToken);
-        return azurite;
+        return new AzuriteProcess(process, output, ports[0], ports[1], ports[2], options.OAuth);
     }
 
     private async Task WaitUntilListeningAsync(int[] ports, CancellationToken cancellationToken)
@@ -94,6 +114,7 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             {
                 if (_process.HasExited)
                 {
+                    _process.WaitForExit(); // drains the output it wrote as it went
                     throw new InvalidOperationException($"Azurite exited at start (code {_process.ExitCode}): {Output}");
                 }
 

@@ -55,7 +55,7 @@ public static class DeviceCommands
             await cli.Out.WriteLineAsync(StatusText.Describe(report));
             if (report.Account is { } account)
             {
-                await cli.Out.WriteLineAsync(Describe(account, report.Device.Id));
+                await cli.Out.WriteLineAsync(Describe(account, report.Device.Id, report.Agent.BackingUp));
             }
 
             return ExitCodes.Success;
@@ -63,7 +63,10 @@ public static class DeviceCommands
         return command;
     }
 
-    public static string Describe(AccountView account, string? thisDevice = null)
+    /// <param name="backingUp">whether a backup of this machine runs now: only then is what the
+    /// account holds for granted uploads called uploading; otherwise it is what unfinished
+    /// uploads (a killed run, another device) still hold until their grants expire.</param>
+    public static string Describe(AccountView account, string? thisDevice = null, bool backingUp = false)
     {
         var lines = new List<string>
         {
@@ -73,7 +76,9 @@ public static class DeviceCommands
             $"{account.Plan.DeviceLimit} device(s), files up to {ByteSizes.Format(account.Plan.MaxFileBytes)}, " +
             $"old versions kept {Days(account.Plan.VersionHistoryDays)}, deleted files kept {Days(account.Plan.DeletedRetentionDays)}",
             $"Usage:    {ByteSizes.Format(account.UsedBytes)} of {ByteSizes.Format(account.Plan.StorageQuotaBytes)}" +
-            (account.ReservedBytes > 0 ? $" (+{ByteSizes.Format(account.ReservedBytes)} uploading)" : ""),
+            (account.ReservedBytes <= 0 ? ""
+                : backingUp ? $" (+{ByteSizes.Format(account.ReservedBytes)} uploading)"
+                : $" (+{ByteSizes.Format(account.ReservedBytes)} held by unfinished uploads until their grants expire)"),
             $"Devices:  {account.Devices.Count(d => !d.Revoked)} of {account.Plan.DeviceLimit}",
         };
         foreach (var d in account.Devices)

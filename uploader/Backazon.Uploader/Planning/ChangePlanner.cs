@@ -110,4 +110,7 @@ public sealed class PlanCounts
     public int Changed { get; set; }
     public int Unchanged { get; set; }
     public int Deleted { get; set; }
+
+    /// <summary>Of the deleted: files still on disk that an exclusion now leaves out.</summary>
+    public int NowExcluded { get; set; }
 }

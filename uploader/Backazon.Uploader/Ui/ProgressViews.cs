@@ -22,6 +22,11 @@ public static class ProgressViews
             $"{s.New} new, {s.Changed} changed, {s.Unchanged} unchanged, {s.Deleted} deleted, {s.Skipped.Count} skipped; " +
             $"{ByteSizes.Format(s.BytesSent)} sent in {s.FilesSent} upload(s).",
         };
+        if (s.NowExcluded > 0)
+        {
+            lines.Add($"{s.NowExcluded:N0} of the deleted are files an exclusion now leaves out: their backups are kept for the plan's deleted-file period, then removed.");
+        }
+
         if (!s.WaitedForCatalog)
         {
             lines.Add("The server is still cataloging; the next run confirms it (nothing is lost).");

@@ -94,7 +94,8 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             run.BytesHashed,
             run.FilesSent,
             run.Cataloged,
-            waited);
+            waited,
+            counts.NowExcluded);
         await api.ReportRunAsync(new RunReport(summary.StartedAt, summary.FinishedAt, summary.New, summary.Changed, summary.Unchanged,
             summary.Deleted, summary.Skipped.Count, summary.BytesSent, summary.Complete && waited), cancellationToken);
         progress.Finished(summary);
@@ -155,14 +156,24 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         foreach (var root in roots.Select(Path.GetFullPath))
         {
             var unreadable = new List<string>();
-            var scanner = new TreeScanner(new ExclusionRules(options.PatternsFor(root)), (path, reason) =>
+            var rules = new ExclusionRules(options.PatternsFor(root));
+            var rootKey = CatalogPath.FromLocal(root);
+            var scanner = new TreeScanner(rules, (path, reason) =>
             {
                 run.Skip(path, reason);
                 progress.Skipped(path, reason);
                 unreadable.Add(CatalogPath.FromLocal(path));
             });
-            foreach (var change in new ChangePlanner(index).Plan(CatalogPath.FromLocal(root), scanner.Scan(root), unreadable, counts, openCommits))
+            foreach (var change in new ChangePlanner(index).Plan(rootKey, scanner.Scan(root), unreadable, counts, openCommits))
             {
+                // An exclusion added since the last run hides files that are still there: they
+                // leave the backup as deleted ones do, and the summary says so.
+                if (change.Kind == ChangeKind.Deleted && change.CatalogPath.Length > rootKey.Length
+                    && rules.IsExcluded(change.CatalogPath[rootKey.Length..].TrimStart('/'), isDirectory: false))
+                {
+                    counts.NowExcluded++;
+                }
+
                 foreach (var batch in batches.Add(change))
                 {
                     yield return batch;

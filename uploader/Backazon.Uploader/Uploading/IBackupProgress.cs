@@ -56,7 +56,8 @@ public sealed record BackupSummary(
     long BytesHashed,
     int FilesSent,
     int Cataloged,
-    bool WaitedForCatalog)
+    bool WaitedForCatalog,
+    int NowExcluded = 0)
 {
     public bool Complete => Skipped.Count == 0;
 }
