@@ -162,16 +162,20 @@ public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = nu
     }
 
     public void Skipped(string path, string reason) => Write(new { messageType = "skipped", path, reason });
-    public void Finished(BackupSummary summary) => Write(new { messageType = "summary", summary });
+    public void Finished(BackupSummary summary)
+    {
+        Status(final: true); // the totals as they ended, whatever the throttle let through before
+        Write(new { messageType = "summary", summary });
+    }
 
-    private void Status()
+    private void Status(bool final = false)
     {
         var now = _clock.GetUtcNow();
         lock (_lock)
         {
             var t = _totals;
             var sent = t.BytesSent;
-            if (now - _lastStatus < StatusEvery && sent - _lastStatusSent < StatusEveryBytes)
+            if (!final && now - _lastStatus < StatusEvery && sent - _lastStatusSent < StatusEveryBytes)
             {
                 return;
             }
