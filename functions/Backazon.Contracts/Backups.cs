@@ -35,6 +35,10 @@ public static class EntryKinds
     public const string File = "file";
     public const string Symlink = "symlink";
     public const string Deleted = "deleted";
+
+    /// <summary>A folder's modification time, so a restore can set it back (not a version: the
+    /// catalog keeps the latest time on the folder's marker).</summary>
+    public const string Folder = "folder";
 }
 
 /// <summary>The answer to one file of a grant request.</summary>

@@ -101,8 +101,9 @@ public sealed class CatalogReader(CatalogWriter writer)
 
     /// <summary>Every file and link under a folder, recursively, as of a moment (deleted ones
     /// only with <paramref name="includeDeleted"/>): one partition query per folder.</summary>
+    /// <param name="includeFolders">also yield the subfolders (with their last known times), as a restore wants them</param>
     public async IAsyncEnumerable<CatalogItem> ListTreeAsync(
-        string accountId, string deviceId, string folder, DateTimeOffset asOf, bool includeDeleted = false,
+        string accountId, string deviceId, string folder, DateTimeOffset asOf, bool includeDeleted = false, bool includeFolders = false,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var pending = new Stack<string>([folder]);
@@ -114,7 +115,8 @@ public sealed class CatalogReader(CatalogWriter writer)
                 {
                     pending.Push(item.Path);
                 }
-                else
+
+                if (item.Kind != CatalogItemKinds.Folder || includeFolders)
                 {
                     yield return item;
                 }
@@ -152,7 +154,7 @@ public sealed class CatalogReader(CatalogWriter writer)
     }
 
     private static CatalogItem FolderItem(CatalogEntity row) =>
-        new(row.Path, CatalogItemKinds.Folder, 0, null, null, null, row.CommittedAt, null);
+        new(row.Path, CatalogItemKinds.Folder, 0, null, row.ModifiedAt, null, row.CommittedAt, null);
 
     private static CatalogItem ToItem(CatalogEntity row, DateTimeOffset? deletedAt) =>
         new(row.Path, row.Kind, row.Size, row.Hash, row.ModifiedAt, row.LinkTarget, row.CommittedAt, deletedAt, CatalogKeys.VersionId(row.Path, row.CommittedAt), row.Mode);

@@ -21,8 +21,9 @@ public sealed class CatalogWriter(StorageClients storage)
         IReadOnlyList<FileChange> versions, CancellationToken cancellationToken = default)
     {
         await AddFoldersAsync(accountId, deviceId, commitId, committedAt, versions, cancellationToken);
+        await SetFolderTimesAsync(accountId, deviceId, versions.Where(v => v.Kind == EntryKinds.Folder), cancellationToken);
 
-        var byPartition = versions.GroupBy(v => CatalogKeys.Partition(accountId, deviceId, CatalogPathRules.Split(v.Path!).Folder));
+        var byPartition = versions.Where(v => v.Kind != EntryKinds.Folder).GroupBy(v => CatalogKeys.Partition(accountId, deviceId, CatalogPathRules.Split(v.Path!).Folder));
         await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (partition, ct) =>
         {
             foreach (var chunk in partition.Chunk(RowsPerTransaction))
@@ -54,6 +55,7 @@ public sealed class CatalogWriter(StorageClients storage)
     {
         var folders = versions.Where(v => v.Kind != EntryKinds.Deleted)
             .SelectMany(v => CatalogPathRules.Ancestors(v.Path!))
+            .Concat(versions.Where(v => v.Kind == EntryKinds.Folder).Select(v => v.Path!))
             .Where(f => f.Length > 0)
             .ToHashSet(StringComparer.Ordinal);
         await Parallel.ForEachAsync(folders, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (folder, ct) =>
@@ -77,4 +79,18 @@ public sealed class CatalogWriter(StorageClients storage)
             }
         });
     }
+
+    /// <summary>A folder's latest modification time goes on its marker (made just before), for a
+    /// restore to set back once the folder's files are in: one merge per folder whose entries
+    /// changed, never a version row.</summary>
+    private async Task SetFolderTimesAsync(string accountId, string deviceId, IEnumerable<FileChange> folders, CancellationToken cancellationToken) =>
+        await Parallel.ForEachAsync(folders.Where(f => f.Path!.Length > 0), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (folder, ct) =>
+        {
+            var (parent, name) = CatalogPathRules.Split(folder.Path!);
+            var marker = new TableEntity(CatalogKeys.Partition(accountId, deviceId, parent), CatalogKeys.FolderRow(name))
+            {
+                [nameof(CatalogEntity.ModifiedAt)] = folder.ModifiedAt,
+            };
+            await Table.UpdateEntityAsync(marker, ETag.All, TableUpdateMode.Merge, ct);
+        });
 }

@@ -85,7 +85,7 @@ public sealed class CommitCataloger(
         // Each new version may push an older one out of the plan's history; a path the device
         // never committed before has none (the daily pass covers a device that says otherwise).
         // Queued before the commit is marked cataloged, so a crash here means the step runs again.
-        foreach (var work in RetentionMessage.ForFiles(message.AccountId, manifest.DeviceId, versions.Where(v => !v.IsNew).Select(v => v.Path!)))
+        foreach (var work in RetentionMessage.ForFiles(message.AccountId, manifest.DeviceId, versions.Where(v => !v.IsNew && v.Kind != EntryKinds.Folder).Select(v => v.Path!)))
         {
             await retention.SendAsync(work, cancellationToken);
         }

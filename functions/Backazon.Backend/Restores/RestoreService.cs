@@ -25,7 +25,7 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
         var folder = Folder(path, "path");
         var asOf = at ?? clock.GetUtcNow();
         var items = recursive
-            ? await CollectAsync(reader.ListTreeAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken))
+            ? await CollectAsync(reader.ListTreeAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken: cancellationToken))
             : await reader.ListFolderAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken);
         if (items.Count == 0 && folder.Length > 0
             && await reader.FileAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken) is { } file)
@@ -76,7 +76,13 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
                 continue;
             }
 
-            await foreach (var item in reader.ListTreeAsync(caller.AccountId, device, path, asOf, cancellationToken: cancellationToken))
+            // The folders come too, with their times: the restore sets them once their files are in.
+            if (path.Length > 0)
+            {
+                selected[entry.Path] = entry;
+            }
+
+            await foreach (var item in reader.ListTreeAsync(caller.AccountId, device, path, asOf, includeFolders: true, cancellationToken: cancellationToken))
             {
                 selected[item.Path] = item;
             }
@@ -98,7 +104,7 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
 
         // The selection is in hand whole here, so its totals cost nothing; they go on the first page only.
         return request.Continuation is null
-            ? new RestoreManifest(items, page.Continuation, selected.Count, selected.Values.Sum(i => i.Size))
+            ? new RestoreManifest(items, page.Continuation, selected.Values.Count(i => i.Kind != CatalogItemKinds.Folder), selected.Values.Sum(i => i.Size))
             : new RestoreManifest(items, page.Continuation);
     }
 

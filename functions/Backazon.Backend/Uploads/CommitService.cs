@@ -177,9 +177,12 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
                     break;
                 case EntryKinds.Deleted:
                     break;
+                case EntryKinds.Folder:
+                    RequireModifiedAt(change, field);
+                    break;
                 default:
                     throw BackazonException.BadRequest(
-                        $"The field '{field}.kind' must be '{EntryKinds.File}', '{EntryKinds.Symlink}' or '{EntryKinds.Deleted}'.", $"{field}.kind");
+                        $"The field '{field}.kind' must be '{EntryKinds.File}', '{EntryKinds.Symlink}', '{EntryKinds.Deleted}' or '{EntryKinds.Folder}'.", $"{field}.kind");
             }
         }
 

@@ -47,12 +47,12 @@ public sealed class CliProgressTests(BackendFixture backend) : IAsyncLifetime
         Assert.Equal(original.Length, last.GetProperty("bytesToSend").GetInt64()); // the copy and the refused need no sending
         Assert.Equal(last.GetProperty("bytesToRead").GetInt64(), last.GetProperty("bytesHashed").GetInt64());
         Assert.Equal(last.GetProperty("entriesCommitted").GetInt32(), last.GetProperty("entriesChecked").GetInt32());
-        Assert.Equal(2, last.GetProperty("entriesChecked").GetInt32());
+        Assert.Equal(3, last.GetProperty("entriesChecked").GetInt32()); // the two files and the folder's time
     }
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix permission bits
-    public async Task Restore_BringsBackFileModes_AndAnUnchangedRestoreIsACountNotALinePerFile()
+    public async Task Restore_BringsBackFileModesAndFolderTimes_AndAnUnchangedRestoreIsACountNotALinePerFile()
     {
         var script = Path.Combine(_tree, "run.sh");
         Write("run.sh", "#!/bin/sh\necho hi\n");
@@ -60,10 +60,22 @@ public sealed class CliProgressTests(BackendFixture backend) : IAsyncLifetime
         Write("plain.txt", "anyone");
         File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
         File.SetUnixFileMode(Path.Combine(_tree, "private.txt"), (UnixFileMode)0b110_000_000);
+        Write("deep/er/leaf.txt", "down there");
+        var times = new Dictionary<string, DateTime>
+        {
+            [""] = new(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc),
+            ["deep"] = new(2024, 2, 3, 4, 5, 6, DateTimeKind.Utc),
+            ["deep/er"] = new(2024, 3, 4, 5, 6, 7, DateTimeKind.Utc),
+        };
+        foreach (var (folder, time) in times)
+        {
+            Directory.SetLastWriteTimeUtc(Path.Combine(_tree, folder), time);
+        }
+
         Assert.Equal(0, (await _machine.RunAsync("backup", _tree)).Code);
 
         var manifest = await _machine.Api.RestoreManifestAsync(new RestoreRequest([CatalogPath.FromLocal(_tree)], null, null, null, null));
-        Assert.Equal((3, 18L + 4 + 6), (manifest.TotalFiles, manifest.TotalBytes)); // the whole selection, on the first page
+        Assert.Equal((4, 18L + 4 + 6 + 10), (manifest.TotalFiles, manifest.TotalBytes)); // the whole selection, on the first page
 
         var first = await _machine.RunAsync("restore", _tree, "--to", _target);
         var restored = Path.Combine(_target, Path.GetFileName(_tree));
@@ -71,11 +83,15 @@ public sealed class CliProgressTests(BackendFixture backend) : IAsyncLifetime
         Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(restored, "run.sh")));
         Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(Path.Combine(restored, "private.txt")));
         Assert.Equal(File.GetUnixFileMode(Path.Combine(_tree, "plain.txt")), File.GetUnixFileMode(Path.Combine(restored, "plain.txt")));
+        foreach (var (folder, time) in times)
+        {
+            Assert.Equal(time, Directory.GetLastWriteTimeUtc(Path.Combine(restored, folder)));
+        }
 
         var again = await _machine.RunAsync("restore", _tree, "--to", _target);
         Assert.Equal(0, again.Code);
         Assert.DoesNotContain("identical ", again.Out.Split('\n').Where(l => !l.StartsWith("Restore", StringComparison.Ordinal)));
-        Assert.Contains("0 restored, 3 already identical", again.Out);
+        Assert.Contains("0 restored, 4 already identical", again.Out);
     }
 
     [Fact]

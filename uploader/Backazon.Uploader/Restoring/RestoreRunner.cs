@@ -44,6 +44,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         var clock = Stopwatch.StartNew();
         var results = new ConcurrentBag<RestoredFile>();
         var links = new List<RestoreItem>();
+        var folderTimes = new List<RestoreItem>();
         var folders = new RestoreFolders();
         long received = 0;
         string? continuation = null;
@@ -57,8 +58,9 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
             }
 
             links.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Symlink));
+            folderTimes.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Folder && i.ModifiedAt is not null));
 
-            await Parallel.ForEachAsync(manifest.Items.Where(i => i.Kind != EntryKinds.Symlink), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
+            await Parallel.ForEachAsync(manifest.Items.Where(i => i.Kind is not (EntryKinds.Symlink or EntryKinds.Folder)), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
             {
                 var (outcome, detail) = await RestoreOneAsync(item, catalogPaths, options, folders,
                     bytes => { Interlocked.Add(ref received, bytes); progress.Received(bytes); }, ct);
@@ -78,9 +80,55 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
             progress.Done(link.Path, outcome, detail);
         }
 
+        SetFolderTimes(folderTimes, catalogPaths, options.TargetFolder);
         var summary = new RestoreSummary(results.OrderBy(r => r.Path, StringComparer.Ordinal).ToList(), received, clock.Elapsed);
         progress.Finished(summary);
         return summary;
+    }
+
+    /// <summary>Folder times last, deepest first: writing a file or a subfolder changes its folder's
+    /// time, so they are set once nothing more is written inside. A folder that is not there, or
+    /// that is or lies under a link (the backup's links are made by now), is left alone: a time
+    /// is never set through a link.</summary>
+    private static void SetFolderTimes(List<RestoreItem> folderTimes, IReadOnlyList<string> selections, string? targetFolder)
+    {
+        foreach (var folder in folderTimes.OrderByDescending(f => f.Path.Count(c => c == '/')))
+        {
+            try
+            {
+                var (local, trustedRoot) = Destination(folder.Path, selections, targetFolder);
+                if (NoLinkOnTheWay(trustedRoot, local))
+                {
+                    Directory.SetLastWriteTimeUtc(local, folder.ModifiedAt!.Value.UtcDateTime);
+                }
+            }
+            catch (Exception e) when (e is UnsafePathException or IOException or UnauthorizedAccessException)
+            {
+                // A folder's time is worth having, never worth failing a restore for.
+            }
+        }
+    }
+
+    private static bool NoLinkOnTheWay(string trustedRoot, string local)
+    {
+        var relative = Path.GetRelativePath(trustedRoot, local);
+        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            return false;
+        }
+
+        var current = trustedRoot;
+        foreach (var part in relative.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            var info = new DirectoryInfo(current);
+            if (!info.Exists || info.LinkTarget is not null)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The local path for a catalog path and the folder the walk to it starts from, or

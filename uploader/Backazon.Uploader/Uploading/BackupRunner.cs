@@ -26,8 +26,11 @@ namespace Backazon.Uploader.Uploading;
 /// </remarks>
 public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSender sender, IBackupProgress progress, BackupOptions options, TimeProvider clock)
 {
+    private IReadOnlyList<string> _roots = [];
+
     public async Task<BackupSummary> RunAsync(IReadOnlyList<string> roots, CancellationToken cancellationToken = default)
     {
+        _roots = [.. roots.Select(Path.GetFullPath)];
         var startedAt = clock.GetUtcNow();
         var run = new RunState();
         var counts = new PlanCounts();
@@ -315,7 +318,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     /// so a kill before the answer costs nothing: the next run asks how that key ended.</summary>
     private async Task CommitAsync(Batch batch, CommitConfirmations confirmations, CancellationToken cancellationToken)
     {
-        var changes = new List<(FileChange Change, IndexedFile Row)>();
+        var changes = new List<(FileChange Change, IndexedFile? Row)>();
         foreach (var file in batch.Files.Where(f => f.Ready))
         {
             var d = file.Digest!;
@@ -336,12 +339,47 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             return;
         }
 
+        // Within the commit's limit: a folder time left out costs a restored folder its time, nothing more.
+        changes.AddRange(FolderTimes(batch).Take(BackupLimits.MaxCommitChanges - changes.Count).Select(f => (f, (IndexedFile?)null)));
         var commitId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        index.Upsert(changes.Select(c => c.Row with { CommitId = commitId }));
+        index.Upsert(changes.Where(c => c.Row is not null).Select(c => c.Row! with { CommitId = commitId }));
         await api.CommitAsync(new CommitRequest(changes.Select(c => c.Change).ToList(), commitId), cancellationToken);
         confirmations.Add(commitId);
         progress.Committed(changes.Count);
     }
+
+    /// <summary>
+    /// The times of the folders whose entries this batch adds or removes, and of their folders up
+    /// to the backup root (a new subfolder changes its parent's time): only those can have
+    /// changed, so an unchanged tree sends none. Read from disk when the commit goes, so they
+    /// are the folders' times now, whichever batch saw them first. Kept by the backend on the
+    /// folder, for a restore to set back.
+    /// </summary>
+    private IEnumerable<FileChange> FolderTimes(Batch batch)
+    {
+        var paths = batch.Files.Where(f => f.Ready && f.Change.Kind == ChangeKind.New).Select(f => f.Entry.LocalPath)
+            .Concat(batch.Others.Where(o => o.Kind is ChangeKind.New or ChangeKind.Deleted).Select(o => o.Entry?.LocalPath ?? CatalogPath.ToOriginal(o.CatalogPath)));
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            // Climbs until a folder already taken (its own folders are taken then too) or the root.
+            for (var folder = Path.GetDirectoryName(path); folder is not null && _roots.Any(r => IsSameOrUnder(folder, r)) && folders.Add(folder); folder = Path.GetDirectoryName(folder))
+            {
+            }
+        }
+
+        foreach (var folder in folders)
+        {
+            var info = new DirectoryInfo(folder);
+            if (info.Exists && info.LinkTarget is null)
+            {
+                yield return new FileChange(CatalogPath.FromLocal(folder), EntryKinds.Folder, 0, null, new DateTimeOffset(info.LastWriteTimeUtc.Ticks, TimeSpan.Zero), null);
+            }
+        }
+    }
+
+    private static bool IsSameOrUnder(string path, string root) =>
+        path == root || path.StartsWith(root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private void Fail(BatchFile file, string reason, RunState run)
     {
