@@ -7,7 +7,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 folder=$(cd "${1:-$repo/functions}" && pwd)
-port=${BACKAZON_DEMO_PORT:-7079}
+# Port 0: the backend takes a free port and says which in its log (nothing to collide with).
+port=${BACKAZON_DEMO_PORT:-0}
 work=$(mktemp -d -t backazon-demo-XXXXXX)
 export BACKAZON_CONFIG_DIR="$work/config"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -23,14 +24,18 @@ echo "== Building"
 dotnet build "$repo/Backazon.sln" --nologo -v quiet -clp:ErrorsOnly >/dev/null
 backazon() { dotnet "$repo/artifacts/bin/Backazon.Uploader/debug/backazon.dll" "$@"; }
 
-echo "== Starting the local backend on http://127.0.0.1:$port (Azurite is installed and started for you)"
+echo "== Starting the local backend (Azurite is installed and started for you)"
 dotnet "$repo/artifacts/bin/Backazon.LocalHost/debug/Backazon.LocalHost.dll" --port "$port" --data "$work/backend" >"$work/backend.log" 2>&1 &
 backend_pid=$!
+server=""
 for _ in $(seq 120); do
-  if [ -f "$work/backend/operator.key" ] && backazon admin login --server "http://127.0.0.1:$port" --key-file "$work/backend/operator.key" >/dev/null 2>&1; then break; fi
+  # The backend logs "Backazon local backend on http://127.0.0.1:PORT; ..." once it listens.
+  server=$(grep -o 'Backazon local backend on http://[0-9.:]*' "$work/backend.log" 2>/dev/null | head -n 1 | sed 's/.* on //') || true
+  if [ -n "$server" ] && [ -f "$work/backend/operator.key" ] && backazon admin login --server "$server" --key-file "$work/backend/operator.key" >/dev/null 2>&1; then break; fi
   if ! kill -0 "$backend_pid" 2>/dev/null; then cat "$work/backend.log"; echo "The backend did not start." >&2; exit 1; fi
   sleep 0.5
 done
+echo "backend on $server"
 
 echo "== Operator: an account on the personal plan, and an enrollment code"
 account=$(backazon admin account create --plan personal --name "Demo" -q)
@@ -38,7 +43,7 @@ code=$(backazon admin code create "$account" -q)
 echo "account $account, code $code"
 
 echo "== This machine: enroll, back up $folder"
-backazon enroll --server "http://127.0.0.1:$port" --code "$code" --name demo-laptop
+backazon enroll --server "$server" --code "$code" --name demo-laptop
 backazon backup "$folder"
 echo "== Back up again (nothing changed: nothing is read or sent)"
 backazon backup "$folder"

@@ -84,8 +84,8 @@ public static class DeviceCommands
         foreach (var d in account.Devices)
         {
             var marks = (d.Id == thisDevice ? " (this device)" : "") + (d.Revoked ? " (revoked)" : "");
-            var seen = d.LastSeenAt is { } at ? $"last seen {at:u}" : "never seen";
-            lines.Add($"  {d.Id}  {d.Name}{marks}  enrolled {d.EnrolledAt:u}, {seen}");
+            var seen = d.LastSeenAt is { } at ? $"last seen {Times.Local(at)}" : "never seen";
+            lines.Add($"  {d.Id}  {d.Name}{marks}  enrolled {Times.Local(d.EnrolledAt)}, {seen}");
         }
 
         return string.Join(Environment.NewLine, lines);
