@@ -115,7 +115,7 @@ public sealed partial class BackazonClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new BackazonApiException($"Cannot reach the Backazon server at {_http.BaseAddress!.GetLeftPart(UriPartial.Authority)}: {e.Message}");
+            throw new BackazonApiException(NetworkFailure.DescribeServer(e, _http.BaseAddress!));
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
