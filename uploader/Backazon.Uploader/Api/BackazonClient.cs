@@ -61,6 +61,9 @@ public sealed partial class BackazonClient : IDisposable
     public Task<AccountView> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<AccountView>(HttpMethod.Post, "admin/accounts", request, cancellationToken);
 
+    public Task<AccountPage> ListAccountsAsync(string? continuation, CancellationToken cancellationToken = default) =>
+        SendAsync<AccountPage>(HttpMethod.Get, "admin/accounts" + Query(("continuation", continuation)), null, cancellationToken);
+
     public Task<AccountView> GetAccountAsync(string accountId, CancellationToken cancellationToken = default) =>
         SendAsync<AccountView>(HttpMethod.Get, $"admin/accounts/{Uri.EscapeDataString(accountId)}", null, cancellationToken);
 
