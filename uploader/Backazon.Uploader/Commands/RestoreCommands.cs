@@ -92,6 +92,11 @@ public static class RestoreCommands
         var command = new Command("restore", "Restore files or folders as they were at a moment") { paths, at, device, to, overwrite, json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
+            if (parse.GetValue(to) is { } folder && File.Exists(folder))
+            {
+                throw new CliException($"'{folder}' is a file; give --to a folder (it is made if it does not exist).");
+            }
+
             using var client = cli.DeviceClient();
             var options = new RestoreOptions(
                 parse.GetValue(to) is { } target ? Path.GetFullPath(target) : null,
