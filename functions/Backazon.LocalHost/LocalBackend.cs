@@ -86,16 +86,16 @@ public static class LocalBackend
     /// sentence (exit code 1), not as Kestrel's stack trace.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter error, CancellationToken cancellationToken = default)
     {
-        await using var app = await BuildAsync(args);
+        var app = await BuildAsync(args);
+        var port = app.Configuration["port"] ?? DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
+            // Runs, then disposes the app, which stops the Azurite it started: also when it fails to start.
             await app.RunAsync(cancellationToken);
             return 0;
         }
         catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
         {
-            // Disposing the app (above) stops the Azurite it started for this run.
-            var port = app.Configuration["port"] ?? DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await error.WriteLineAsync($"Port {port} is in use: stop what runs there or give --port another number.");
             return 1;
         }
