@@ -28,6 +28,13 @@ public sealed record AccountView(
     IReadOnlyList<DeviceView> Devices,
     DateTimeOffset CreatedAt);
 
+/// <summary>One account in the operator's list: enough to find it; "admin account show" has the rest.</summary>
+public sealed record AccountSummary(string Id, string Name, string Status, string PlanId, long UsedBytes, int ActiveDevices, DateTimeOffset CreatedAt);
+
+/// <summary>A page of the operator's account list; pass <c>Continuation</c> back for the next one
+/// (null: that was the last).</summary>
+public sealed record AccountPage(IReadOnlyList<AccountSummary> Items, string? Continuation);
+
 /// <summary>Operator: open an account on a plan.</summary>
 public sealed record CreateAccountRequest(string? Name, string? Plan);
 

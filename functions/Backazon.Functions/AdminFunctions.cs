@@ -29,6 +29,12 @@ public sealed class AdminFunctions(ApiEndpoint api, AccountService accounts, Enr
             return new CreatedResult($"/api/admin/accounts/{account.Id}", account);
         });
 
+    [Function(nameof(ListAccounts))]
+    public Task<IActionResult> ListAccounts(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "admin/accounts")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        api.OperatorAsync(request, async () => new OkObjectResult(await accounts.ListAsync(request.Query["continuation"], cancellationToken)));
+
     [Function(nameof(GetAccount))]
     public Task<IActionResult> GetAccount(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "admin/accounts/{accountId}")] HttpRequest request,

@@ -82,6 +82,25 @@ public static class LocalBackend
         return app;
     }
 
+    /// <summary>Builds and runs the app until it is stopped; a port that is taken is said in one
+    /// sentence (exit code 1), not as Kestrel's stack trace.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var app = await BuildAsync(args);
+        var port = app.Configuration["port"] ?? DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            // Runs, then disposes the app, which stops the Azurite it started: also when it fails to start.
+            await app.RunAsync(cancellationToken);
+            return 0;
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            await error.WriteLineAsync($"Port {port} is in use: stop what runs there or give --port another number.");
+            return 1;
+        }
+    }
+
     /// <summary>The address a started app listens on (with port 0, the one it was given).</summary>
     public static Uri BaseAddress(this WebApplication app) => new(app.Urls.First());
 

@@ -12,6 +12,9 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
 {
     public const int MaxNameLength = 200;
 
+    /// <summary>Accounts per page of the operator's list.</summary>
+    public const int ListPageSize = 100;
+
     public async Task<AccountView> CreateAsync(CreateAccountRequest request, CancellationToken cancellationToken = default)
     {
         var plan = plans.Get(BackazonException.Require(request.Plan, "plan"));
@@ -28,6 +31,30 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
         };
         await store.Table.AddEntityAsync(account, cancellationToken);
         return await store.GetViewAsync(account.PartitionKey, cancellationToken);
+    }
+
+    /// <summary>The accounts a page at a time, in id order: one table page per request, so a
+    /// large deployment costs the same per call as a small one.</summary>
+    public async Task<AccountPage> ListAsync(string? continuation, CancellationToken cancellationToken = default)
+    {
+        var rows = store.Table.QueryAsync<AccountEntity>(TableClient.CreateQueryFilter($"RowKey eq {AccountEntity.Row}"), maxPerPage: ListPageSize,
+            cancellationToken: cancellationToken);
+        try
+        {
+            await foreach (var page in rows.AsPages(string.IsNullOrEmpty(continuation) ? null : continuation, ListPageSize))
+            {
+                return new AccountPage(
+                    [.. page.Values.Select(a => new AccountSummary(a.PartitionKey, a.Name, a.Status, a.PlanId, a.UsedBytes, a.ActiveDevices, a.CreatedAt))],
+                    string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 400)
+        {
+            // A continuation that is not one the table gave (storage refuses to read it).
+            throw BackazonException.BadRequest("The continuation is not one this list gave.", "continuation");
+        }
+
+        return new AccountPage([], null);
     }
 
     public Task<AccountView> GetAsync(string accountId, CancellationToken cancellationToken = default) =>

@@ -5,8 +5,9 @@ using Backazon.Backend.Security;
 
 namespace Backazon.Backend.Devices;
 
-/// <summary>Turns a presented device token into a caller, or nothing: unknown, forged and revoked
-/// tokens look the same from outside.</summary>
+/// <summary>Turns a presented device token into a caller, or nothing: unknown and forged tokens
+/// look the same from outside; a revoked device that still presents its own secret can be told
+/// (<see cref="IsRevokedAsync"/>).</summary>
 public sealed class DeviceAuthenticator(AccountStore accounts, TimeProvider clock)
 {
     // "Last seen" is written at most this often, so authentication is nearly always one read.
@@ -41,4 +42,11 @@ public sealed class DeviceAuthenticator(AccountStore accounts, TimeProvider cloc
 
         return new DeviceCaller(parsed.AccountId, parsed.DeviceId, device.RejectedUploads);
     }
+
+    /// <summary>Whether the token is a revoked device's own (its secret matches): asked only after
+    /// authentication failed, so a valid call costs no extra read.</summary>
+    public async Task<bool> IsRevokedAsync(string? token, CancellationToken cancellationToken = default) =>
+        DeviceToken.TryParse(token, out var parsed)
+        && await accounts.FindDeviceAsync(parsed.AccountId, parsed.DeviceId, cancellationToken) is { RevokedAt: not null } device
+        && Secrets.Matches(parsed.Secret, device.SecretHash);
 }

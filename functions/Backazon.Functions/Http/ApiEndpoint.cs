@@ -36,9 +36,18 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
     public Task<IActionResult> DeviceAsync(HttpRequest request, Func<DeviceCaller, Task<IActionResult>> handle) =>
         RunAsync(request, async () =>
         {
-            var caller = await devices.AuthenticateAsync(BearerToken(request), request.HttpContext.RequestAborted)
-                ?? throw new BackazonException(ProblemKind.Unauthorized, "Not authenticated.",
-                    "A valid device token is required (Authorization: Bearer ...). Enroll the device again if it was revoked.");
+            var token = BearerToken(request);
+            var caller = await devices.AuthenticateAsync(token, request.HttpContext.RequestAborted);
+            if (caller is null)
+            {
+                // Only the device itself holds its secret, so telling it why costs no privacy.
+                throw await devices.IsRevokedAsync(token, request.HttpContext.RequestAborted)
+                    ? new BackazonException(ProblemKind.Unauthorized, "Device revoked.",
+                        "This device was revoked by the operator; enroll it again with a new code.")
+                    : new BackazonException(ProblemKind.Unauthorized, "Not authenticated.",
+                        "A valid device token is required (Authorization: Bearer ...).");
+            }
+
             return await handle(caller);
         });
 
@@ -53,8 +62,10 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
                     throw new BackazonException(ProblemKind.Forbidden, "Forbidden.", "Device tokens cannot call operator endpoints.");
                 }
 
-                throw new BackazonException(ProblemKind.Unauthorized, "Not authenticated.",
-                    "The operator key is required (Authorization: Bearer ...).");
+                throw string.IsNullOrEmpty(token)
+                    ? new BackazonException(ProblemKind.Unauthorized, "Not authenticated.", "The operator key is required (Authorization: Bearer ...).")
+                    : new BackazonException(ProblemKind.Unauthorized, "Wrong operator key.",
+                        "The operator key is wrong: it is not the one this server was set up with.");
             }
 
             return await handle();

@@ -116,6 +116,66 @@ public sealed class OperatorApiTests(BackendFixture backend)
         Assert.Equal("personal", shown!.Plan.Id);
     }
 
+    [Fact]
+    public async Task OperatorEndpoints_WrongKey_SaysWrong_NoKey_SaysRequired()
+    {
+        using var anonymous = backend.Client();
+        using var wrongKey = backend.Client("bko_wrong");
+
+        var missing = await Api.ProblemAsync(await anonymous.GetAsync("admin/accounts"), HttpStatusCode.Unauthorized);
+        var wrong = await Api.ProblemAsync(await wrongKey.GetAsync("admin/accounts"), HttpStatusCode.Unauthorized);
+
+        Assert.Equal("The operator key is required (Authorization: Bearer ...).", missing.GetProperty("detail").GetString());
+        Assert.Equal("The operator key is wrong: it is not the one this server was set up with.", wrong.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task ListAccounts_PagesThroughEveryAccountOnce_NoPageLargerThanThePageSize()
+    {
+        // More accounts than one page holds, whatever the other tests made.
+        var missing = Backazon.Backend.Accounts.AccountService.ListPageSize + 1 - await CountAccountsAsync();
+        for (var i = 0; i < missing; i += 10)
+        {
+            await Task.WhenAll(Enumerable.Range(0, Math.Min(10, missing - i)).Select(_ => backend.CreateAccountAsync("trial")));
+        }
+
+        using var client = backend.OperatorClient();
+        var seen = new List<string>();
+        var pages = 0;
+        string? continuation = null;
+        do
+        {
+            var page = await client.GetFromJsonAsync<AccountPage>("admin/accounts" + (continuation is null ? "" : "?continuation=" + Uri.EscapeDataString(continuation)), Api.Json);
+            Assert.InRange(page!.Items.Count, 1, Backazon.Backend.Accounts.AccountService.ListPageSize);
+            seen.AddRange(page.Items.Select(a => a.Id));
+            continuation = page.Continuation;
+            pages++;
+        }
+        while (continuation is not null);
+
+        Assert.True(pages >= 2, $"{pages} page(s)");
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.True(seen.Count >= await CountAccountsAsync() - 10, "every account listed (allowing for ones other tests add meanwhile)");
+    }
+
+    [Fact]
+    public async Task RevokedDevice_WithItsOwnToken_IsToldItWasRevoked_AForgedSecretIsNot()
+    {
+        var device = await backend.NewDeviceAsync();
+        using (var operatorClient = backend.OperatorClient())
+        {
+            (await operatorClient.DeleteAsync($"admin/accounts/{device.AccountId}/devices/{device.DeviceId}")).EnsureSuccessStatusCode();
+        }
+
+        using var own = backend.Client(device.Token);
+        using var forged = backend.Client(device.Token[..^4] + (device.Token.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA"));
+        var revoked = await Api.ProblemAsync(await own.GetAsync("device/status"), HttpStatusCode.Unauthorized);
+        var unknown = await Api.ProblemAsync(await forged.GetAsync("device/status"), HttpStatusCode.Unauthorized);
+
+        Assert.Equal("This device was revoked by the operator; enroll it again with a new code.", revoked.GetProperty("detail").GetString());
+        Assert.DoesNotContain("revoked", unknown.GetProperty("detail").GetString());
+    }
+
     private async Task<int> CountAccountsAsync()
     {
         var count = 0;

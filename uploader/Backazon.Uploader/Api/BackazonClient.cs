@@ -61,6 +61,9 @@ public sealed partial class BackazonClient : IDisposable
     public Task<AccountView> CreateAccountAsync(CreateAccountRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<AccountView>(HttpMethod.Post, "admin/accounts", request, cancellationToken);
 
+    public Task<AccountPage> ListAccountsAsync(string? continuation, CancellationToken cancellationToken = default) =>
+        SendAsync<AccountPage>(HttpMethod.Get, "admin/accounts" + Query(("continuation", continuation)), null, cancellationToken);
+
     public Task<AccountView> GetAccountAsync(string accountId, CancellationToken cancellationToken = default) =>
         SendAsync<AccountView>(HttpMethod.Get, $"admin/accounts/{Uri.EscapeDataString(accountId)}", null, cancellationToken);
 
@@ -119,7 +122,7 @@ public sealed partial class BackazonClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new BackazonApiException($"Cannot reach the Backazon server at {_http.BaseAddress!.GetLeftPart(UriPartial.Authority)}: {e.Message}");
+            throw new BackazonApiException(NetworkFailure.DescribeServer(e, _http.BaseAddress!));
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

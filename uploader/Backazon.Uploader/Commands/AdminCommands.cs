@@ -85,8 +85,38 @@ public static class AdminCommands
             return ExitCodes.Success;
         }));
 
-        var id = new Argument<string>("account") { Description = "The account id" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var list = new Command("list", "List the accounts: id, status, plan, usage, devices, name") { json };
+        list.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            var any = false;
+            string? continuation = null;
+            do
+            {
+                // A page per request, printed as it comes: the list may be long.
+                var page = await client.ListAccountsAsync(continuation, cancellationToken);
+                foreach (var a in page.Items)
+                {
+                    any = true;
+                    await cli.Out.WriteLineAsync(parse.GetValue(json)
+                        ? JsonSerializer.Serialize(a, ConfigFolder.Json)
+                        : $"{a.Id}  {a.Status,-9}  {a.PlanId,-10}  {ByteSizes.Format(a.UsedBytes),10}  {a.ActiveDevices} device(s)  {a.Name}");
+                }
+
+                continuation = page.Continuation;
+            }
+            while (continuation is not null);
+
+            if (!any && !parse.GetValue(json))
+            {
+                await cli.Out.WriteLineAsync("No accounts yet: open one with 'backazon admin account create --plan PLAN'.");
+            }
+
+            return ExitCodes.Success;
+        }));
+
+        var id = new Argument<string>("account") { Description = "The account id" };
         var show = new Command("show", "Show an account with its usage and devices") { id, json };
         show.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
@@ -108,6 +138,7 @@ public static class AdminCommands
         }));
 
         account.Subcommands.Add(create);
+        account.Subcommands.Add(list);
         account.Subcommands.Add(show);
         account.Subcommands.Add(set);
         return account;
@@ -131,13 +162,15 @@ public static class AdminCommands
     private static Command Device(CliContext cli)
     {
         var account = new Argument<string>("account") { Description = "The account id" };
-        var device = new Argument<string>("device") { Description = "The device id" };
+        var device = new Argument<string>("device") { Description = "The device's name or id (see 'admin account show')" };
         var revoke = new Command("revoke", "Revoke a device: its credentials stop working at once") { account, device };
         revoke.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             using var client = OperatorClient(cli);
-            await client.RevokeDeviceAsync(parse.GetValue(account)!, parse.GetValue(device)!, cancellationToken);
-            await cli.Out.WriteLineAsync($"Device {parse.GetValue(device)} revoked.");
+            var accountId = parse.GetValue(account)!;
+            var target = DeviceNames.Find((await client.GetAccountAsync(accountId, cancellationToken)).Devices, parse.GetValue(device)!);
+            await client.RevokeDeviceAsync(accountId, target.Id, cancellationToken);
+            await cli.Out.WriteLineAsync($"Device '{target.Name}' ({target.Id}) revoked.");
             return ExitCodes.Success;
         }));
         return new Command("device", "Devices") { revoke };

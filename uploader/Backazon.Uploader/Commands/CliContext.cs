@@ -39,18 +39,18 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
         return Client(device.Server, device.Token);
     }
 
-    /// <summary>Runs a command body: refusals and unreachable servers become one sentence on
-    /// standard error and exit code 1.</summary>
+    /// <summary>Runs a command body: every failure a person can meet becomes one sentence on
+    /// standard error and its exit code (see <see cref="FailureSentence"/>).</summary>
     public async Task<int> RunAsync(Func<Task<int>> body)
     {
         try
         {
             return await body();
         }
-        catch (Exception e) when (e is BackazonApiException or CliException or Agent.BackupBusyException)
+        catch (Exception e) when (FailureSentence.For(e) is { } failure)
         {
-            await Error.WriteLineAsync(e.Message);
-            return ExitCodes.Failure;
+            await Error.WriteLineAsync(failure.Sentence);
+            return failure.ExitCode;
         }
     }
 
@@ -74,4 +74,7 @@ public static class ExitCodes
 
     /// <summary>The run finished, but some files could not be backed up (listed with reasons).</summary>
     public const int CompletedWithSkips = 3;
+
+    /// <summary>Stopped by Ctrl+C (128 + SIGINT, as shells report it); what was done is kept.</summary>
+    public const int Interrupted = 130;
 }

@@ -17,7 +17,7 @@ public static class LifecycleCommands
         {
             using var client = operatorClient();
             var list = await client.ListPurgesAsync(cancellationToken);
-            await Print(parse.GetValue(json), list, list.Select(p =>
+            await Print(parse.GetValue(json), list, list.Count == 0 ? ["No purges scheduled: no account is canceled."] : list.Select(p =>
                 $"{p.AccountId}  purge {(p.Held ? "HELD" : $"on {p.PurgeAt:u}")}  canceled {p.CanceledAt:u}  {ByteSizes.Format(p.UsedBytes)}  {p.Name}"));
             return ExitCodes.Success;
         }));
@@ -47,7 +47,7 @@ public static class LifecycleCommands
         {
             using var client = operatorClient();
             var list = await client.ListStaleDevicesAsync(cancellationToken);
-            await Print(parse.GetValue(json), list, list.Select(d =>
+            await Print(parse.GetValue(json), list, list.Count == 0 ? ["No stale devices: none has gone too long without a backup."] : list.Select(d =>
                 $"{d.AccountId}  {d.DeviceId}  {d.DeviceName}  last backup {(d.LastBackupAt is { } at ? at.ToString("u") : "never")}  stale since {d.StaleSince:u}"));
             return ExitCodes.Success;
         }));

@@ -95,6 +95,11 @@ public static class RestoreCommands
         var command = new Command("restore", "Restore files or folders as they were at a moment") { paths, at, version, device, to, overwrite, json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
+            if (parse.GetValue(to) is { } folder && File.Exists(folder))
+            {
+                throw new CliException($"'{folder}' is a file; give --to a folder (it is made if it does not exist).");
+            }
+
             using var client = cli.DeviceClient();
             var deviceId = await DeviceIdAsync(client, parse.GetValue(device), cancellationToken);
             var selected = parse.GetValue(paths)!.Select(ToCatalog).ToList();

@@ -201,8 +201,17 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     /// keeps the hash it had: a rerun after a kill hashes nothing twice.</summary>
     private async Task HashAsync(ChannelReader<Batch> input, ChannelWriter<Batch> output, RunState run, CancellationToken cancellationToken)
     {
+        var credentialsChecked = false;
         await foreach (var batch in input.ReadAllAsync(cancellationToken))
         {
+            if (!credentialsChecked && batch.Files.Count > 0)
+            {
+                // Hashing is the long part of a run: a revoked device is told before it reads a
+                // file, not after. A run that sends nothing asks nothing.
+                await api.DeviceStatusAsync(cancellationToken);
+                credentialsChecked = true;
+            }
+
             await Parallel.ForEachAsync(batch.Files, new ParallelOptions { MaxDegreeOfParallelism = options.HashParallelism, CancellationToken = cancellationToken }, async (file, ct) =>
             {
                 var entry = file.Entry;
