@@ -3,6 +3,7 @@ using System.Text.Json;
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
 using Backazon.Uploader.Configuration;
+using Backazon.Uploader.Ui;
 
 namespace Backazon.Uploader.Commands;
 
@@ -153,7 +154,7 @@ public static class AdminCommands
         {
             using var client = OperatorClient(cli);
             var code = await client.CreateEnrollmentCodeAsync(parse.GetValue(id)!, cancellationToken);
-            await cli.Out.WriteLineAsync(parse.GetValue(quiet) ? code.Code : $"Enrollment code {code.Code} for account {code.AccountId}, valid until {code.ExpiresAt:u}.");
+            await cli.Out.WriteLineAsync(parse.GetValue(quiet) ? code.Code : $"Enrollment code {code.Code} for account {code.AccountId}, valid until {Times.Local(code.ExpiresAt)}.");
             return ExitCodes.Success;
         }));
         return new Command("code", "Enrollment codes") { create };

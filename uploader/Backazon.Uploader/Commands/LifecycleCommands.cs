@@ -3,6 +3,7 @@ using System.Text.Json;
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
 using Backazon.Uploader.Configuration;
+using Backazon.Uploader.Ui;
 
 namespace Backazon.Uploader.Commands;
 
@@ -18,7 +19,7 @@ public static class LifecycleCommands
             using var client = operatorClient();
             var list = await client.ListPurgesAsync(cancellationToken);
             await Print(parse.GetValue(json), list, list.Count == 0 ? ["No purges scheduled: no account is canceled."] : list.Select(p =>
-                $"{p.AccountId}  purge {(p.Held ? "HELD" : $"on {p.PurgeAt:u}")}  canceled {p.CanceledAt:u}  {ByteSizes.Format(p.UsedBytes)}  {p.Name}"));
+                $"{p.AccountId}  purge {(p.Held ? "HELD" : $"on {Times.Local(p.PurgeAt)}")}  canceled {Times.Local(p.CanceledAt)}  {ByteSizes.Format(p.UsedBytes)}  {p.Name}"));
             return ExitCodes.Success;
         }));
         admin.Subcommands.Add(purges);
@@ -34,7 +35,7 @@ public static class LifecycleCommands
                 var view = await client.HoldPurgeAsync(parse.GetValue(account)!, held, cancellationToken);
                 await cli.Out.WriteLineAsync(view.Held
                     ? $"Purge of account {view.AccountId} held: nothing is deleted until it is released."
-                    : $"Purge of account {view.AccountId} scheduled on {view.PurgeAt:u}.");
+                    : $"Purge of account {view.AccountId} scheduled on {Times.Local(view.PurgeAt)}.");
                 return ExitCodes.Success;
             }));
             purge.Subcommands.Add(command);
@@ -48,7 +49,7 @@ public static class LifecycleCommands
             using var client = operatorClient();
             var list = await client.ListStaleDevicesAsync(cancellationToken);
             await Print(parse.GetValue(json), list, list.Count == 0 ? ["No stale devices: none has gone too long without a backup."] : list.Select(d =>
-                $"{d.AccountId}  {d.DeviceId}  {d.DeviceName}  last backup {(d.LastBackupAt is { } at ? at.ToString("u") : "never")}  stale since {d.StaleSince:u}"));
+                $"{d.AccountId}  {d.DeviceId}  {d.DeviceName}  last backup {(d.LastBackupAt is { } at ? Times.Local(at) : "never")}  stale since {Times.Local(d.StaleSince)}"));
             return ExitCodes.Success;
         }));
         admin.Subcommands.Add(stale);
