@@ -88,7 +88,8 @@ public sealed class BadInputTests(BackendFixture backend)
 
     [Theory]
     [InlineData("""{"changes":[{"path":"../x","kind":"file","size":1,"hash":"HASH"}]}""", "changes[0].path")]
-    [InlineData("""{"changes":[{"path":"x","kind":"folder","size":0}]}""", "changes[0].kind")]
+    [InlineData("""{"changes":[{"path":"x","kind":"directory","size":0}]}""", "changes[0].kind")]
+    [InlineData("""{"changes":[{"path":"x","kind":"folder","size":0}]}""", "changes[0].modifiedAt")]
     [InlineData("""{"changes":[{"path":"x","kind":"file","size":1,"hash":"zz"}]}""", "changes[0].hash")]
     [InlineData("""{"changes":[{"path":"x","kind":"symlink","size":0,"modifiedAt":"2026-01-01T00:00:00Z"}]}""", "changes[0].linkTarget")]
     [InlineData("""{"changes":[{"path":"x","kind":"file","size":1,"hash":"HASH"}]}""", "changes[0].modifiedAt")]

@@ -161,8 +161,9 @@ public sealed class RetentionSimulationTests(BackendFixture backend, ITestOutput
         var recount = await sim.Get<UsageRecounter>().RecountAsync(device.AccountId);
         Assert.True(recount.Consistent, recount.ToString());
         Assert.Equal(3 * (Days / 50), restoredChecks);
+        // Its time is printed, not asserted: it depends on what else the machine runs (timings
+        // are the benchmarks' business).
         output.WriteLine($"400 days: {watch.Elapsed} (backups {backupTime}), {model.Values.Sum(v => v.Count)} versions made, {remaining.Count} kept");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), $"400 days took {watch.Elapsed} (backups {backupTime})");
     }
 
     private static async Task AssertTreeAsOfAsync(RetentionHarness sim, Backend.Security.DeviceCaller device, Dictionary<string, List<Version>> model, DateTimeOffset asOf)
