@@ -107,31 +107,46 @@ public sealed class JsonRestoreView(TextWriter output) : IRestoreProgress
     }
 }
 
-/// <summary>A live bar of bytes received (speed, time left) over the plain per-file lines.</summary>
+/// <summary>Live bars of files done and bytes received (speed, time left; the decimal units of
+/// every other line) over the plain per-file lines.</summary>
 public sealed class LiveRestoreView : IRestoreProgress, IDisposable
 {
     private readonly PlainRestoreView _lines = new(Console.Out);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _render;
     private long _total, _received;
+    private int _files, _done;
 
     public LiveRestoreView() =>
         _render = AnsiConsole.Progress().AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new AmountColumn(), new RateColumn(), new RemainingTimeColumn())
             .StartAsync(async context =>
             {
-                var task = context.AddTask("Restoring", maxValue: 1);
+                var files = AmountColumn.Counting(context.AddTask("Restoring: files", maxValue: 1));
+                var bytes = context.AddTask("Received", maxValue: 1);
                 while (!_stop.IsCancellationRequested)
                 {
-                    task.MaxValue = Math.Max(1, Interlocked.Read(ref _total));
-                    task.Value = Interlocked.Read(ref _received);
+                    files.MaxValue = Math.Max(1, Volatile.Read(ref _files));
+                    files.Value = Volatile.Read(ref _done);
+                    bytes.MaxValue = Math.Max(1, Interlocked.Read(ref _total));
+                    bytes.Value = Interlocked.Read(ref _received);
                     await Task.Delay(200).ContinueWith(_ => { });
                 }
             });
 
-    public void Planned(int files, long bytes) => Interlocked.Add(ref _total, bytes);
+    public void Planned(int files, long bytes)
+    {
+        Interlocked.Add(ref _files, files);
+        Interlocked.Add(ref _total, bytes);
+    }
+
     public void Received(long bytes) => Interlocked.Add(ref _received, bytes);
-    public void Done(string path, RestoreOutcome outcome, string? detail) => _lines.Done(path, outcome, detail);
+
+    public void Done(string path, RestoreOutcome outcome, string? detail)
+    {
+        Interlocked.Increment(ref _done);
+        _lines.Done(path, outcome, detail);
+    }
 
     public void Finished(RestoreSummary summary)
     {
