@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Backazon.LocalHost.Azurite;
 
@@ -45,38 +44,18 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         $"DefaultEndpointsProtocol={BlobEndpoint.Scheme};AccountName={AccountName};AccountKey={AccountKey};" +
         $"BlobEndpoint={BlobEndpoint};QueueEndpoint={QueueEndpoint};TableEndpoint={TableEndpoint};";
 
-    /// <summary>Starts Azurite on free ports. A free port is only free until someone takes it:
-    /// when another process takes one between the choice and Azurite's bind (EADDRINUSE), it
-    /// starts again on other ports, a few times.</summary>
+    /// <summary>Starts Azurite on ports the operating system picks (port 0) and reads them back
+    /// from what Azurite says once it listens: no port is chosen first and bound later, so none
+    /// can be taken in between by another process.</summary>
     public static async Task<AzuriteProcess> StartAsync(AzuriteOptions options, CancellationToken cancellationToken = default)
     {
         var executable = await AzuriteInstaller.EnsureInstalledAsync(cancellationToken);
-        for (var attempt = 1; ; attempt++)
-        {
-            var azurite = Launch(executable, options);
-            try
-            {
-                await azurite.WaitUntilListeningAsync(azurite.Ports, cancellationToken);
-                return azurite;
-            }
-            catch (InvalidOperationException) when (attempt < 5 && azurite.Output.Contains("EADDRINUSE", StringComparison.Ordinal))
-            {
-                await azurite.DisposeAsync();
-            }
-        }
-    }
-
-    private int[] Ports => [BlobEndpoint.Port, QueueEndpoint.Port, TableEndpoint.Port];
-
-    private static AzuriteProcess Launch(string executable, AzuriteOptions options)
-    {
-        int[] ports = [FreePort(), FreePort(), FreePort()];
         var arguments = new List<string>
         {
             "--skipApiVersionCheck", "--loose", "--disableTelemetry",
-            "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
-            "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),
-            "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(),
+            "--blobHost", "127.0.0.1", "--blobPort", "0",
+            "--queueHost", "127.0.0.1", "--queuePort", "0",
+            "--tableHost", "127.0.0.1", "--tablePort", "0",
         };
         if (options.Location is null)
         {
@@ -102,35 +81,45 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        return new AzuriteProcess(process, output, ports[0], ports[1], ports[2], options.OAuth);
+        var ports = await ListeningPortsAsync(process, output, cancellationToken);
+        return new AzuriteProcess(process, output, ports["Blob"], ports["Queue"], ports["Table"], options.OAuth);
     }
 
-    private async Task WaitUntilListeningAsync(int[] ports, CancellationToken cancellationToken)
+    /// <summary>The port of each service, from Azurite's "... service is successfully listening at
+    /// http://127.0.0.1:PORT" lines.</summary>
+    private static async Task<Dictionary<string, int>> ListeningPortsAsync(Process process, StringBuilder output, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        foreach (var port in ports)
+        while (true)
         {
-            while (true)
+            string text;
+            lock (output)
             {
-                if (_process.HasExited)
+                text = output.ToString();
+            }
+
+            var ports = Listening().Matches(text).ToDictionary(m => m.Groups[1].Value, m => int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+            if (ports.Count == 3)
+            {
+                return ports;
+            }
+
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                if (process.HasExited)
                 {
-                    _process.WaitForExit(); // drains the output it wrote as it went
-                    throw new InvalidOperationException($"Azurite exited at start (code {_process.ExitCode}): {Output}");
+                    process.WaitForExit(); // drains the output it wrote as it went
                 }
 
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-                    break;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(100, cancellationToken);
-                }
+                throw new InvalidOperationException($"Azurite did not start listening (exit code {(process.HasExited ? process.ExitCode : "none")}): {text}");
             }
+
+            await Task.Delay(50, cancellationToken);
         }
     }
+
+    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at https?://[^\s:]+:(\d+)")]
+    private static partial Regex Listening();
 
     public string Output
     {
@@ -168,12 +157,6 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
