@@ -276,59 +276,35 @@ public sealed class AgentLoop
             return;
         }
 
-        try
+        var rate = settings is null ? 0 : Logged(() => settings.ResolvedMaxUploadRate() ?? 0, fallback: _pace.BytesPerSecond);
+        if (rate != _pace.BytesPerSecond)
         {
-            var rate = settings?.ResolvedMaxUploadRate() ?? 0;
-            if (rate != _pace.BytesPerSecond)
-            {
-                _logger.LogInformation("Upload rate limit now {Rate}", rate == 0 ? "none" : Contracts.ByteSizes.Format(rate) + "/s");
-                _pace.BytesPerSecond = rate;
-            }
-        }
-        catch (CliException e)
-        {
-            _logger.LogError("{Problem}", e.Message);
+            _logger.LogInformation("Upload rate limit now {Rate}", rate == 0 ? "none" : Contracts.ByteSizes.Format(rate) + "/s");
+            _pace.BytesPerSecond = rate;
         }
     }
 
-    private TimeSpan? SafeInterval(BackupSettings? settings)
-    {
-        try
-        {
-            return settings?.ResolvedInterval();
-        }
-        catch (CliException e)
-        {
-            _logger.LogError("{Problem} Backing up once a day meanwhile.", e.Message);
-            return null;
-        }
-    }
+    private TimeSpan? SafeInterval(BackupSettings? settings) =>
+        settings is null ? null : Logged(settings.ResolvedInterval, fallback: null, "Backing up once a day meanwhile.");
 
     /// <summary>The config, or null when it cannot be read now (a half-edited file is logged and
     /// read again next tick; the run itself reports it in plain words).</summary>
-    private BackupSettings? SettingsOrNull()
-    {
-        try
-        {
-            return _cli.Settings();
-        }
-        catch (CliException e)
-        {
-            _logger.LogError("{Problem}", e.Message);
-            return null;
-        }
-    }
+    private BackupSettings? SettingsOrNull() => Logged<BackupSettings?>(_cli.Settings, fallback: null);
 
-    private RunRecord? SafeLastRun()
+    private RunRecord? SafeLastRun() => Logged(() => RunRecord.Read(_cli.State), fallback: null);
+
+    /// <summary>What <paramref name="read"/> gives, or <paramref name="fallback"/> when a file the
+    /// agent reads is not valid now: said in the log, never a reason for the agent to stop.</summary>
+    private T Logged<T>(Func<T> read, T fallback, string meanwhile = "")
     {
         try
         {
-            return RunRecord.Read(_cli.State);
+            return read();
         }
         catch (CliException e)
         {
-            _logger.LogError("{Problem}", e.Message);
-            return null;
+            _logger.LogError("{Problem} {Meanwhile}", e.Message, meanwhile);
+            return fallback;
         }
     }
 

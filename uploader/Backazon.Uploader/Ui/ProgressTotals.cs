@@ -1,3 +1,5 @@
+using Backazon.Uploader.Uploading;
+
 namespace Backazon.Uploader.Ui;
 
 /// <summary>The running totals of a backup, as every view shows them: counted from the engine's
@@ -36,4 +38,60 @@ public sealed class ProgressTotals
     public void FileDone() => Interlocked.Increment(ref _filesDone);
     public void Committed(int entries) => Interlocked.Add(ref _committed, entries);
     public void Checked(int entries) => Interlocked.Add(ref _checked, entries);
+}
+
+/// <summary>
+/// A backup view that keeps the running totals: the counting every view shares, with a hook for
+/// views that write as the totals move (JSON). Phases, skipped files and the end are each view's own.
+/// </summary>
+public abstract class TotalsProgressView : IBackupProgress
+{
+    protected ProgressTotals Totals { get; } = new();
+
+    public abstract void Phase(string name);
+
+    public virtual void Planned(int files, long bytes)
+    {
+        Totals.Planned(files, bytes);
+        Moved();
+    }
+
+    public void Hashed(long bytes)
+    {
+        Totals.Hashed(bytes);
+        Moved();
+    }
+
+    public void NotToRead(long bytes) => Totals.NotToRead(bytes);
+
+    public void Sent(long bytes)
+    {
+        Totals.Sent(bytes);
+        Moved();
+    }
+
+    public void NotToSend(long bytes) => Totals.NotToSend(bytes);
+
+    public void FileDone(long bytes)
+    {
+        Totals.FileDone();
+        Moved();
+    }
+
+    public void Committed(int entries) => Totals.Committed(entries);
+
+    public void Checked(int entries)
+    {
+        Totals.Checked(entries);
+        Moved();
+    }
+
+    public abstract void Skipped(string path, string reason);
+
+    public abstract void Finished(BackupSummary summary);
+
+    /// <summary>A total moved (files done, bytes read or sent, entries checked).</summary>
+    protected virtual void Moved()
+    {
+    }
 }

@@ -40,11 +40,10 @@ public static class ProgressViews
 /// <summary>Plain lines (output redirected, CI, NO_COLOR): one per phase, one per skipped file, a
 /// line of totals every few seconds while anything moves (a long run stays visibly alive in a
 /// log), then the summary.</summary>
-public sealed class PlainProgressView : IBackupProgress, IDisposable
+public sealed class PlainProgressView : TotalsProgressView, IDisposable
 {
     public static readonly TimeSpan LineEvery = TimeSpan.FromSeconds(5);
     private readonly TextWriter _output;
-    private readonly ProgressTotals _totals = new();
     private readonly ITimer? _timer;
     private readonly Lock _lock = new();
     private string _phase = "";
@@ -56,23 +55,15 @@ public sealed class PlainProgressView : IBackupProgress, IDisposable
         _timer = ReferenceEquals(output, TextWriter.Null) ? null : (clock ?? TimeProvider.System).CreateTimer(_ => Line(), null, LineEvery, LineEvery);
     }
 
-    public void Phase(string name)
+    public override void Phase(string name)
     {
         _phase = name;
         Write($"{name}...");
     }
 
-    public void Planned(int files, long bytes) => _totals.Planned(files, bytes);
-    public void Hashed(long bytes) => _totals.Hashed(bytes);
-    public void NotToRead(long bytes) => _totals.NotToRead(bytes);
-    public void Sent(long bytes) => _totals.Sent(bytes);
-    public void NotToSend(long bytes) => _totals.NotToSend(bytes);
-    public void FileDone(long bytes) => _totals.FileDone();
-    public void Committed(int entries) => _totals.Committed(entries);
-    public void Checked(int entries) => _totals.Checked(entries);
-    public void Skipped(string path, string reason) => Write($"skipped {path}: {reason}");
+    public override void Skipped(string path, string reason) => Write($"skipped {path}: {reason}");
 
-    public void Finished(BackupSummary summary)
+    public override void Finished(BackupSummary summary)
     {
         _timer?.Dispose();
         Write(ProgressViews.Describe(summary));
@@ -81,7 +72,7 @@ public sealed class PlainProgressView : IBackupProgress, IDisposable
     /// <summary>The totals now, as one line; nothing when nothing moved since the last one.</summary>
     public void Line()
     {
-        var t = _totals;
+        var t = Totals;
         var line = $"{_phase}: {t.FilesDone:N0} of {t.FilesPlanned:N0} files done; read {ByteSizes.Format(t.BytesHashed)} of {ByteSizes.Format(t.BytesToRead)}, " +
             $"sent {ByteSizes.Format(t.BytesSent)} of {ByteSizes.Format(t.BytesToSend)}" +
             (t.EntriesCommitted > 0 ? $"; the server checked {t.EntriesChecked:N0} of {t.EntriesCommitted:N0}" : "");
@@ -112,68 +103,40 @@ public sealed class PlainProgressView : IBackupProgress, IDisposable
 /// <summary>JSON lines (restic-style message types) for scripts and monitoring: "planned" per
 /// batch (they add up), "status" with running totals every quarter second or 4 MiB sent,
 /// whichever comes first, "skipped", "summary".</summary>
-public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = null) : IBackupProgress
+public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = null) : TotalsProgressView
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan StatusEvery = TimeSpan.FromMilliseconds(250);
     private const long StatusEveryBytes = 4 * 1024 * 1024;
     private readonly Lock _lock = new();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
-    private readonly ProgressTotals _totals = new();
     private DateTimeOffset _lastStatus;
     private long _lastStatusSent;
 
-    public void Phase(string name) => Write(new { messageType = "phase", phase = name });
+    public override void Phase(string name) => Write(new { messageType = "phase", phase = name });
 
-    public void Planned(int files, long bytes)
+    public override void Planned(int files, long bytes)
     {
-        _totals.Planned(files, bytes);
+        base.Planned(files, bytes);
         Write(new { messageType = "planned", files, bytes });
     }
 
-    public void Hashed(long bytes)
-    {
-        _totals.Hashed(bytes);
-        Status();
-    }
+    public override void Skipped(string path, string reason) => Write(new { messageType = "skipped", path, reason });
 
-    public void NotToRead(long bytes) => _totals.NotToRead(bytes);
-
-    public void Sent(long bytes)
-    {
-        _totals.Sent(bytes);
-        Status();
-    }
-
-    public void NotToSend(long bytes) => _totals.NotToSend(bytes);
-
-    public void FileDone(long bytes)
-    {
-        _totals.FileDone();
-        Status();
-    }
-
-    public void Committed(int entries) => _totals.Committed(entries);
-
-    public void Checked(int entries)
-    {
-        _totals.Checked(entries);
-        Status();
-    }
-
-    public void Skipped(string path, string reason) => Write(new { messageType = "skipped", path, reason });
-    public void Finished(BackupSummary summary)
+    public override void Finished(BackupSummary summary)
     {
         Status(final: true); // the totals as they ended, whatever the throttle let through before
         Write(new { messageType = "summary", summary });
     }
+
+    protected override void Moved() => Status();
 
     private void Status(bool final = false)
     {
         var now = _clock.GetUtcNow();
         lock (_lock)
         {
-            var t = _totals;
+            var t = Totals;
             var sent = t.BytesSent;
             if (!final && now - _lastStatus < StatusEvery && sent - _lastStatusSent < StatusEveryBytes)
             {
@@ -212,15 +175,14 @@ public sealed class JsonProgressView(TextWriter output, TimeProvider? clock = nu
 /// and sent (so both end at 100% when copies and stored content need nothing), and, once commits
 /// go out, the server's check as a count of its own. One unit family: the decimal sizes every
 /// other line prints.</summary>
-public sealed class LiveProgressView : IBackupProgress, IDisposable
+public sealed class LiveProgressView : TotalsProgressView, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _planned = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ProgressTotals _totals = new();
     private Task? _render;
     private string _phase = "Scanning";
 
-    public void Phase(string name)
+    public override void Phase(string name)
     {
         _phase = name;
         if (_render is null)
@@ -238,7 +200,7 @@ public sealed class LiveProgressView : IBackupProgress, IDisposable
                     while (!_stop.IsCancellationRequested)
                     {
                         // The totals grow as the scan finds more: the bars follow.
-                        var t = _totals;
+                        var t = Totals;
                         Set(files, t.FilesDone, t.FilesPlanned);
                         Set(read, t.BytesHashed, t.BytesToRead);
                         Set(sent, t.BytesSent, t.BytesToSend);
@@ -255,22 +217,17 @@ public sealed class LiveProgressView : IBackupProgress, IDisposable
         }
     }
 
-    public void Planned(int files, long bytes)
+    public override void Planned(int files, long bytes)
     {
-        _totals.Planned(files, bytes);
+        base.Planned(files, bytes);
         _planned.TrySetResult();
     }
 
-    public void Hashed(long bytes) => _totals.Hashed(bytes);
-    public void NotToRead(long bytes) => _totals.NotToRead(bytes);
-    public void Sent(long bytes) => _totals.Sent(bytes);
-    public void NotToSend(long bytes) => _totals.NotToSend(bytes);
-    public void FileDone(long bytes) => _totals.FileDone();
-    public void Committed(int entries) => _totals.Committed(entries);
-    public void Checked(int entries) => _totals.Checked(entries);
-    public void Skipped(string path, string reason) { }
+    public override void Skipped(string path, string reason)
+    {
+    }
 
-    public void Finished(BackupSummary summary)
+    public override void Finished(BackupSummary summary)
     {
         Dispose();
         AnsiConsole.WriteLine(ProgressViews.Describe(summary));
