@@ -64,6 +64,8 @@ public sealed class BackupJob(CliContext cli)
                 [.. summary.Skipped.Take(RunRecord.ProblemsKept).Select(s => $"{s.Path}: {s.Reason}")],
                 // A run of other folders than the configured ones does not stand for a backup.
                 asConfigured ? summary.StartedAt : lastSuccess).Write(cli.State);
+            // Shown only once recorded: whoever reacts to the summary finds it in status.
+            progress.Finished(summary);
             return summary;
         }
         catch (Exception e)

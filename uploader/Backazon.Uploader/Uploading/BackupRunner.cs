@@ -101,7 +101,6 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             counts.NowExcluded);
         await api.ReportRunAsync(new RunReport(summary.StartedAt, summary.FinishedAt, summary.New, summary.Changed, summary.Unchanged,
             summary.Deleted, summary.Skipped.Count, summary.BytesSent, summary.Complete && waited), cancellationToken);
-        progress.Finished(summary);
         return summary;
     }
 

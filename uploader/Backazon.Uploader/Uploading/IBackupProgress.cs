@@ -40,6 +40,7 @@ public interface IBackupProgress
 
     void Skipped(string path, string reason);
 
+    /// <summary>The run ended and its record is written (called by <c>BackupJob</c>, after the runner returns).</summary>
     void Finished(BackupSummary summary);
 }
 
