@@ -5,7 +5,7 @@ namespace Backazon.Bench;
 
 /// <summary>The command line: dataset size (smoke or full, each number overridable), where to
 /// write the table, whether to keep the work folder.</summary>
-public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, bool Keep, IReadOnlyList<string> Positional)
+public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, bool Keep, bool FirstOnly, IReadOnlyList<string> Positional)
 {
     /// <summary>The dataset's numbers, each settable from the command line.</summary>
     private static readonly Dictionary<string, Func<DatasetSpec, int, DatasetSpec>> SpecOptions = new()
@@ -23,6 +23,7 @@ public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, boo
         var spec = smoke ? DatasetSpec.Smoke : new DatasetSpec();
         string? output = null;
         var keep = false;
+        var firstOnly = false;
         var positional = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -38,13 +39,17 @@ public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, boo
             {
                 keep = true;
             }
+            else if (args[i] == "--first-only")
+            {
+                firstOnly = true;
+            }
             else if (args[i] != "--smoke")
             {
                 positional.Add(args[i].StartsWith("--", StringComparison.Ordinal) ? throw new ArgumentException($"Unknown option {args[i]}.") : args[i]);
             }
         }
 
-        return new BenchOptions(spec, smoke, output, keep, positional);
+        return new BenchOptions(spec, smoke, output, keep, firstOnly, positional);
     }
 
     private static int Number(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);

@@ -3,7 +3,7 @@ using Backazon.Bench.Dataset;
 using Backazon.Bench.Tools;
 
 // Backazon side by side with rclone, restic and a plain SDK copy: see bench/README.md.
-//   run [--smoke] [--files N] [--folders N] [--big-files N] [--big-mib N] [--seed N] [--out FILE] [--keep]
+//   run [--smoke] [--files N] [--folders N] [--big-files N] [--big-mib N] [--seed N] [--out FILE] [--keep] [--first-only]
 //   generate DIR [same dataset options]      the tree alone, for looking at
 //   sdk-upload SAS_URL DIR | sdk-download SAS_URL DIR   the plain copy, run as its own process
 var options = BenchOptions.Parse(args.Skip(1).ToArray());
@@ -13,7 +13,7 @@ switch (args.FirstOrDefault())
         var work = Directory.CreateTempSubdirectory("backazon-bench-").FullName;
         try
         {
-            var results = await new BenchRun(options.Spec, work, BenchPaths.FromThisProgram()).RunAsync();
+            var results = await new BenchRun(options.Spec, work, BenchPaths.FromThisProgram(), options.FirstOnly).RunAsync();
             var table = ResultTable.Render(results, Machine.Describe() + (options.Smoke ? "; smoke mode" : ""));
             Console.WriteLine(table);
             if (options.Out is not null)

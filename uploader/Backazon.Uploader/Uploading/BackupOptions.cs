@@ -13,6 +13,10 @@ public sealed record BackupOptions
     /// With the batch limits below this bounds what a kill can cost.</summary>
     public int BatchesInFlight { get; init; } = 2;
 
+    /// <summary>Large files (each a batch of its own) being sent at once, in a lane of their own:
+    /// a 1 GiB upload does not take a slot the small files' batches need.</summary>
+    public int LargeFilesInFlight { get; init; } = 1;
+
     /// <summary>A batch closes at this many files...</summary>
     public int BatchFiles { get; init; } = 500;
 

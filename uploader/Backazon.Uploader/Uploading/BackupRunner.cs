@@ -238,15 +238,55 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         }
     }
 
-    private Task SendAsync(ChannelReader<Batch> input, ConcurrentDictionary<string, Lazy<Task<string?>>> uploads,
-        CommitConfirmations confirmations, RunState run, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(input.ReadAllAsync(cancellationToken),
-            new ParallelOptions { MaxDegreeOfParallelism = options.BatchesInFlight, CancellationToken = cancellationToken },
-            async (batch, ct) =>
+    /// <summary>Sends and commits batches, a few at once; large files go through a lane of their
+    /// own, so small files keep every slot of theirs while a big upload runs.</summary>
+    private async Task SendAsync(ChannelReader<Batch> input, ConcurrentDictionary<string, Lazy<Task<string?>>> uploads,
+        CommitConfirmations confirmations, RunState run, CancellationToken cancellationToken)
+    {
+        var small = Channel.CreateBounded<Batch>(1);
+        var large = Channel.CreateBounded<Batch>(1);
+        // A lane that fails stops the router too, rather than leave it waiting on a full lane.
+        using var lanes = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await Task.WhenAll(
+            RouteAsync(lanes.Token),
+            Lane(small.Reader, options.BatchesInFlight),
+            Lane(large.Reader, options.LargeFilesInFlight));
+
+        async Task RouteAsync(CancellationToken ct)
+        {
+            try
             {
-                await UploadAsync(batch, uploads, run, ct);
-                await CommitAsync(batch, confirmations, ct);
-            });
+                await foreach (var batch in input.ReadAllAsync(ct))
+                {
+                    await (batch.IsLargeFile ? large : small).Writer.WriteAsync(batch, ct);
+                }
+            }
+            finally
+            {
+                small.Writer.TryComplete();
+                large.Writer.TryComplete();
+            }
+        }
+
+        async Task Lane(ChannelReader<Batch> batches, int inFlight)
+        {
+            try
+            {
+                await Parallel.ForEachAsync(batches.ReadAllAsync(cancellationToken),
+                    new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken },
+                    async (batch, ct) =>
+                    {
+                        await UploadAsync(batch, uploads, run, ct);
+                        await CommitAsync(batch, confirmations, ct);
+                    });
+            }
+            catch
+            {
+                await lanes.CancelAsync();
+                throw;
+            }
+        }
+    }
 
     /// <summary>Asks for the batch's grants just before its uploads (so no SAS waits in a queue),
     /// then sends what the backend lacks. Content another batch of this run is already sending

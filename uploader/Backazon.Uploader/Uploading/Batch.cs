@@ -19,6 +19,16 @@ public sealed class Batch
 
     public int Changes => Files.Count + Others.Count;
 
+    /// <summary>A large file's batch (see <see cref="BatchBuilder"/>): it is sent in its own lane.</summary>
+    public bool IsLargeFile { get; private init; }
+
+    public static Batch LargeFile(PlannedChange change)
+    {
+        var batch = new Batch { IsLargeFile = true };
+        batch.Add(change);
+        return batch;
+    }
+
     public void Add(PlannedChange change)
     {
         if (change is { Kind: not ChangeKind.Deleted, Entry.Kind: Scanning.EntryKind.File })
@@ -60,9 +70,7 @@ public sealed class BatchBuilder(BackupOptions options)
     {
         if (change is { Kind: not ChangeKind.Deleted, Entry: { Kind: Scanning.EntryKind.File } entry } && entry.Size >= options.LargeFileBytes)
         {
-            var alone = new Batch();
-            alone.Add(change);
-            yield return alone;
+            yield return Batch.LargeFile(change);
             yield break;
         }
 

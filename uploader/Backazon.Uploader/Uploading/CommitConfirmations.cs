@@ -8,13 +8,15 @@ namespace Backazon.Uploader.Uploading;
 /// <summary>
 /// Follows commits until the backend has cataloged them, while the rest of the backup goes on:
 /// each confirmed commit turns its index rows committed (or dirty, for files the backend
-/// rejected), so progress survives a kill batch by batch. Polls gently (one status request per
-/// open commit, at most every two seconds).
+/// rejected), so progress survives a kill batch by batch. Polls gently while the backup goes on
+/// (one status request per open commit, at most every two seconds), briskly once only waiting.
 /// </summary>
 public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IBackupProgress progress, RunState run, TimeProvider clock)
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan DrainQuickStep = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan DrainQuickFor = TimeSpan.FromSeconds(15);
 
     private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _added = new(0);
@@ -61,18 +63,20 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
     /// true when none is left open.</summary>
     public async Task<bool> DrainAsync(TimeSpan limit, CancellationToken cancellationToken)
     {
-        var deadline = clock.GetUtcNow() + limit;
-        var delay = FirstDelay;
+        var started = clock.GetUtcNow();
+        var deadline = started + limit;
         while (!_open.IsEmpty)
         {
             await PollOnceAsync(cancellationToken);
-            if (_open.IsEmpty || clock.GetUtcNow() > deadline)
+            var now = clock.GetUtcNow();
+            if (_open.IsEmpty || now > deadline)
             {
                 break;
             }
 
-            await Task.Delay(delay, clock, cancellationToken);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+            // The run is only waiting now: the last commits usually settle within seconds, so ask
+            // often at first (a doubling delay would add up to its last step to every run).
+            await Task.Delay(now - started < DrainQuickFor ? DrainQuickStep : MaxDelay, clock, cancellationToken);
         }
 
         return _open.IsEmpty;
