@@ -99,16 +99,15 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
     }
 
     /// <summary>Revokes a device: its token stops working at once. Revoking twice is harmless.</summary>
-    public async Task<AccountView> RevokeDeviceAsync(string accountId, string deviceId, CancellationToken cancellationToken = default)
-    {
-        while (true)
+    public Task<AccountView> RevokeDeviceAsync(string accountId, string deviceId, CancellationToken cancellationToken = default) =>
+        OptimisticRetry.RunAsync(async ct =>
         {
-            var account = await store.GetAccountAsync(accountId, cancellationToken);
-            var device = await store.FindDeviceAsync(accountId, deviceId, cancellationToken)
+            var account = await store.GetAccountAsync(accountId, ct);
+            var device = await store.FindDeviceAsync(accountId, deviceId, ct)
                 ?? throw BackazonException.NotFound("The device");
             if (device.RevokedAt is not null)
             {
-                return await store.GetViewAsync(accountId, cancellationToken);
+                return await store.GetViewAsync(accountId, ct);
             }
 
             device.RevokedAt = clock.GetUtcNow();
@@ -120,15 +119,15 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
                 [
                     new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
                     new TableTransactionAction(TableTransactionActionType.UpdateReplace, device, device.ETag),
-                ], cancellationToken);
-                return await store.GetViewAsync(accountId, cancellationToken);
+                ], ct);
+                return await store.GetViewAsync(accountId, ct);
             }
             catch (TableTransactionFailedException e) when (e.Status == 412)
             {
                 // Raced with another change to this account: read again.
+                throw OptimisticRetry.Lost(e);
             }
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>A display name: optional or required, at most 200 characters, no control characters.</summary>
     public static string? ValidName(string? value, string field, bool required)

@@ -73,46 +73,51 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
     /// changed it meanwhile (ETag); on a race, reads again and reapplies. The change may throw to
     /// refuse, in which case nothing is written.
     /// </summary>
-    public async Task<AccountEntity> UpdateAccountAsync(
-        string accountId, Action<AccountEntity> change, CancellationToken cancellationToken = default)
-    {
-        while (true)
+    public Task<AccountEntity> UpdateAccountAsync(
+        string accountId, Action<AccountEntity> change, CancellationToken cancellationToken = default) =>
+        OptimisticRetry.RunAsync(async ct =>
         {
-            var account = await GetAccountAsync(accountId, cancellationToken);
+            var account = await GetAccountAsync(accountId, ct);
             change(account);
             try
             {
-                await Table.UpdateEntityAsync(account, account.ETag, TableUpdateMode.Replace, cancellationToken);
+                await Table.UpdateEntityAsync(account, account.ETag, TableUpdateMode.Replace, ct);
                 return account;
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {
                 // Someone else updated the account first: start over from what they wrote.
+                throw OptimisticRetry.Lost(e);
             }
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>Counts an upload of the device that failed the backend's check (best effort: a
     /// count lost to a long race is no reason to fail the check that found it).</summary>
     public async Task CountRejectedUploadAsync(string accountId, string deviceId, long bytes, CancellationToken cancellationToken = default)
     {
-        for (var attempt = 0; attempt < 8; attempt++)
+        try
         {
-            if (await FindDeviceAsync(accountId, deviceId, cancellationToken) is not { } device)
+            await OptimisticRetry.RunAsync(async ct =>
             {
-                return;
-            }
+                if (await FindDeviceAsync(accountId, deviceId, ct) is not { } device)
+                {
+                    return;
+                }
 
-            device.RejectedUploads++;
-            device.RejectedBytes += bytes;
-            try
-            {
-                await Table.UpdateEntityAsync(device, device.ETag, TableUpdateMode.Replace, cancellationToken);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status == 412)
-            {
-            }
+                device.RejectedUploads++;
+                device.RejectedBytes += bytes;
+                try
+                {
+                    await Table.UpdateEntityAsync(device, device.ETag, TableUpdateMode.Replace, ct);
+                }
+                catch (RequestFailedException e) when (e.Status == 412)
+                {
+                    throw OptimisticRetry.Lost(e);
+                }
+            }, cancellationToken);
+        }
+        catch (BackazonException e) when (e.Kind == ProblemKind.Busy)
+        {
         }
     }
 
@@ -122,12 +127,11 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
     /// meanwhile, tries again. When the row is gone, or was changed by someone else, returns false
     /// and leaves their write standing — unless <paramref name="evenIfChanged"/> (a purge).
     /// </summary>
-    public async Task<bool> DeleteCountedAsync(ITableEntity row, Action<AccountEntity> change, bool evenIfChanged = false,
-        CancellationToken cancellationToken = default)
-    {
-        while (true)
+    public Task<bool> DeleteCountedAsync(ITableEntity row, Action<AccountEntity> change, bool evenIfChanged = false,
+        CancellationToken cancellationToken = default) =>
+        OptimisticRetry.RunAsync(async ct =>
         {
-            var account = await GetAccountAsync(row.PartitionKey, cancellationToken);
+            var account = await GetAccountAsync(row.PartitionKey, ct);
             change(account);
             account.UsedBytes = Math.Max(0, account.UsedBytes);
             account.ReservedBytes = Math.Max(0, account.ReservedBytes);
@@ -137,12 +141,12 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
                 [
                     new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag),
                     new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
-                ], cancellationToken);
+                ], ct);
                 return true;
             }
             catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
             {
-                var current = await Table.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, row.RowKey, select: ["RowKey"], cancellationToken: cancellationToken);
+                var current = await Table.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, row.RowKey, select: ["RowKey"], cancellationToken: ct);
                 if (!current.HasValue)
                 {
                     return false;
@@ -157,7 +161,8 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
 
                     row.ETag = current.Value.ETag;
                 }
+
+                throw OptimisticRetry.Lost(e);
             }
-        }
-    }
+        }, cancellationToken);
 }

@@ -189,19 +189,18 @@ public sealed class ContentVerifier(
     /// the row's ETag, so a release that read the row before us fails and one that deleted it
     /// first makes us report the content missing (the device sends it again).
     /// </summary>
-    private async Task<bool> KeepAsync(ContentEntity content, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; attempt <= UploadGrantService.MaxAttempts; attempt++)
+    private Task<bool> KeepAsync(ContentEntity content, CancellationToken cancellationToken) =>
+        OptimisticRetry.RunAsync(async ct =>
         {
             content.CheckReferencesAfter = null;
             try
             {
-                await accounts.Table.UpdateEntityAsync(content, content.ETag, TableUpdateMode.Replace, cancellationToken);
+                await accounts.Table.UpdateEntityAsync(content, content.ETag, TableUpdateMode.Replace, ct);
                 return true;
             }
-            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            catch (RequestFailedException e) when (OptimisticRetry.IsRace(e))
             {
-                var again = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(content.PartitionKey, content.RowKey, cancellationToken: cancellationToken);
+                var again = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(content.PartitionKey, content.RowKey, cancellationToken: ct);
                 if (!again.HasValue || !again.Value!.IsVerified)
                 {
                     return false;
@@ -213,11 +212,9 @@ public sealed class ContentVerifier(
                 }
 
                 content = again.Value;
+                throw OptimisticRetry.Lost(e);
             }
-        }
-
-        return false;
-    }
+        }, cancellationToken);
 
     /// <summary>Turns checked rows verified and moves their bytes from reserved to used, in one
     /// transaction guarded by every ETag. Rows someone else counted meanwhile are not counted
@@ -228,9 +225,14 @@ public sealed class ContentVerifier(
     {
         var results = new List<(string, Verification)>();
         var pending = rows.ToList();
-        for (var attempt = 1; pending.Count > 0; attempt++)
+        if (pending.Count == 0)
         {
-            var account = await accounts.GetAccountAsync(accountId, cancellationToken);
+            return results;
+        }
+
+        await OptimisticRetry.RunAsync(async ct =>
+        {
+            var account = await accounts.GetAccountAsync(accountId, ct);
             var now = clock.GetUtcNow();
             var actions = new List<TableTransactionAction>();
             foreach (var row in pending)
@@ -248,41 +250,37 @@ public sealed class ContentVerifier(
             actions.Add(new(TableTransactionActionType.UpdateReplace, account, account.ETag));
             try
             {
-                await accounts.Table.SubmitTransactionAsync(actions, cancellationToken);
+                await accounts.Table.SubmitTransactionAsync(actions, ct);
                 results.AddRange(pending.Select(r => (r.Hash, Verification.Ok(r.Size))));
-                return results;
             }
-            catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
+            catch (TableTransactionFailedException e) when (OptimisticRetry.IsRace(e))
             {
-                if (attempt == UploadGrantService.MaxAttempts)
-                {
-                    throw;
-                }
-
                 var remaining = new List<ContentEntity>();
                 foreach (var row in pending)
                 {
-                    var now2 = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, row.RowKey, cancellationToken: cancellationToken);
-                    if (!now2.HasValue)
+                    var current = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, row.RowKey, cancellationToken: ct);
+                    if (!current.HasValue)
                     {
                         results.Add((row.Hash, NotArrived));
                     }
-                    else if (now2.Value!.IsVerified)
+                    else if (current.Value!.IsVerified)
                     {
-                        results.Add((row.Hash, Verification.Ok(now2.Value.Size)));
+                        results.Add((row.Hash, Verification.Ok(current.Value.Size)));
                     }
                     else
                     {
-                        now2.Value.Snapshot = row.Snapshot; // what this check read
-                        remaining.Add(now2.Value);
+                        current.Value.Snapshot = row.Snapshot; // what this check read
+                        remaining.Add(current.Value);
                     }
                 }
 
                 pending = remaining;
-                await Task.Delay(UploadGrantService.Backoff(attempt), cancellationToken); // real time: a pause between tries, not business time
+                if (pending.Count > 0)
+                {
+                    throw OptimisticRetry.Lost(e);
+                }
             }
-        }
-
+        }, cancellationToken);
         return results;
     }
 

@@ -87,11 +87,10 @@ public sealed class EnrollmentService(StorageClients storage, AccountStore accou
         return new EnrollResponse(entry.AccountId, deviceId, deviceName, new DeviceToken(entry.AccountId, deviceId, secret).ToString());
     }
 
-    private async Task AddDeviceAsync(string accountId, string deviceId, string name, string secret, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        while (true)
+    private Task AddDeviceAsync(string accountId, string deviceId, string name, string secret, DateTimeOffset now, CancellationToken cancellationToken) =>
+        OptimisticRetry.RunAsync(async ct =>
         {
-            var account = await accounts.GetAccountAsync(accountId, cancellationToken);
+            var account = await accounts.GetAccountAsync(accountId, ct);
             if (account.Status == AccountStatuses.Canceled)
             {
                 throw BackazonException.Conflict("The account is canceled; no device can be enrolled.");
@@ -122,15 +121,14 @@ public sealed class EnrollmentService(StorageClients storage, AccountStore accou
                 [
                     new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag),
                     new TableTransactionAction(TableTransactionActionType.Add, device),
-                ], cancellationToken);
-                return;
+                ], ct);
             }
             catch (TableTransactionFailedException e) when (e.Status == 412)
             {
                 // Another change to the account won the race: count again.
+                throw OptimisticRetry.Lost(e);
             }
-        }
-    }
+        }, cancellationToken);
 
     private static BackazonException CodeRefused(string detail) =>
         new(ProblemKind.BadRequest, "The enrollment code was refused.", detail, "code");

@@ -10,6 +10,9 @@ public enum ProblemKind
     Conflict,
     Gone,
     PayloadTooLarge,
+
+    /// <summary>Nothing was done, and trying again shortly will do (HTTP 503 with Retry-After).</summary>
+    Busy,
 }
 
 /// <summary>
@@ -34,6 +37,9 @@ public sealed class BackazonException(ProblemKind kind, string title, string det
 
     public static BackazonException Conflict(string detail) =>
         new(ProblemKind.Conflict, "The request conflicts with the current state.", detail);
+
+    public static BackazonException Busy(string detail) =>
+        new(ProblemKind.Busy, "The service is busy.", detail);
 
     /// <summary>Requires a non-empty value, or reports the field by name.</summary>
     public static string Require(string? value, string field) =>

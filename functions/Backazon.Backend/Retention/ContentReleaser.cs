@@ -33,11 +33,10 @@ public sealed class ContentReleaser(
 
     /// <summary>Asks for a reference check of this content after the release delay. Harmless to
     /// repeat; an earlier pending check is kept.</summary>
-    public async Task FlagAsync(string accountId, string hash, CancellationToken cancellationToken = default)
-    {
-        while (true)
+    public Task FlagAsync(string accountId, string hash, CancellationToken cancellationToken = default) =>
+        OptimisticRetry.RunAsync(async ct =>
         {
-            var row = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
+            var row = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: ct);
             if (!row.HasValue || row.Value!.CheckReferencesAfter is not null)
             {
                 return;
@@ -46,14 +45,13 @@ public sealed class ContentReleaser(
             row.Value.CheckReferencesAfter = clock.GetUtcNow() + options.Value.ContentReleaseDelay;
             try
             {
-                await accounts.Table.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, cancellationToken);
-                return;
+                await accounts.Table.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, ct);
             }
             catch (RequestFailedException e) when (e.Status is 404 or 412)
             {
+                throw OptimisticRetry.Lost(e);
             }
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>Checks every flagged content of the account whose time has come; returns the
     /// bytes freed.</summary>

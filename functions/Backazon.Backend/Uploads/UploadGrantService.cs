@@ -147,14 +147,21 @@ public sealed class UploadGrantService(
     /// Decides a chunk of distinct contents in one transaction guarded by the account's ETag:
     /// unknown content is added as granted (reserving its bytes), known content is renewed,
     /// stored or refused. When the transaction says a row exists or changed, or the account
-    /// moved, what it named is read and the chunk decided again — with bounded, jittered retries.
+    /// moved, what it named is read and the chunk decided again (<see cref="OptimisticRetry"/>).
     /// </summary>
     private async Task<List<(GrantFile, Decision)>> ReserveAsync(
         DeviceCaller caller, Plan plan, AccountEntity account, IReadOnlyList<GrantFile> chunk, CancellationToken cancellationToken)
     {
         var known = new Dictionary<string, ContentEntity?>(StringComparer.Ordinal); // null: known absent
-        for (var attempt = 1; ; attempt++)
+        var firstTry = true;
+        return await OptimisticRetry.RunAsync(async ct =>
         {
+            if (!firstTry)
+            {
+                account = await accounts.GetAccountAsync(caller.AccountId, ct);
+            }
+
+            firstTry = false;
             var now = clock.GetUtcNow();
             var expiresAt = now + TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes) + CommitWindow;
             var actions = new List<TableTransactionAction>();
@@ -209,52 +216,25 @@ public sealed class UploadGrantService(
                 return decided;
             }
 
-            var reserving = reserved != account.ReservedBytes;
-            if (reserving)
+            if (reserved != account.ReservedBytes)
             {
-                var before = account.ReservedBytes;
+                // Only a reservation needs the account's ETag; renewals alone leave it alone.
                 account.ReservedBytes = reserved;
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag));
-                try
-                {
-                    await accounts.Table.SubmitTransactionAsync(actions, cancellationToken);
-                    return decided;
-                }
-                catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
-                {
-                    account.ReservedBytes = before;
-                    await LearnAsync(caller.AccountId, chunk, actions, e, known, cancellationToken);
-                }
-            }
-            else
-            {
-                try
-                {
-                    await accounts.Table.SubmitTransactionAsync(actions, cancellationToken);
-                    return decided;
-                }
-                catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
-                {
-                    await LearnAsync(caller.AccountId, chunk, actions, e, known, cancellationToken);
-                }
             }
 
-            if (attempt == MaxAttempts)
+            try
             {
-                throw BackazonException.Conflict("The account is busy with other uploads right now; try again in a moment.");
+                await accounts.Table.SubmitTransactionAsync(actions, ct);
+                return decided;
             }
-
-            account = await accounts.GetAccountAsync(caller.AccountId, cancellationToken);
-            await Task.Delay(Backoff(attempt), cancellationToken); // real time: a pause between tries, not business time
-        }
+            catch (TableTransactionFailedException e) when (OptimisticRetry.IsRace(e))
+            {
+                await LearnAsync(caller.AccountId, chunk, actions, e, known, ct);
+                throw OptimisticRetry.Lost(e);
+            }
+        }, cancellationToken);
     }
-
-    /// <summary>Tries of one optimistic step before the caller is told to come back.</summary>
-    public const int MaxAttempts = 8;
-
-    /// <summary>A few milliseconds, growing, with jitter: racing devices spread out.</summary>
-    public static TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20) * Math.Min(attempt, 6));
 
     /// <summary>After a failed transaction: nothing when it named the account (the caller reads
     /// that again anyway); the row it named; or — when it named none, or it was the first

@@ -179,12 +179,19 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             ProblemKind.Conflict => StatusCodes.Status409Conflict,
             ProblemKind.Gone => StatusCodes.Status410Gone,
             ProblemKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
+            ProblemKind.Busy => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status500InternalServerError,
         };
         var problem = new ProblemDetails { Status = status, Title = e.Title, Detail = e.Detail, Instance = request.Path };
         if (e.Field is not null)
         {
             problem.Extensions["field"] = e.Field;
+        }
+
+        if (e.Kind == ProblemKind.Busy)
+        {
+            // A client that retries (the uploader does) comes back after a pause, not at once.
+            request.HttpContext.Response.Headers.RetryAfter = "1";
         }
 
         return new ObjectResult(problem) { StatusCode = status };

@@ -88,6 +88,17 @@ public sealed class ApiEndpointTests
         Assert.DoesNotContain("secret internals", problem.Detail);
     }
 
+    [Fact]
+    public void Problem_Busy_Is503WithRetryAfterAndTheReason()
+    {
+        var request = Request("");
+        var result = ApiEndpoint.Problem(request, BackazonException.Busy("The account is busy; try again in a moment."));
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, result.StatusCode);
+        Assert.Equal("1", request.HttpContext.Response.Headers.RetryAfter.ToString());
+        Assert.Equal("The account is busy; try again in a moment.", Assert.IsType<Microsoft.AspNetCore.Mvc.ProblemDetails>(result.Value).Detail);
+    }
+
     private static HttpRequest Request(string body, bool sendLength = true)
     {
         var context = new DefaultHttpContext();
