@@ -41,6 +41,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<UploadGrantService>();
         services.AddSingleton<CommitService>();
         services.AddSingleton<ContentBlobs>();
+        services.AddSingleton<DueIndex>();
         services.AddSingleton<ContentVerifier>();
         services.AddSingleton<CatalogWriter>();
         services.AddSingleton<CatalogReader>();

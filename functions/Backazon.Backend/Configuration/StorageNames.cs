@@ -31,9 +31,13 @@ public static class StorageNames
     /// <summary>File versions, one partition per (account, device, folder).</summary>
     public const string CatalogTable = "Catalog";
 
+    /// <summary>Work keyed by when it comes due (expiring grants, commits to requeue), so the
+    /// quarter-hourly sweep reads only what is due (see DueIndex).</summary>
+    public const string DueTable = "Due";
+
     public static readonly IReadOnlyList<string> Containers = [ContentContainer, UploadsContainer];
     public static readonly IReadOnlyList<string> Queues =
         [CatalogQueue, CatalogQueue + PoisonSuffix, RetentionQueue, RetentionQueue + PoisonSuffix];
     public static readonly IReadOnlyList<string> Tables =
-        [AccountsTable, EnrollmentCodesTable, CatalogTable];
+        [AccountsTable, EnrollmentCodesTable, CatalogTable, DueTable];
 }

@@ -17,7 +17,7 @@ namespace Backazon.Backend.Uploads;
 /// as pending and queues it for cataloging — in that order, so a queued commit always has its
 /// manifest, and a commit that never got queued is found by the sweeper.
 /// </summary>
-public sealed class CommitService(AccountStore accounts, StorageClients storage, TimeProvider clock)
+public sealed class CommitService(AccountStore accounts, StorageClients storage, DueIndex due, TimeProvider clock)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -52,6 +52,8 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
         var committedAt = clock.GetUtcNow();
         await _uploads.GetBlobClient(ManifestBlobName(caller.AccountId, commitId))
             .UploadAsync(BinaryData.FromObjectAsJson(new CommitManifest(caller.DeviceId, committedAt, changes), Json), overwrite: true, cancellationToken);
+        // Due before the row: should its message be lost, the sweeper finds the commit by its time.
+        await due.AddAsync(DueKinds.Commit, committedAt + GrantSweeper.CommitRequeueAfter, [(caller.AccountId, commitId)], cancellationToken);
         try
         {
             await accounts.Table.AddEntityAsync(new CommitEntity

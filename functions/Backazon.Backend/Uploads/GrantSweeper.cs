@@ -1,8 +1,6 @@
 using Azure.Data.Tables;
-using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
-using Backazon.Backend.Configuration;
 using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
@@ -13,60 +11,155 @@ namespace Backazon.Backend.Uploads;
 /// Leaves nothing unaccounted: granted content whose time is up is verified and counted if its
 /// bytes arrived (the next backup finds it stored), or released (its reservation returned and
 /// whatever partial or bad blob it left deleted — no SAS for it is alive by then); commits still
-/// pending after a while are queued again.
+/// pending after a while are queued again. What is due is read from the <see cref="DueIndex"/>,
+/// so a sweep costs what came due, not what is stored; once a week a full pass over every
+/// account's grants and commits checks that nothing escaped the index.
 /// </summary>
 public sealed class GrantSweeper(
-    AccountStore accounts, ContentVerifier verifier, CommitService commits, TimeProvider clock, ILogger<GrantSweeper> logger)
+    AccountStore accounts, ContentVerifier verifier, CommitService commits, DueIndex due, TimeProvider clock, ILogger<GrantSweeper> logger)
 {
     /// <summary>A commit not cataloged this long after it was made is queued again.</summary>
     public static readonly TimeSpan CommitRequeueAfter = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often the full consistency pass runs.</summary>
+    public static readonly TimeSpan FullPassEvery = TimeSpan.FromDays(7);
+
+    private const string FullPassMarker = "sweep|full";
+
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
-        int verified = 0, released = 0, requeued = 0, failed = 0;
-
-        var expired = accounts.Table.QueryAsync<ContentEntity>(
-            TableClient.CreateQueryFilter($"RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"} and State eq {ContentStates.Granted} and ExpiresAt lt {now}"),
-            cancellationToken: cancellationToken);
-        await foreach (var grant in expired)
+        var tally = new Tally();
+        var done = new List<DueEntity>();
+        await foreach (var row in due.DueAsync(DueKinds.Grant, now, cancellationToken))
         {
-            try
+            var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(row.AccountId, ContentEntity.RowFor(row.Id), cancellationToken: cancellationToken);
+            // Verified or released: nothing left to do. Renewed: its later due row stands for it.
+            if (content.HasValue && content.Value!.State == ContentStates.Granted && content.Value.ExpiresAt < now
+                && !await SettleAsync(content.Value, tally, cancellationToken))
             {
-                var result = await verifier.EnsureAsync(grant.PartitionKey, grant.Hash, cancellationToken);
-                if (result.Result == VerificationResult.Verified)
-                {
-                    verified++;
-                }
-                else if (await verifier.ReleaseAsync(grant, cancellationToken))
-                {
-                    released++;
-                }
+                continue; // tried again next sweep
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+
+            await DoneAsync(done, row, cancellationToken);
+        }
+
+        await foreach (var row in due.DueAsync(DueKinds.Commit, now, cancellationToken))
+        {
+            var commit = await accounts.Table.GetEntityIfExistsAsync<CommitEntity>(row.AccountId, CommitEntity.RowFor(row.Id), cancellationToken: cancellationToken);
+            if (commit.HasValue && commit.Value!.State == CommitStates.Pending)
             {
-                // One broken grant must not stop the sweep for every other account.
-                failed++;
-                logger.LogError(e, "Sweep: grant {Hash} of account {Account} could not be settled; it is tried again next sweep.", grant.Hash, grant.PartitionKey);
+                await RequeueAsync(commit.Value, tally, cancellationToken);
+                await due.PostponeAsync(DueKinds.Commit, row, now + CommitRequeueAfter, cancellationToken);
+            }
+            else
+            {
+                await DoneAsync(done, row, cancellationToken);
             }
         }
 
-        var stale = accounts.Table.QueryAsync<CommitEntity>(
-            TableClient.CreateQueryFilter($"RowKey ge {CommitEntity.RowPrefix} and RowKey lt {"commit;"} and State eq {CommitStates.Pending} and CommittedAt lt {now - CommitRequeueAfter}"),
-            cancellationToken: cancellationToken);
-        await foreach (var commit in stale)
+        await due.DoneAsync(done, cancellationToken);
+
+        if (await FullPassDueAsync(now, cancellationToken))
         {
-            await commits.EnqueueAsync(new CatalogMessage(commit.PartitionKey, commit.DeviceId, commit.CommitId), cancellationToken);
-            requeued++;
+            await FullPassAsync(now, tally, cancellationToken);
         }
 
-        if (verified + released + requeued + failed > 0)
+        var result = tally.Result;
+        if (result.Verified + result.Released + result.Requeued + result.Failed > 0)
         {
             logger.LogInformation("Sweep: {Verified} abandoned uploads verified, {Released} grants released, {Requeued} commits requeued, {Failed} failed.",
-                verified, released, requeued, failed);
+                result.Verified, result.Released, result.Requeued, result.Failed);
         }
 
-        return new SweepResult(verified, released, requeued, failed);
+        return result;
+    }
+
+    /// <summary>Collects rows whose work is done and removes them a thousand at a time (in
+    /// transactions of a hundred), so a sweep after a large backup holds little in memory.</summary>
+    private async Task DoneAsync(List<DueEntity> done, DueEntity row, CancellationToken cancellationToken)
+    {
+        done.Add(row);
+        if (done.Count >= 1000)
+        {
+            await due.DoneAsync(done, cancellationToken);
+            done.Clear();
+        }
+    }
+
+    /// <summary>Verifies what arrived for an expired grant, or releases it; false when it could
+    /// not be settled now.</summary>
+    private async Task<bool> SettleAsync(ContentEntity grant, Tally tally, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await verifier.EnsureAsync(grant.PartitionKey, grant.Hash, cancellationToken);
+            if (result.Result == VerificationResult.Verified)
+            {
+                tally.Verified++;
+            }
+            else if (await verifier.ReleaseAsync(grant, cancellationToken))
+            {
+                tally.Released++;
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One broken grant must not stop the sweep for every other account.
+            tally.Failed++;
+            logger.LogError(e, "Sweep: grant {Hash} of account {Account} could not be settled; it is tried again next sweep.", grant.Hash, grant.PartitionKey);
+            return false;
+        }
+    }
+
+    private async Task RequeueAsync(CommitEntity commit, Tally tally, CancellationToken cancellationToken)
+    {
+        await commits.EnqueueAsync(new CatalogMessage(commit.PartitionKey, commit.DeviceId, commit.CommitId), cancellationToken);
+        tally.Requeued++;
+    }
+
+    /// <summary>Whether a week has passed since the last full pass (then the marker moves on).</summary>
+    private async Task<bool> FullPassDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var marker = await due.Table.GetEntityIfExistsAsync<TableEntity>(FullPassMarker, "", cancellationToken: cancellationToken);
+        if (marker.HasValue && marker.Value!.GetDateTimeOffset("At") is { } last && now - last < FullPassEvery)
+        {
+            return false;
+        }
+
+        await due.Table.UpsertEntityAsync(new TableEntity(FullPassMarker, "") { ["At"] = now }, TableUpdateMode.Replace, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The consistency check: every expired grant and stale commit of every account, found
+    /// by scanning (what the index would miss: rows from before it existed, a lost write).</summary>
+    private async Task FullPassAsync(DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
+    {
+        await foreach (var grant in accounts.Table.QueryAsync<ContentEntity>(
+            TableClient.CreateQueryFilter($"RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"} and State eq {ContentStates.Granted} and ExpiresAt lt {now}"),
+            cancellationToken: cancellationToken))
+        {
+            await SettleAsync(grant, tally, cancellationToken);
+        }
+
+        await foreach (var commit in accounts.Table.QueryAsync<CommitEntity>(
+            TableClient.CreateQueryFilter($"RowKey ge {CommitEntity.RowPrefix} and RowKey lt {"commit;"} and State eq {CommitStates.Pending} and CommittedAt lt {now - CommitRequeueAfter}"),
+            cancellationToken: cancellationToken))
+        {
+            await RequeueAsync(commit, tally, cancellationToken);
+        }
+    }
+
+    private sealed class Tally
+    {
+        public int Verified { get; set; }
+        public int Released { get; set; }
+        public int Requeued { get; set; }
+        public int Failed { get; set; }
+
+        public SweepResult Result => new(Verified, Released, Requeued, Failed);
     }
 }
 

@@ -24,7 +24,7 @@ namespace Backazon.Backend.Uploads;
 /// the account already knows costs a point read (after the transaction says it exists).
 /// </remarks>
 public sealed class UploadGrantService(
-    AccountStore accounts, PlanCatalog plans, ContentBlobs blobs, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
+    AccountStore accounts, PlanCatalog plans, ContentBlobs blobs, SasIssuer sas, DueIndex due, IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
     /// <summary>How long after its SAS expires a grant waits for the device's commit.</summary>
     public static readonly TimeSpan CommitWindow = TimeSpan.FromHours(1);
@@ -223,6 +223,10 @@ public sealed class UploadGrantService(
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag));
             }
 
+            // Due first: a grant the sweeper cannot find by its time would never be settled.
+            var granted = decided.Select(d => d.Item2).OfType<Granted>().Select(g => g.Row)
+                .Concat(decided.Select(d => d.Item2).OfType<Renewed>().Select(r => r.Row));
+            await due.AddAsync(DueKinds.Grant, expiresAt, granted.Select(row => (caller.AccountId, row.Hash)), ct);
             try
             {
                 await accounts.Table.SubmitTransactionAsync(actions, ct);

@@ -13,6 +13,7 @@ namespace Backazon.IntegrationTests.Infrastructure;
 public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
 {
     private readonly ConcurrentDictionary<string, int> _counts = new();
+    private readonly ConcurrentQueue<string> _scans = new();
 
     public override void OnSendingRequest(HttpMessage message)
     {
@@ -27,14 +28,27 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
         }
 
         _counts.AddOrUpdate($"{request.Method} {service}", 1, (_, n) => n + 1);
+        if (service == "table" && request.Method == RequestMethod.Get && Uri.UnescapeDataString(request.Uri.Query) is var query
+            && !query.Contains("PartitionKey", StringComparison.Ordinal) && !path.Contains("PartitionKey=", StringComparison.Ordinal))
+        {
+            // A query no partition key bounds reads every partition of the table, in Azure.
+            _scans.Enqueue(query);
+        }
     }
+
+    /// <summary>Table reads bounded by no partition key (their queries), since the last reset.</summary>
+    public IReadOnlyCollection<string> Scans => _scans;
 
     /// <summary>The blob endpoint's port (set by the fixture), which tells blob requests apart.</summary>
     public int BlobPort { get; set; }
 
     public int Total => _counts.Values.Sum();
 
-    public void Reset() => _counts.Clear();
+    public void Reset()
+    {
+        _counts.Clear();
+        _scans.Clear();
+    }
 
     public string Describe() => string.Join(", ", _counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key}: {c.Value}"));
 }

@@ -42,7 +42,7 @@ public sealed class RetentionHarness : IDisposable
 
     private readonly ServiceProvider _services;
 
-    private RetentionHarness(BackendFixture backend, Dictionary<string, string?> settings)
+    private RetentionHarness(BackendFixture backend, Dictionary<string, string?> settings, StorageRequestCounter? requests)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(BackendFixture.ExtraSettings)
         {
@@ -61,6 +61,11 @@ public sealed class RetentionHarness : IDisposable
         services.AddBackazonBackend(configuration);
         services.AddSingleton<IRetentionQueue>(Queue);
         services.AddSingleton(backend.App.Services.GetRequiredService<SasIssuer>());
+        if (requests is not null)
+        {
+            services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(requests);
+        }
+
         _services = services.BuildServiceProvider();
         Storage = _services.GetRequiredService<StorageClients>();
     }
@@ -69,7 +74,9 @@ public sealed class RetentionHarness : IDisposable
     public ListRetentionQueue Queue { get; } = new();
     public StorageClients Storage { get; }
 
-    public static RetentionHarness Create(BackendFixture backend, Dictionary<string, string?>? settings = null) => new(backend, settings ?? []);
+    /// <param name="requests">counts this harness's storage requests, when given</param>
+    public static RetentionHarness Create(BackendFixture backend, Dictionary<string, string?>? settings = null, StorageRequestCounter? requests = null) =>
+        new(backend, settings ?? [], requests);
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
