@@ -18,7 +18,8 @@ namespace Backazon.Backend.Catalog;
 /// or a worker that died half-way, changes nothing.
 /// </summary>
 public sealed class CommitCataloger(
-    AccountStore accounts, StorageClients storage, ContentVerifier verifier, CatalogWriter writer, IRetentionQueue retention, ILogger<CommitCataloger> logger)
+    AccountStore accounts, StorageClients storage, ContentVerifier verifier, CatalogWriter writer, ContentReleaser releaser, IRetentionQueue retention,
+    ILogger<CommitCataloger> logger)
 {
     private readonly BlobContainerClient _uploads = storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer);
 
@@ -57,7 +58,7 @@ public sealed class CommitCataloger(
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var verified = await verifier.EnsureManyAsync(message.AccountId,
-            manifest.Changes.Where(c => c.Kind == EntryKinds.File).Select(c => c.Hash!), cancellationToken);
+            manifest.Changes.Where(c => c.Kind == EntryKinds.File).Select(c => c.Hash!), referencedNext: true, cancellationToken);
 
         var versions = new List<FileChange>();
         var rejected = new List<RejectedFile>();
@@ -76,6 +77,14 @@ public sealed class CommitCataloger(
                 var reason = verified[change.Hash!].Reason ?? $"The stored content has {verified[change.Hash!].Size} bytes, not {change.Size}.";
                 rejected.Add(new RejectedFile(change.Path!, reason));
             }
+        }
+
+        // Content that checked out but that no version of this commit points at (its size was
+        // declared otherwise) gets the reference check the verifier left to us.
+        var referenced = versions.Where(v => v.Kind == EntryKinds.File).Select(v => v.Hash!).ToHashSet(StringComparer.Ordinal);
+        foreach (var (hash, _) in verified.Where(v => v.Value.Result == VerificationResult.Verified && !referenced.Contains(v.Key)))
+        {
+            await releaser.FlagAsync(message.AccountId, hash, cancellationToken);
         }
 
         var verifying = clock.Elapsed;

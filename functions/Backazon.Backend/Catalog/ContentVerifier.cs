@@ -37,19 +37,23 @@ public sealed record Verification(VerificationResult Result, long Size, string? 
 /// A mismatch deletes the blob; the row stays granted, so the device sends it again.
 /// </summary>
 public sealed class ContentVerifier(
-    AccountStore accounts, ContentBlobs blobs, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
+    AccountStore accounts, ContentBlobs blobs, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
 {
     // A transaction holds 100 operations: the content rows plus the account.
     private const int CountsPerTransaction = 99;
     private const int ReadBufferBytes = 1 << 20;
 
+    /// <summary>Verifies one content nothing may point at (the sweeper's abandoned uploads):
+    /// retention checks its references later.</summary>
     public async Task<Verification> EnsureAsync(string accountId, string hash, CancellationToken cancellationToken = default) =>
-        (await EnsureManyAsync(accountId, [hash], cancellationToken))[hash];
+        (await EnsureManyAsync(accountId, [hash], referencedNext: false, cancellationToken))[hash];
 
     /// <summary>Verifies many contents of one account: the checks run in parallel, then the
     /// verified ones are counted a transaction per 99, rather than one each.</summary>
+    /// <param name="referencedNext">the caller records versions pointing at what checks out (a
+    /// commit): no reference check is scheduled for it (the caller flags what it leaves out)</param>
     public async Task<IReadOnlyDictionary<string, Verification>> EnsureManyAsync(
-        string accountId, IEnumerable<string> hashes, CancellationToken cancellationToken = default)
+        string accountId, IEnumerable<string> hashes, bool referencedNext, CancellationToken cancellationToken = default)
     {
         var results = new ConcurrentDictionary<string, Verification>(StringComparer.Ordinal);
         var checkedOk = new ConcurrentBag<ContentEntity>();
@@ -68,7 +72,7 @@ public sealed class ContentVerifier(
 
         foreach (var batch in checkedOk.Chunk(CountsPerTransaction))
         {
-            foreach (var (hash, verification) in await CountAsync(accountId, batch, cancellationToken))
+            foreach (var (hash, verification) in await CountAsync(accountId, batch, referencedNext, cancellationToken))
             {
                 results[hash] = verification;
             }
@@ -221,7 +225,7 @@ public sealed class ContentVerifier(
     /// again; rows renewed meanwhile are retried with their new ETag (the blob is frozen, so the
     /// check still holds); rows released meanwhile are missing.</summary>
     private async Task<List<(string Hash, Verification Result)>> CountAsync(
-        string accountId, IReadOnlyList<ContentEntity> rows, CancellationToken cancellationToken)
+        string accountId, IReadOnlyList<ContentEntity> rows, bool referencedNext, CancellationToken cancellationToken)
     {
         var results = new List<(string, Verification)>();
         var pending = rows.ToList();
@@ -234,6 +238,12 @@ public sealed class ContentVerifier(
         {
             var account = await accounts.GetAccountAsync(accountId, ct);
             var now = clock.GetUtcNow();
+            var checkAt = now + lifecycle.Value.ContentReleaseDelay;
+            if (!referencedNext)
+            {
+                await due.AddReferenceChecksAsync(accountId, pending.Select(r => r.Hash), checkAt, ct);
+            }
+
             var actions = new List<TableTransactionAction>();
             foreach (var row in pending)
             {
@@ -243,7 +253,7 @@ public sealed class ContentVerifier(
                 row.VerifiedAt = now;
                 row.ExpiresAt = null;
                 // An upload the sweeper verified may never be committed: retention looks later.
-                row.CheckReferencesAfter = now + lifecycle.Value.ContentReleaseDelay;
+                row.CheckReferencesAfter = referencedNext ? null : checkAt;
                 actions.Add(new(TableTransactionActionType.UpdateReplace, row, row.ETag));
             }
 

@@ -23,7 +23,7 @@ namespace Backazon.Backend.Retention;
 /// <see cref="RemoveOrphanBlobsAsync"/> deletes on the next sweep.
 /// </summary>
 public sealed class ContentReleaser(
-    AccountStore accounts, CatalogWriter catalog, StorageClients storage, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
+    AccountStore accounts, CatalogWriter catalog, StorageClients storage, DueIndex due, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
 {
     private readonly BlobContainerClient _content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
 
@@ -42,7 +42,9 @@ public sealed class ContentReleaser(
                 return;
             }
 
-            row.Value.CheckReferencesAfter = clock.GetUtcNow() + options.Value.ContentReleaseDelay;
+            var checkAt = clock.GetUtcNow() + options.Value.ContentReleaseDelay;
+            await due.AddReferenceChecksAsync(accountId, [hash], checkAt, ct);
+            row.Value.CheckReferencesAfter = checkAt;
             try
             {
                 await accounts.Table.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, ct);
@@ -53,9 +55,32 @@ public sealed class ContentReleaser(
             }
         }, cancellationToken);
 
-    /// <summary>Checks every flagged content of the account whose time has come; returns the
-    /// bytes freed.</summary>
+    /// <summary>Checks the contents of the account whose reference check came due (found in the
+    /// due index: what was flagged, not what is stored); returns the bytes freed.</summary>
     public async Task<long> ReleaseDueAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        long freed = 0;
+        var done = new List<DueEntity>();
+        await foreach (var row in due.DueAsync(DueKinds.Release, now, accountId, cancellationToken))
+        {
+            var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(row.Id), cancellationToken: cancellationToken);
+            // Unflagged (used again) or flagged later (that flag has its own row): nothing to do here.
+            if (content.HasValue && content.Value!.IsVerified && content.Value.CheckReferencesAfter <= now)
+            {
+                freed += await ReleaseAsync(content.Value, cancellationToken);
+            }
+
+            done.Add(row);
+        }
+
+        await due.DoneAsync(done, cancellationToken);
+        return freed;
+    }
+
+    /// <summary>The consistency check's way: every flagged content of the account whose time has
+    /// come, found by reading all its content rows; returns the bytes freed.</summary>
+    public async Task<long> ReleaseFlaggedAsync(string accountId, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         var due = new List<ContentEntity>();

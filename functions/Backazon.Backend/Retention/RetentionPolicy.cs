@@ -90,6 +90,37 @@ public static class RetentionPolicy
         return decisions;
     }
 
+    /// <summary>
+    /// When the next of the versions kept now would be removed, under the same rules: the moment
+    /// a kept older version's superseding is <c>VersionHistoryDays</c> old, or a kept deletion
+    /// <c>DeletedRetentionDays</c> old. Null when nothing kept will ever go (only the current
+    /// version, or "forever" plans). What the daily sweep is told to come back for.
+    /// </summary>
+    public static DateTimeOffset? NextRemoval(IReadOnlyList<RetainedVersion> newestFirst, RetentionRules rules, DateTimeOffset now)
+    {
+        var decisions = Apply(newestFirst, rules, now);
+        DateTimeOffset? next = null;
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            if (!decisions[i].Keep || decisions[i].Reason == Current)
+            {
+                continue;
+            }
+
+            var removal = decisions[i].Reason == DeletedKept
+                ? At(newestFirst[0].CommittedAt, rules.DeletedRetentionDays)
+                : At(newestFirst[i - 1].CommittedAt, rules.VersionHistoryDays);
+            if (removal is { } at && (next is null || at < next))
+            {
+                next = at;
+            }
+        }
+
+        return next;
+    }
+
+    private static DateTimeOffset? At(DateTimeOffset moment, int days) => days == 0 ? null : moment + TimeSpan.FromDays(days);
+
     /// <summary>Whether a moment is less than <paramref name="days"/> days before now (0: always).</summary>
     private static bool Within(DateTimeOffset moment, int days, DateTimeOffset now) =>
         days == 0 || moment > now - TimeSpan.FromDays(days);

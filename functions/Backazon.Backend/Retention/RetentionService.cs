@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Plans;
+using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
@@ -12,11 +13,15 @@ namespace Backazon.Backend.Retention;
 
 /// <summary>
 /// Enforces the plans' history. A files message applies <see cref="RetentionPolicy"/> to those
-/// files; an account message (from the daily timer) walks every catalog partition of the account,
-/// re-queuing itself with its position before its time budget runs out, then releases content
-/// nothing points at, flags stale devices, and purges the account when its date has come.
-/// Removing a version: flag its content for a reference check, then delete the catalog row; the
-/// content itself goes later (<see cref="ContentReleaser"/>). Repeating any of it changes nothing.
+/// files and writes, in the <see cref="DueIndex"/>, when each file's next kept version leaves the
+/// history. An account message (from the daily timer) applies the policy to the files that came
+/// due, releases content whose reference check came due, flags stale devices, and purges the
+/// account when its date has come: its cost is what came due. Once a month per account it walks
+/// every catalog partition instead (re-queuing itself with its position before its time budget
+/// runs out), checks every flagged content and removes orphan blobs: the consistency check that
+/// catches what the index could miss. Removing a version: flag its content for a reference check,
+/// then delete the catalog row; the content itself goes later (<see cref="ContentReleaser"/>).
+/// Repeating any of it changes nothing.
 /// </summary>
 public sealed class RetentionService(
     AccountStore accounts,
@@ -27,11 +32,15 @@ public sealed class RetentionService(
     StaleDeviceService staleDevices,
     Devices.RunReportService runs,
     IRetentionQueue queue,
+    DueIndex due,
     IOptions<LifecycleOptions> options,
     TimeProvider clock,
     ILogger<RetentionService> logger)
 {
     private const int RowsPerTransaction = 100;
+
+    /// <summary>How often an account's catalog is walked whole, as a consistency check.</summary>
+    public static readonly TimeSpan FullPassEvery = TimeSpan.FromDays(30);
 
     public Task ProcessAsync(RetentionMessage message, CancellationToken cancellationToken = default) =>
         message.Paths is { } paths
@@ -83,14 +92,29 @@ public sealed class RetentionService(
                 }
             }
 
-            foreach (var versions in byPath.Values)
+            var next = new List<(DateTimeOffset At, DueEntity Row)>();
+            foreach (var (path, versions) in byPath)
             {
-                removed += await RemoveAsync(accountId, Expired(versions, rules, now), cancellationToken);
+                var expired = Expired(versions, rules, now);
+                removed += await RemoveAsync(accountId, expired, cancellationToken);
+                var kept = versions.Except(expired).Select(v => new RetainedVersion(v.Kind, v.CommittedAt)).ToList();
+                if (RetentionPolicy.NextRemoval(kept, rules, now) is { } at)
+                {
+                    next.Add((at, new DueEntity { RowKey = RetentionRowKey(deviceId, path), Id = deviceId, Path = path }));
+                }
+            }
+
+            foreach (var group in next.GroupBy(n => DueIndex.Partition(DueKinds.Retention, accountId, n.At)))
+            {
+                await due.AddForAccountAsync(DueKinds.Retention, accountId, group.First().At, group.Select(n => n.Row), cancellationToken);
             }
         }
 
         return removed;
     }
+
+    private static string RetentionRowKey(string deviceId, string path) =>
+        $"{deviceId}|{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)))[..32]}";
 
     /// <summary>One step of an account sweep; re-queues the rest when out of time.</summary>
     public async Task SweepAccountAsync(RetentionMessage message, CancellationToken cancellationToken = default)
@@ -113,18 +137,69 @@ public sealed class RetentionService(
             return;
         }
 
-        if (await WalkCatalogAsync(account, message.After, cancellationToken) is { } position)
+        long freed;
+        var orphans = 0;
+        if (message.After is not null || await FullPassDueAsync(account.PartitionKey, now, cancellationToken))
         {
-            await queue.SendAsync(message with { After = position }, cancellationToken);
-            return;
+            if (await WalkCatalogAsync(account, message.After, cancellationToken) is { } position)
+            {
+                await queue.SendAsync(message with { After = position }, cancellationToken);
+                return;
+            }
+
+            freed = await releaser.ReleaseFlaggedAsync(account.PartitionKey, cancellationToken);
+            orphans = await releaser.RemoveOrphanBlobsAsync(account.PartitionKey, cancellationToken);
+            await due.Table.UpsertEntityAsync(new TableEntity(FullPassRow, account.PartitionKey) { ["At"] = now }, TableUpdateMode.Replace, cancellationToken);
+        }
+        else
+        {
+            await ApplyDueAsync(account.PartitionKey, now, cancellationToken);
+            freed = await releaser.ReleaseDueAsync(account.PartitionKey, cancellationToken);
         }
 
-        var freed = await releaser.ReleaseDueAsync(account.PartitionKey, cancellationToken);
-        var orphans = await releaser.RemoveOrphanBlobsAsync(account.PartitionKey, cancellationToken);
         var stale = await staleDevices.CheckAccountAsync(account, cancellationToken);
         var oldRuns = await runs.PruneAsync(account.PartitionKey, now - Devices.RunEntity.KeptFor(plans.Get(account.PlanId)), cancellationToken);
         logger.LogInformation("Retention sweep of account {Account}: {Freed} bytes freed, {Orphans} orphan blobs removed, {Stale} devices newly stale, {Runs} old runs removed.",
             account.PartitionKey, freed, orphans, stale, oldRuns);
+    }
+
+    private const string FullPassRow = "retain|full";
+
+    /// <summary>Whether the account's catalog was last walked whole a month ago or more (or never).</summary>
+    private async Task<bool> FullPassDueAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var marker = await due.Table.GetEntityIfExistsAsync<TableEntity>(FullPassRow, accountId, cancellationToken: cancellationToken);
+        return !marker.HasValue || marker.Value!.GetDateTimeOffset("At") is not { } last || now - last >= FullPassEvery;
+    }
+
+    /// <summary>Applies the policy to the files that came due, a device and a few hundred paths at
+    /// a time, then removes their due rows (each file that still has a version to lose has been
+    /// given a new one by then).</summary>
+    private async Task ApplyDueAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var batch = new List<DueEntity>();
+        await foreach (var row in due.DueAsync(DueKinds.Retention, now, accountId, cancellationToken))
+        {
+            batch.Add(row);
+            if (batch.Count >= 500)
+            {
+                await ApplyAsync(batch);
+                batch.Clear();
+            }
+        }
+
+        await ApplyAsync(batch);
+
+        async Task ApplyAsync(List<DueEntity> rows)
+        {
+            foreach (var device in rows.GroupBy(r => r.Id))
+            {
+                await ApplyToFilesAsync(accountId, device.Key, device.Select(r => r.Path!).ToList(), cancellationToken);
+            }
+
+            // A file due again in the same quarter has rewritten its row: that one stays.
+            await due.DoneAsync(rows, cancellationToken);
+        }
     }
 
     /// <summary>Applies the policy to every file of the account, partition by partition, from

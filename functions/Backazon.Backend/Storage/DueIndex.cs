@@ -13,6 +13,14 @@ public static class DueKinds
 
     /// <summary>A commit that should be cataloged by then, or be queued again.</summary>
     public const string Commit = "commit";
+
+    /// <summary>A file of one device whose oldest kept version leaves the plan's history then
+    /// (kept per account: the daily sweep of an account reads its own).</summary>
+    public const string Retention = "retain";
+
+    /// <summary>A content whose references are to be checked then, and released if none is left
+    /// (per account).</summary>
+    public const string Release = "release";
 }
 
 /// <summary>One piece of work that comes due: which account, and the content hash or commit id.</summary>
@@ -24,16 +32,25 @@ public sealed class DueEntity : ITableEntity
     public ETag ETag { get; set; }
 
     public string AccountId { get; set; } = "";
+
+    /// <summary>The content hash, the commit id, or (retention) the device id.</summary>
     public string Id { get; set; } = "";
+
+    /// <summary>Retention: the file's path.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>The moment it comes due (its partition is the quarter-hour after).</summary>
+    public DateTimeOffset DueAt { get; set; }
 }
 
 /// <summary>
 /// Work written where a job finds it by time, when it happens, so the job reads only what is due
-/// rather than scanning everything stored (the Due table). A row's partition is its kind and a
-/// quarter-hour, rounded up from the moment it comes due: every partition up to now holds only
-/// rows that are due, and one range query over partition keys finds them, whatever the table
-/// holds for later. Rows are written before the state they stand for, so nothing can come due
-/// unseen; a row that finds its work already done (or moved later) is simply deleted.
+/// rather than scanning everything stored (the Due table). A row's partition is its kind, its
+/// account for the kinds a per-account job reads, and a quarter-hour, rounded up from the moment
+/// it comes due: one range query over partition keys up to the quarter of now (filtered to what is
+/// due by now) finds them, whatever the table holds for later. Rows are written before the
+/// state they stand for, so nothing can come due unseen; a row that finds its work already done
+/// (or moved later) is simply deleted.
 /// </summary>
 public sealed class DueIndex(StorageClients storage)
 {
@@ -42,42 +59,67 @@ public sealed class DueIndex(StorageClients storage)
 
     public TableClient Table { get; } = storage.Tables.GetTableClient(StorageNames.DueTable);
 
-    /// <summary>Records that each (account, id) comes due at <paramref name="dueAt"/>; harmless to repeat.</summary>
-    public async Task AddAsync(string kind, DateTimeOffset dueAt, IEnumerable<(string AccountId, string Id)> items, CancellationToken cancellationToken = default)
-    {
-        var partition = Partition(kind, dueAt);
-        foreach (var chunk in items.Distinct().Chunk(RowsPerTransaction))
+    /// <summary>Records that each (account, id) comes due at <paramref name="dueAt"/>, in the
+    /// partitions every account shares; harmless to repeat.</summary>
+    public Task AddAsync(string kind, DateTimeOffset dueAt, IEnumerable<(string AccountId, string Id)> items, CancellationToken cancellationToken = default) =>
+        AddRowsAsync(Partition(kind, null, dueAt), dueAt, items.Distinct().Select(item => new DueEntity
         {
-            await Table.SubmitTransactionAsync(chunk.Select(item => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new DueEntity
+            RowKey = $"{item.AccountId}|{item.Id}",
+            AccountId = item.AccountId,
+            Id = item.Id,
+        }), cancellationToken);
+
+    /// <summary>Records rows of one account that come due at <paramref name="dueAt"/>, in that
+    /// account's own partitions; harmless to repeat (rows of one key replace each other).</summary>
+    public Task AddForAccountAsync(string kind, string accountId, DateTimeOffset dueAt, IEnumerable<DueEntity> rows, CancellationToken cancellationToken = default) =>
+        AddRowsAsync(Partition(kind, accountId, dueAt), dueAt, rows.Select(row =>
+        {
+            row.AccountId = accountId;
+            return row;
+        }).DistinctBy(row => row.RowKey), cancellationToken);
+
+    /// <summary>Reference checks of contents, for the account's daily sweep (written before the
+    /// contents are flagged: a flag is never set that nothing comes back for).</summary>
+    public Task AddReferenceChecksAsync(string accountId, IEnumerable<string> hashes, DateTimeOffset checkAt, CancellationToken cancellationToken = default) =>
+        AddForAccountAsync(DueKinds.Release, accountId, checkAt, hashes.Select(hash => new DueEntity { RowKey = hash, Id = hash }), cancellationToken);
+
+    /// <summary>The rows of <paramref name="kind"/> due by <paramref name="now"/>, of one account
+    /// when <paramref name="accountId"/> is given.</summary>
+    public IAsyncEnumerable<DueEntity> DueAsync(string kind, DateTimeOffset now, string? accountId = null, CancellationToken cancellationToken = default)
+    {
+        var prefix = Prefix(kind, accountId);
+        return Table.QueryAsync<DueEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey le {Partition(kind, accountId, now)} and DueAt le {now}"),
+            cancellationToken: cancellationToken);
+    }
+
+    private async Task AddRowsAsync(string partition, DateTimeOffset dueAt, IEnumerable<DueEntity> rows, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in rows.Chunk(RowsPerTransaction))
+        {
+            await Table.SubmitTransactionAsync(chunk.Select(row =>
             {
-                PartitionKey = partition,
-                RowKey = $"{item.AccountId}|{item.Id}",
-                AccountId = item.AccountId,
-                Id = item.Id,
-            })), cancellationToken);
+                row.PartitionKey = partition;
+                row.DueAt = dueAt;
+                return new TableTransactionAction(TableTransactionActionType.UpsertReplace, row);
+            }), cancellationToken);
         }
     }
 
-    /// <summary>The rows of <paramref name="kind"/> due by <paramref name="now"/> (to within a
-    /// quarter-hour: a row later in its quarter waits for the next run).</summary>
-    public IAsyncEnumerable<DueEntity> DueAsync(string kind, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        Table.QueryAsync<DueEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey ge {kind + "|"} and PartitionKey le {kind + "|" + Quarter(FloorToStep(now))}"),
-            cancellationToken: cancellationToken);
-
     /// <summary>The work is done or stands elsewhere: the rows go, a transaction per partition
-    /// and hundred (already gone is fine).</summary>
+    /// and hundred. Each only as it was read (its ETag): a row rewritten meanwhile (the same work
+    /// due again, in the same quarter) stays; one already gone is fine.</summary>
     public async Task DoneAsync(IEnumerable<DueEntity> rows, CancellationToken cancellationToken = default)
     {
         foreach (var chunk in rows.GroupBy(r => r.PartitionKey).SelectMany(p => p.Chunk(RowsPerTransaction)))
         {
             try
             {
-                await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken);
+                await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag)), cancellationToken);
             }
-            catch (TableTransactionFailedException e) when (e.Status == 404)
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
             {
-                // One was removed already (a sweep that ran twice): the rest one by one.
+                // One was removed or rewritten meanwhile: the rest one by one.
                 foreach (var row in chunk)
                 {
                     await DoneAsync(row, cancellationToken);
@@ -90,9 +132,9 @@ public sealed class DueIndex(StorageClients storage)
     {
         try
         {
-            await Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+            await Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
         }
     }
@@ -104,11 +146,13 @@ public sealed class DueIndex(StorageClients storage)
         await DoneAsync(row, cancellationToken);
     }
 
-    public static string Partition(string kind, DateTimeOffset dueAt)
+    public static string Partition(string kind, string? accountId, DateTimeOffset dueAt)
     {
         var floor = FloorToStep(dueAt);
-        return $"{kind}|{Quarter(floor == dueAt ? floor : floor + Step)}";
+        return Prefix(kind, accountId) + Quarter(floor == dueAt ? floor : floor + Step);
     }
+
+    private static string Prefix(string kind, string? accountId) => accountId is null ? $"{kind}|" : $"{kind}|{accountId}|";
 
     private static DateTimeOffset FloorToStep(DateTimeOffset at) =>
         new(at.UtcTicks - at.UtcTicks % Step.Ticks, TimeSpan.Zero);

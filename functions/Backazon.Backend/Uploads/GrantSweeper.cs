@@ -31,7 +31,7 @@ public sealed class GrantSweeper(
         var now = clock.GetUtcNow();
         var tally = new Tally();
         var done = new List<DueEntity>();
-        await foreach (var row in due.DueAsync(DueKinds.Grant, now, cancellationToken))
+        await foreach (var row in due.DueAsync(DueKinds.Grant, now, cancellationToken: cancellationToken))
         {
             var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(row.AccountId, ContentEntity.RowFor(row.Id), cancellationToken: cancellationToken);
             // Verified or released: nothing left to do. Renewed: its later due row stands for it.
@@ -44,7 +44,7 @@ public sealed class GrantSweeper(
             await DoneAsync(done, row, cancellationToken);
         }
 
-        await foreach (var row in due.DueAsync(DueKinds.Commit, now, cancellationToken))
+        await foreach (var row in due.DueAsync(DueKinds.Commit, now, cancellationToken: cancellationToken))
         {
             var commit = await accounts.Table.GetEntityIfExistsAsync<CommitEntity>(row.AccountId, CommitEntity.RowFor(row.Id), cancellationToken: cancellationToken);
             if (commit.HasValue && commit.Value!.State == CommitStates.Pending)

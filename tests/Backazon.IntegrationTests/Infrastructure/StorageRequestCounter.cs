@@ -42,6 +42,10 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
     /// <summary>The blob endpoint's port (set by the fixture), which tells blob requests apart.</summary>
     public int BlobPort { get; set; }
 
+    /// <summary>A counter for the clients of one storage (a connection string).</summary>
+    public static StorageRequestCounter For(string connectionString) =>
+        new() { BlobPort = new Azure.Storage.Blobs.BlobServiceClient(connectionString).Uri.Port };
+
     public int Total => _counts.Values.Sum();
 
     public void Reset()

@@ -93,6 +93,8 @@ public sealed class LifecycleTests(BackendFixture backend)
     {
         using var sim = RetentionHarness.Create(backend, new() { ["Lifecycle:ContentReleaseDelayHours"] = "1" });
         var device = await HistoryAsync(sim);
+        await sim.SweepAsync(device.AccountId); // v1 removed, its content flagged
+        sim.Clock.Advance(TimeSpan.FromHours(2));
         await sim.SweepAsync(device.AccountId);
         Assert.DoesNotContain(RetentionHarness.Sha256(Bytes("v1")), (await sim.ContentBlobsAsync(device.AccountId)).Keys);
 
@@ -128,6 +130,9 @@ public sealed class LifecycleTests(BackendFixture backend)
         await sim.SweepAsync(device.AccountId);
         Assert.True(await orphan.ExistsAsync(), "not removed while younger than the release delay");
         sim.Clock.Advance(TimeSpan.FromHours(2));
+        await sim.SweepAsync(device.AccountId);
+        Assert.True(await orphan.ExistsAsync(), "looked for by the monthly consistency pass only");
+        sim.Clock.Advance(RetentionService.FullPassEvery);
         await sim.SweepAsync(device.AccountId);
         Assert.False(await orphan.ExistsAsync());
         Assert.True((await sim.Get<UsageRecounter>().RecountAsync(device.AccountId)).Consistent);

@@ -29,7 +29,7 @@ public sealed class SweepCostTests(BackendFixture backend, ITestOutputHelper out
 
     private async Task<(int Requests, IReadOnlyCollection<string> Scans)> SweepCostAsync(int stored)
     {
-        var requests = new StorageRequestCounter { BlobPort = new Uri(new Azure.Storage.Blobs.BlobServiceClient(backend.ConnectionString).Uri.ToString()).Port };
+        var requests = StorageRequestCounter.For(backend.ConnectionString);
         using var sim = RetentionHarness.Create(backend, requests: requests);
         var device = await sim.NewDeviceAsync();
         var seeding = System.Diagnostics.Stopwatch.StartNew();

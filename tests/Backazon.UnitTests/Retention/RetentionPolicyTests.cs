@@ -16,6 +16,35 @@ public sealed class RetentionPolicyTests
         RetentionPolicy.Apply(newestFirst, rules, Now).Select(d => d.Keep).ToArray();
 
     [Fact]
+    public void NextRemoval_OnlyTheCurrentVersion_IsNever() =>
+        Assert.Null(RetentionPolicy.NextRemoval([File(400)], ThirtyThirty, Now));
+
+    [Fact]
+    public void NextRemoval_OlderVersions_IsWhenTheOldestKeptOneLeavesTheHistory() =>
+        // Superseded 2 and 10 days ago: the one superseded 10 days ago goes in 20 days.
+        Assert.Equal(Now.AddDays(20), RetentionPolicy.NextRemoval([File(2), File(10), File(40)], ThirtyThirty, Now));
+
+    [Fact]
+    public void NextRemoval_DeletedFile_IsWhenTheDeletionIsOldEnough() =>
+        Assert.Equal(Now.AddDays(25), RetentionPolicy.NextRemoval([Deleted(5), File(6)], new RetentionRules(30, 30), Now));
+
+    [Fact]
+    public void NextRemoval_ForeverPlan_IsNever() =>
+        Assert.Null(RetentionPolicy.NextRemoval([File(2), File(10)], new RetentionRules(0, 0), Now));
+
+    [Fact]
+    public void NextRemoval_IsAlwaysAfterNow_AndRemovesSomethingThen()
+    {
+        RetainedVersion[] versions = [File(1), File(3), File(29.5), File(31)];
+        var next = RetentionPolicy.NextRemoval(versions, ThirtyThirty, Now)!.Value;
+
+        Assert.True(next > Now);
+        var keptNow = RetentionPolicy.Apply(versions, ThirtyThirty, Now).Count(d => d.Keep);
+        Assert.True(RetentionPolicy.Apply(versions, ThirtyThirty, next).Count(d => d.Keep) < keptNow);
+        Assert.Equal(keptNow, RetentionPolicy.Apply(versions, ThirtyThirty, next.AddTicks(-1)).Count(d => d.Keep));
+    }
+
+    [Fact]
     public void Apply_NoVersions_DecidesNothing() =>
         Assert.Empty(RetentionPolicy.Apply([], ThirtyThirty, Now));
 

@@ -1,0 +1,81 @@
+using Azure.Data.Tables;
+using Backazon.Backend.Catalog;
+using Backazon.Backend.Retention;
+using Backazon.Backend.Storage;
+using Backazon.Contracts;
+using Backazon.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Backazon.IntegrationTests.Retention;
+
+/// <summary>
+/// The daily retention run of an account reads what came due, not what is stored: with 10,000
+/// and with 100,000 versions cataloged, a run that removes the same expired version makes the
+/// same number of storage requests, none unbounded by partition key. (The monthly consistency
+/// pass, which does walk everything, is marked as done just before.)
+/// </summary>
+[Collection(BackendCollection.Name)]
+public sealed class RetentionCostTests(BackendFixture backend, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task OneDailyRun_CostsTheSameWithTenTimesAsManyVersions_AndScansNothing()
+    {
+        var (small, smallScans) = await DailyRunCostAsync(10_000);
+        var (large, largeScans) = await DailyRunCostAsync(100_000);
+
+        Assert.Empty(smallScans);
+        Assert.Empty(largeScans);
+        Assert.Equal(small, large);
+    }
+
+    private async Task<(int Requests, IReadOnlyCollection<string> Scans)> DailyRunCostAsync(int versions)
+    {
+        var requests = StorageRequestCounter.For(backend.ConnectionString);
+        using var sim = RetentionHarness.Create(backend, requests: requests);
+        var device = await sim.NewDeviceAsync();
+        var seeding = System.Diagnostics.Stopwatch.StartNew();
+        await SeedCatalogAsync(sim, device.AccountId, device.DeviceId, versions);
+        output.WriteLine($"{versions:N0} versions seeded in {seeding.Elapsed.TotalSeconds:F1} s");
+
+        // One file edited once: its first version leaves the 30-day history a month later.
+        await sim.BackupAsync(device, new Dictionary<string, byte[]?> { ["docs/plan.txt"] = "first"u8.ToArray() });
+        sim.Clock.Advance(TimeSpan.FromDays(1));
+        await sim.BackupAsync(device, new Dictionary<string, byte[]?> { ["docs/plan.txt"] = "second"u8.ToArray() });
+        await sim.DrainAsync();
+        sim.Clock.Advance(TimeSpan.FromDays(31));
+        await sim.Get<DueIndex>().Table.UpsertEntityAsync(new TableEntity("retain|full", device.AccountId) { ["At"] = sim.Clock.GetUtcNow() });
+
+        requests.Reset();
+        await sim.SweepAsync(device.AccountId);
+        var (total, seen, scans) = (requests.Total, requests.Describe(), requests.Scans.ToList());
+        output.WriteLine($"{versions:N0} versions: {total} requests ({seen})");
+
+        var plan = await sim.Get<CatalogReader>().VersionsAsync(device.AccountId, device.DeviceId, "docs/plan.txt");
+        Assert.Equal(["second"], plan.Select(v => v.Hash).Select(h => h == RetentionHarness.Sha256("second"u8.ToArray()) ? "second" : h));
+        return (total, scans);
+    }
+
+    /// <summary>Versions written straight into the catalog, a hundred files a folder and a
+    /// transaction, a few transactions at once: what a long-lived device has.</summary>
+    private static async Task SeedCatalogAsync(RetentionHarness sim, string accountId, string deviceId, int count)
+    {
+        var table = sim.Get<CatalogWriter>().Table;
+        var at = sim.Clock.GetUtcNow().AddDays(-1);
+        await Parallel.ForEachAsync(Enumerable.Range(0, count).Chunk(100).Select((files, folder) => (files, folder)),
+            new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (chunk, ct) =>
+            {
+                var folder = $"seeded/f{chunk.folder:D4}";
+                await table.SubmitTransactionAsync(chunk.files.Select(i => new TableTransactionAction(TableTransactionActionType.Add, new CatalogEntity
+                {
+                    PartitionKey = CatalogKeys.Partition(accountId, deviceId, folder),
+                    RowKey = CatalogKeys.FileRow($"file-{i}.txt", at),
+                    Path = $"{folder}/file-{i}.txt",
+                    Kind = EntryKinds.File,
+                    Size = 100,
+                    Hash = RetentionHarness.Sha256(BitConverter.GetBytes(i)),
+                    CommittedAt = at,
+                    CommitId = "seeded",
+                })), ct);
+            });
+    }
+}
