@@ -4,6 +4,7 @@ using Backazon.Bench.Tools;
 
 // Backazon side by side with rclone, restic and a plain SDK copy: see bench/README.md.
 //   run [--smoke] [--files N] [--folders N] [--big-files N] [--big-mib N] [--seed N] [--out FILE] [--keep] [--first-only]
+//   restore-scale [FILES] [--out FILE] [--keep]   a restore of FILES (100,000) small files, page times and backend memory
 //   generate DIR [same dataset options]      the tree alone, for looking at
 //   sdk-upload SAS_URL DIR | sdk-download SAS_URL DIR   the plain copy, run as its own process
 var options = BenchOptions.Parse(args.Skip(1).ToArray());
@@ -30,6 +31,27 @@ switch (args.FirstOrDefault())
         }
 
         return 0;
+    case "restore-scale":
+        var scaleWork = Directory.CreateTempSubdirectory("backazon-bench-scale-").FullName;
+        try
+        {
+            var files = options.Positional.Count > 0 ? int.Parse(options.Positional[0], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+            var report = await new RestoreScaleRun(files, scaleWork, BenchPaths.FromThisProgram()).RunAsync();
+            Console.WriteLine(report);
+            if (options.Out is not null)
+            {
+                await File.WriteAllTextAsync(options.Out, report);
+            }
+        }
+        finally
+        {
+            if (!options.Keep)
+            {
+                Directory.Delete(scaleWork, recursive: true);
+            }
+        }
+
+        return 0;
     case "generate":
         var stats = DatasetGenerator.Generate(options.Positional[0], options.Spec);
         Console.WriteLine($"{stats.Files:N0} files, {stats.Bytes / 1e6:N1} MB");
@@ -41,6 +63,6 @@ switch (args.FirstOrDefault())
         await SdkCopyTool.DownloadAsync(new Uri(options.Positional[0]), options.Positional[1]);
         return 0;
     default:
-        Console.Error.WriteLine("usage: Backazon.Bench run [--smoke] [options] | generate DIR | sdk-upload URL DIR | sdk-download URL DIR (see bench/README.md)");
+        Console.Error.WriteLine("usage: Backazon.Bench run [--smoke] [options] | restore-scale [FILES] | generate DIR | sdk-upload URL DIR | sdk-download URL DIR (see bench/README.md)");
         return 2;
 }
