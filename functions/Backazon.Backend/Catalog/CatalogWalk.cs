@@ -32,17 +32,18 @@ public sealed record CatalogWalkPosition(string Folder, CatalogWalkPhase Phase, 
 
 /// <summary>
 /// Walks the catalog below a folder, depth first, a page at a time: each call goes on from a
-/// position and returns where it stopped, so no call holds more than its page and no call costs
-/// more than a page's worth of reads, however large the tree. In each folder the files come
-/// first (one range query, paged by the SDK), then the subfolders one marker at a time, each
-/// walked whole before the next is read: re-reading a page of markers per subfolder would cost
-/// more than it saves.
+/// position and returns where it stopped, holding no more than its page, and reading at most a
+/// few rows for each item the page may hold, so what a page costs does not grow with the tree.
+/// In each folder the files come first (one range query, paged by the SDK), then the subfolders,
+/// one marker a request, each walked whole before the next marker is read: taking files first
+/// keeps every query to one folder's rows, and a page of markers read ahead would be read again
+/// after each subfolder. A walk that stays in its folder reads the markers a page at a time.
 /// </summary>
 /// <remarks>
-/// Versions committed after the walk's moment are passed over, so a walk resumed later sees the
-/// catalog as it was. A new version of a name already passed sorts before the position (newest
-/// first within a name) and is not met again; a newer one of a name still ahead is met and
-/// passed over.
+/// Versions and folders committed after the walk's moment are passed over, so a walk resumed
+/// later sees the catalog as it was. A new version of a name already passed sorts before the
+/// position (newest first within a name) and is not met again; one of a name still ahead is met
+/// and passed over.
 /// </remarks>
 public sealed class CatalogWalk(CatalogWriter writer)
 {

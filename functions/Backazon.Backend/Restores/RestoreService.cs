@@ -81,14 +81,37 @@ public sealed class RestoreService(
             }
         }
 
+        var (page, next) = await SelectionPageAsync(caller.AccountId, device, selections, entries, token ?? new RestoreContinuation(0, asOf, null), cancellationToken);
+        var items = new List<RestoreItem>(page.Count);
+        foreach (var item in page)
+        {
+            SignedUrl? url = null;
+            if (item.Kind == EntryKinds.File)
+            {
+                var blob = await CheckedBlobAsync(caller.AccountId, item, cancellationToken);
+                url = await sas.DownloadUrlAsync(blob, CatalogPathRules.Split(item.Path).Name, lifetime, cancellationToken);
+            }
+
+            items.Add(new RestoreItem(item.Path, item.Kind, item.Size, item.Hash, item.ModifiedAt, item.LinkTarget, url?.Url.ToString(), url?.ExpiresAt, item.Mode));
+        }
+
+        return new RestoreManifest(items, next?.Encode(selections));
+    }
+
+    /// <summary>The next page of the selection from where <paramref name="from"/> stopped, and
+    /// where it stops in turn (null: the selection is done). Each selected path is looked up as it
+    /// is reached, unless <paramref name="entries"/> has it already.</summary>
+    private async Task<(List<CatalogItem> Page, RestoreContinuation? Next)> SelectionPageAsync(string accountId, string device,
+        IReadOnlyList<string> selections, Dictionary<string, CatalogItem> entries, RestoreContinuation from, CancellationToken cancellationToken)
+    {
         var page = new List<CatalogItem>();
-        var (selection, position) = (token?.Selection ?? 0, token?.Position);
+        var (selection, position) = (from.Selection, from.Position);
         while (selection < selections.Count && page.Count < PageSize)
         {
             var root = selections[selection];
             if (position is null)
             {
-                var entry = entries.GetValueOrDefault(root) ?? await SelectedAsync(caller.AccountId, device, root, asOf, cancellationToken);
+                var entry = entries.GetValueOrDefault(root) ?? await SelectedAsync(accountId, device, root, asOf: from.At, cancellationToken);
                 if (root.Length > 0)
                 {
                     page.Add(entry);
@@ -106,7 +129,7 @@ public sealed class RestoreService(
                 continue;
             }
 
-            var scope = new CatalogWalkScope(caller.AccountId, device, root, asOf, Recursive: true, IncludeFolders: true, IncludeDeleted: false);
+            var scope = new CatalogWalkScope(accountId, device, root, from.At, Recursive: true, IncludeFolders: true, IncludeDeleted: false);
             position = await walk.NextAsync(scope, position, page, PageSize, cancellationToken);
             if (position is not null)
             {
@@ -116,20 +139,7 @@ public sealed class RestoreService(
             selection++;
         }
 
-        var items = new List<RestoreItem>(page.Count);
-        foreach (var item in page)
-        {
-            SignedUrl? url = null;
-            if (item.Kind == EntryKinds.File)
-            {
-                var blob = await CheckedBlobAsync(caller.AccountId, item, cancellationToken);
-                url = await sas.DownloadUrlAsync(blob, CatalogPathRules.Split(item.Path).Name, lifetime, cancellationToken);
-            }
-
-            items.Add(new RestoreItem(item.Path, item.Kind, item.Size, item.Hash, item.ModifiedAt, item.LinkTarget, url?.Url.ToString(), url?.ExpiresAt, item.Mode));
-        }
-
-        return new RestoreManifest(items, selection < selections.Count ? new RestoreContinuation(selection, asOf, position).Encode(selections) : null);
+        return (page, selection < selections.Count ? new RestoreContinuation(selection, from.At, position) : null);
     }
 
     /// <summary>The selected paths in ordinal order, without those inside another selected folder.</summary>

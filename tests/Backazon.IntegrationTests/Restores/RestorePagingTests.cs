@@ -34,12 +34,7 @@ public sealed class RestorePagingTests : IClassFixture<BackendFixture>
         var committed = await Committed.TreeAsync(device);
         var expected = committed.Files("t", recursive: true, includeDeleted: true);
 
-        var listed = await AllPagesAsync(
-            async continuation =>
-            {
-                var page = await device.Api.ListCatalogAsync(null, "t", null, deleted: true, recursive: true, continuation);
-                return (page.Items, page.Continuation);
-            },
+        var listed = await ListPagesAsync(device, "t", deleted: true, recursive: true,
             first => committed.ChangeAsync(device, expected.Select(e => e.Path), first.Select(i => i.Path)));
 
         Assert.Equal(expected, Describe(listed));
@@ -52,12 +47,7 @@ public sealed class RestorePagingTests : IClassFixture<BackendFixture>
         var committed = await Committed.TreeAsync(device);
         var expected = committed.Files("t/big", recursive: false, includeDeleted: false).Concat(committed.Folders("t/big", recursive: false)).Order().ToList();
 
-        var listed = await AllPagesAsync(
-            async continuation =>
-            {
-                var page = await device.Api.ListCatalogAsync(null, "t/big", null, deleted: false, recursive: false, continuation);
-                return (page.Items, page.Continuation);
-            },
+        var listed = await ListPagesAsync(device, "t/big", deleted: false, recursive: false,
             first => committed.ChangeAsync(device, expected.Select(e => e.Path), first.Select(i => i.Path)));
 
         Assert.Equal(expected, Describe(listed));
@@ -131,6 +121,15 @@ public sealed class RestorePagingTests : IClassFixture<BackendFixture>
         using var stranger = await TestDevice.CreateAsync(_backend);
         Assert.Empty((await stranger.Api.ListCatalogAsync(null, "t", null, false, true, token)).Items);
     }
+
+    private static Task<List<CatalogItem>> ListPagesAsync(TestDevice device, string path, bool deleted, bool recursive, Func<IReadOnlyList<CatalogItem>, Task> afterFirst) =>
+        AllPagesAsync(
+            async continuation =>
+            {
+                var page = await device.Api.ListCatalogAsync(null, path, null, deleted, recursive, continuation);
+                return (page.Items, page.Continuation);
+            },
+            afterFirst);
 
     /// <summary>Every page, from the first, each within the page size; <paramref name="afterFirst"/>
     /// runs between the first page and the second.</summary>
