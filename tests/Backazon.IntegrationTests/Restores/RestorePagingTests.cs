@@ -4,6 +4,7 @@ using Backazon.Backend.Restores;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Restoring;
 using Microsoft.Extensions.DependencyInjection;
 using Entry = (string Path, string Kind, string? Hash, bool Deleted);
 
@@ -85,6 +86,34 @@ public sealed class RestorePagingTests : IClassFixture<BackendFixture>
     }
 
     [Fact]
+    public async Task Restore_OfAManifestOfManyPages_RestoresEveryFileInForce_FetchingOnePageAhead()
+    {
+        using var device = await TestDevice.CreateAsync(_backend);
+        var committed = await Committed.TreeAsync(device);
+        var expected = committed.Files("t", recursive: true, includeDeleted: false);
+        var target = Directory.CreateTempSubdirectory("backazon-paging-").FullName;
+        var manifests = new ManifestRequests { InnerHandler = new SocketsHttpHandler() };
+        using var api = new BackazonClient(_backend.BaseAddress, device.Token, retry: false, handler: manifests);
+        try
+        {
+            var plan = new PlanRecorder(() => manifests.Sent);
+            var summary = await new RestoreRunner(api, plan).RunAsync(["t"], new RestoreOptions(target, Overwrite: false, null, null));
+
+            Assert.True(summary.Complete);
+            Assert.True(plan.Pages > 2, $"{plan.Pages} pages");
+            Assert.Equal(expected.Count, plan.Files); // planned page by page, adding up to the whole
+            Assert.Equal(expected.Count, summary.Files.Count);
+            Assert.All(expected, file => Assert.Equal(file.Hash, TestDevice.Sha256(File.ReadAllBytes(Path.Combine(target, file.Path)))));
+            // While a page downloads, the next one is on its way, and no page beyond it.
+            Assert.Equal(1, plan.MostAhead);
+        }
+        finally
+        {
+            Directory.Delete(target, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Continuation_TamperedOrLeadingOutsideItsSelection_Is400_AndAnotherAccountsTokenReadsOnlyItsOwn()
     {
         using var device = await TestDevice.CreateAsync(_backend);
@@ -154,6 +183,57 @@ public sealed class RestorePagingTests : IClassFixture<BackendFixture>
 
         Assert.True(pages > 2, $"{all.Count} items in {pages} pages: the test wants several");
         return all;
+    }
+
+    /// <summary>What a restore planned (a call a manifest page), and how many manifest pages it
+    /// had asked for beyond the one it was at, at most, while it worked on that one.</summary>
+    private sealed class PlanRecorder(Func<int> manifestsSent) : IRestoreProgress
+    {
+        private readonly Lock _lock = new();
+
+        public int Pages { get; private set; }
+        public int Files { get; private set; }
+        public int MostAhead { get; private set; }
+
+        public void Planned(int files, long bytes)
+        {
+            Pages++;
+            Files += files;
+        }
+
+        public void Received(long bytes)
+        {
+        }
+
+        // A page's files are done after its Planned and before the next page's (several at once).
+        public void Done(string path, RestoreOutcome outcome, string? detail)
+        {
+            lock (_lock)
+            {
+                MostAhead = Math.Max(MostAhead, manifestsSent() - Pages);
+            }
+        }
+
+        public void Finished(RestoreSummary summary)
+        {
+        }
+    }
+
+    private sealed class ManifestRequests : DelegatingHandler
+    {
+        private int _sent;
+
+        public int Sent => Volatile.Read(ref _sent);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri!.AbsolutePath.EndsWith("/restores", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _sent);
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     private static List<Entry> Describe(IEnumerable<CatalogItem> items) =>
