@@ -47,9 +47,10 @@ public sealed record CatalogWalkPosition(string Folder, CatalogWalkPhase Phase, 
 /// </remarks>
 public sealed class CatalogWalk(CatalogWriter writer)
 {
-    /// <summary>Rows a page reads at most for each item it may hold: a page of deleted files
-    /// (hidden), or of folders with nothing in force, stops short rather than reading on.</summary>
-    private const int RowsPerItem = 4;
+    /// <summary>What a page reads at most for each item it may hold: four rows, a response
+    /// counting as four. A page of hidden deleted files, or of folders with nothing in force, stops
+    /// short (with a position to go on from) rather than reading on.</summary>
+    private const int ReadsPerItem = 4;
 
     private TableClient Table => writer.Table;
 
@@ -59,7 +60,7 @@ public sealed class CatalogWalk(CatalogWriter writer)
     public async Task<CatalogWalkPosition?> NextAsync(
         CatalogWalkScope scope, CatalogWalkPosition from, List<CatalogItem> page, int pageSize, CancellationToken cancellationToken = default)
     {
-        var budget = new Budget(page, pageSize, pageSize * RowsPerItem);
+        var budget = new Budget(page, pageSize);
         var at = from;
         while (!budget.Spent)
         {
@@ -97,19 +98,23 @@ public sealed class CatalogWalk(CatalogWriter writer)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {at.After} and RowKey lt {CatalogKeys.FilesEnd}");
         var versions = new List<CatalogEntity>();
-        await foreach (var row in Table.QueryAsync<CatalogEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var response in Table.QueryAsync<CatalogEntity>(filter, cancellationToken: cancellationToken).AsPages())
         {
-            if (versions.Count > 0 && versions[0].Path != row.Path)
+            budget.Response();
+            foreach (var row in response.Values)
             {
-                var taken = Take(versions);
-                if (budget.Spent)
+                if (versions.Count > 0 && versions[0].Path != row.Path)
                 {
-                    return at with { After = taken };
+                    var taken = Take(versions);
+                    if (budget.Spent)
+                    {
+                        return at with { After = taken };
+                    }
                 }
-            }
 
-            versions.Add(row);
-            budget.Read();
+                versions.Add(row);
+                budget.Row();
+            }
         }
 
         if (versions.Count > 0)
@@ -135,50 +140,56 @@ public sealed class CatalogWalk(CatalogWriter writer)
 
     /// <summary>Goes on among the folder's subfolders, passing over those not known by the walk's
     /// moment: into the next one when the walk goes down (after adding it as an item, if folders
-    /// are wanted); else adds each in turn and stops, just past the last one added, when the
-    /// page is spent. Null when no marker is left.</summary>
+    /// are wanted); else adds each in turn. Stops just past the last marker taken when the page is
+    /// spent; null when no marker is left.</summary>
     private async Task<CatalogWalkPosition?> FolderAsync(
         CatalogWalkScope scope, string partition, CatalogWalkPosition at, Budget budget, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {at.After} and RowKey lt {CatalogKeys.FoldersEnd}");
         // Going down, the walk takes one marker and leaves: asking for more would be wasted.
-        await foreach (var marker in Table.QueryAsync<CatalogEntity>(filter, maxPerPage: scope.Recursive ? 1 : null, cancellationToken: cancellationToken))
+        var query = Table.QueryAsync<CatalogEntity>(filter, maxPerPage: scope.Recursive ? 1 : null, cancellationToken: cancellationToken);
+        await foreach (var response in query.AsPages())
         {
-            if (budget.Spent)
+            budget.Response();
+            foreach (var marker in response.Values)
             {
-                return at;
-            }
+                budget.Row();
+                at = at with { After = marker.RowKey };
+                if (marker.CommittedAt <= scope.AsOf)
+                {
+                    if (scope.IncludeFolders)
+                    {
+                        budget.Add(CatalogReader.FolderItem(marker));
+                    }
 
-            budget.Read();
-            at = at with { After = marker.RowKey };
-            if (marker.CommittedAt > scope.AsOf)
-            {
-                continue;
-            }
+                    if (scope.Recursive)
+                    {
+                        return CatalogWalkPosition.Start(marker.Path);
+                    }
+                }
 
-            if (scope.IncludeFolders)
-            {
-                budget.Add(CatalogReader.FolderItem(marker));
-            }
-
-            if (scope.Recursive)
-            {
-                return CatalogWalkPosition.Start(marker.Path);
+                // Checked after a marker is taken, so that every call gets somewhere.
+                if (budget.Spent)
+                {
+                    return at;
+                }
             }
         }
 
         return null;
     }
 
-    /// <summary>What a page may still take: items up to its size, rows read up to its share.</summary>
-    private sealed class Budget(List<CatalogItem> page, int pageSize, int rows)
+    /// <summary>What a page may still take: items up to its size, reads up to its share.</summary>
+    private sealed class Budget(List<CatalogItem> page, int pageSize)
     {
-        private int _read;
+        private int _reads;
 
-        public bool Spent => page.Count >= pageSize || _read >= rows;
+        public bool Spent => page.Count >= pageSize || _reads >= pageSize * ReadsPerItem;
 
         public void Add(CatalogItem item) => page.Add(item);
 
-        public void Read() => _read++;
+        public void Row() => _reads++;
+
+        public void Response() => _reads += ReadsPerItem;
     }
 }
