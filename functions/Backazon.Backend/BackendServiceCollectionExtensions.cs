@@ -45,6 +45,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<ContentVerifier>();
         services.AddSingleton<CatalogWriter>();
         services.AddSingleton<CatalogReader>();
+        services.AddSingleton<CatalogWalk>();
         services.AddSingleton<CommitCataloger>();
         services.AddSingleton<GrantSweeper>();
         services.AddSingleton<IRetentionQueue, StorageRetentionQueue>();

@@ -24,7 +24,11 @@ public static class CatalogItemKinds
 }
 
 /// <summary>A page of a listing; pass <paramref name="Continuation"/> back for the next one
-/// (null: that was the last). Items are in ordinal path order.</summary>
+/// (null: that was the last), and every page shows the catalog as of the first page's moment.
+/// Items come in walk order: a folder's files, then its subfolders (each followed by what it
+/// holds, in a recursive listing), each group in key order (name order, but for escaped
+/// characters). A page may hold fewer items than <see cref="RestoreLimits.PageSize"/>, even none,
+/// and still have a continuation: it stopped after its share of reading.</summary>
 public sealed record CatalogPage(IReadOnlyList<CatalogItem> Items, string? Continuation);
 
 /// <summary>Which files to restore: paths of files or folders (folders are taken whole), of one
@@ -43,9 +47,10 @@ public sealed record RestoreItem(
     DateTimeOffset? ExpiresAt,
     int? Mode = null);
 
-/// <summary>A page of what to restore; the first page also says how much the whole selection is,
-/// so a restore can show its total before it starts.</summary>
-public sealed record RestoreManifest(IReadOnlyList<RestoreItem> Items, string? Continuation, int TotalFiles = 0, long TotalBytes = 0);
+/// <summary>A page of what to restore, in walk order and paged like <see cref="CatalogPage"/>: the
+/// selected paths in ordinal order, each folder as its own item before what it holds. No page
+/// says how much the whole selection is: that would take walking all of it first.</summary>
+public sealed record RestoreManifest(IReadOnlyList<RestoreItem> Items, string? Continuation);
 
 public static class RestoreLimits
 {

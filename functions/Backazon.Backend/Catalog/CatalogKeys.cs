@@ -14,6 +14,10 @@ public static class CatalogKeys
     public const string FilePrefix = "f|";
     public const string FolderPrefix = "d|";
 
+    /// <summary>The first keys after every file row and after every folder marker of a partition.</summary>
+    public const string FilesEnd = "f}";
+    public const string FoldersEnd = "d}";
+
     // Keys stay well inside the table's 1 KiB limit.
     private const int MaxNameKeyLength = 255;
 

@@ -4,54 +4,11 @@ using Backazon.Contracts;
 
 namespace Backazon.Backend.Catalog;
 
-/// <summary>Reads the catalog as it was at a moment: each folder is one partition query.</summary>
+/// <summary>Reads single entries of the catalog as it was at a moment: a file, a folder, a
+/// file's versions (whole folders and trees are walked page by page, see <see cref="CatalogWalk"/>).</summary>
 public sealed class CatalogReader(CatalogWriter writer)
 {
     private TableClient Table => writer.Table;
-
-    /// <summary>The folder's subfolders and files as of <paramref name="asOf"/>, in ordinal name
-    /// order. Files deleted by then appear only with <paramref name="includeDeleted"/>.</summary>
-    public async Task<List<CatalogItem>> ListFolderAsync(
-        string accountId, string deviceId, string folder, DateTimeOffset asOf, bool includeDeleted, CancellationToken cancellationToken = default)
-    {
-        var items = new List<CatalogItem>();
-        var partition = CatalogKeys.Partition(accountId, deviceId, folder);
-        var versions = new List<CatalogEntity>();
-
-        // Rows of one name come together, newest first.
-        await foreach (var row in Table.QueryAsync<CatalogEntity>(e => e.PartitionKey == partition, cancellationToken: cancellationToken))
-        {
-            if (row.Kind == CatalogEntity.FolderKind)
-            {
-                if (row.CommittedAt <= asOf)
-                {
-                    items.Add(FolderItem(row));
-                }
-
-                continue;
-            }
-
-            if (versions.Count > 0 && versions[0].Path != row.Path)
-            {
-                Emit();
-            }
-
-            versions.Add(row);
-        }
-
-        Emit();
-        return items.OrderBy(i => i.Path, StringComparer.Ordinal).ToList();
-
-        void Emit()
-        {
-            if (InForce(versions, asOf, includeDeleted) is { } item)
-            {
-                items.Add(item);
-            }
-
-            versions.Clear();
-        }
-    }
 
     /// <summary>
     /// One path as of a moment: the file or link in force then (or, with
@@ -60,13 +17,14 @@ public sealed class CatalogReader(CatalogWriter writer)
     /// file's own versions, then a point read of the folder marker.
     /// </summary>
     public async Task<CatalogItem?> EntryAsync(
-        string accountId, string deviceId, string path, DateTimeOffset asOf, bool includeDeleted, CancellationToken cancellationToken = default)
-    {
-        if (await FileAsync(accountId, deviceId, path, asOf, includeDeleted, cancellationToken) is { } file)
-        {
-            return file;
-        }
+        string accountId, string deviceId, string path, DateTimeOffset asOf, bool includeDeleted, CancellationToken cancellationToken = default) =>
+        await FileAsync(accountId, deviceId, path, asOf, includeDeleted, cancellationToken)
+        ?? await FolderAsync(accountId, deviceId, path, asOf, cancellationToken);
 
+    /// <summary>The folder at <paramref name="path"/> if it was known by <paramref name="asOf"/>,
+    /// else null: one point read of its marker.</summary>
+    public async Task<CatalogItem?> FolderAsync(string accountId, string deviceId, string path, DateTimeOffset asOf, CancellationToken cancellationToken = default)
+    {
         var (parent, name) = CatalogPathRules.Split(path);
         var folder = await Table.GetEntityIfExistsAsync<CatalogEntity>(
             CatalogKeys.Partition(accountId, deviceId, parent), CatalogKeys.FolderRow(name), cancellationToken: cancellationToken);
@@ -82,7 +40,7 @@ public sealed class CatalogReader(CatalogWriter writer)
     /// <summary>The version of one name in force at <paramref name="asOf"/> (rows newest first):
     /// the first at or before it; if that is a deletion, the version it deleted, marked deleted,
     /// with <paramref name="includeDeleted"/>, else nothing.</summary>
-    private static CatalogItem? InForce(IReadOnlyList<CatalogEntity> newestFirst, DateTimeOffset asOf, bool includeDeleted)
+    internal static CatalogItem? InForce(IReadOnlyList<CatalogEntity> newestFirst, DateTimeOffset asOf, bool includeDeleted)
     {
         var current = newestFirst.FirstOrDefault(r => r.CommittedAt <= asOf);
         if (current is null)
@@ -97,31 +55,6 @@ public sealed class CatalogReader(CatalogWriter writer)
 
         var deleted = newestFirst.FirstOrDefault(r => r.CommittedAt < current.CommittedAt && r.Kind != EntryKinds.Deleted);
         return includeDeleted && deleted is not null ? ToItem(deleted, current.CommittedAt) : null;
-    }
-
-    /// <summary>Every file and link under a folder, recursively, as of a moment (deleted ones
-    /// only with <paramref name="includeDeleted"/>): one partition query per folder.</summary>
-    /// <param name="includeFolders">also yield the subfolders (with their last known times), as a restore wants them</param>
-    public async IAsyncEnumerable<CatalogItem> ListTreeAsync(
-        string accountId, string deviceId, string folder, DateTimeOffset asOf, bool includeDeleted = false, bool includeFolders = false,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var pending = new Stack<string>([folder]);
-        while (pending.TryPop(out var next))
-        {
-            foreach (var item in await ListFolderAsync(accountId, deviceId, next, asOf, includeDeleted, cancellationToken))
-            {
-                if (item.Kind == CatalogItemKinds.Folder)
-                {
-                    pending.Push(item.Path);
-                }
-
-                if (item.Kind != CatalogItemKinds.Folder || includeFolders)
-                {
-                    yield return item;
-                }
-            }
-        }
     }
 
     /// <summary>All versions of one file, newest first (deletions included).</summary>
@@ -153,7 +86,7 @@ public sealed class CatalogReader(CatalogWriter writer)
         return rows;
     }
 
-    private static CatalogItem FolderItem(CatalogEntity row) =>
+    internal static CatalogItem FolderItem(CatalogEntity row) =>
         new(row.Path, CatalogItemKinds.Folder, 0, null, row.ModifiedAt, null, row.CommittedAt, null);
 
     private static CatalogItem ToItem(CatalogEntity row, DateTimeOffset? deletedAt) =>

@@ -1,4 +1,3 @@
-using System.Text;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
@@ -16,26 +15,33 @@ namespace Backazon.Backend.Restores;
 /// manifests of signed, read-only links to exactly the content of each file. Works in every
 /// status but purged (people who stopped paying can still get their data back).
 /// </summary>
-public sealed class RestoreService(AccountStore accounts, CatalogReader reader, ContentBlobs blobs, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
+public sealed class RestoreService(
+    AccountStore accounts, CatalogReader reader, CatalogWalk walk, ContentBlobs blobs, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
+    /// <summary>Items per listing or manifest page (tests page through small trees with a small one).</summary>
+    internal int PageSize { get; set; } = RestoreLimits.PageSize;
+
+    /// <summary>A page of a folder (or, <paramref name="recursive"/>, of every file below it) as
+    /// of a moment: the first page pins the moment, and the continuation carries it on.</summary>
     public async Task<CatalogPage> ListAsync(DeviceCaller caller, string? deviceId, string? path, DateTimeOffset? at, bool includeDeleted, bool recursive,
         string? continuation, CancellationToken cancellationToken = default)
     {
         var device = await DeviceAsync(caller, deviceId, cancellationToken);
         var folder = Folder(path, "path");
-        var asOf = at ?? clock.GetUtcNow();
-        var items = recursive
-            ? await CollectAsync(reader.ListTreeAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken: cancellationToken))
-            : await reader.ListFolderAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken);
-        if (items.Count == 0 && folder.Length > 0
-            && await reader.FileAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken) is { } file)
+        var token = RestoreContinuation.Decode(continuation, [folder], recursive);
+        var asOf = token?.At ?? at ?? clock.GetUtcNow();
+        if (token is null && folder.Length > 0 && await reader.FolderAsync(caller.AccountId, device, folder, asOf, cancellationToken) is null)
         {
-            // "ls FILE" shows the file, as "ls" does; a folder costs nothing more, a file one
-            // range query over its own versions.
-            items.Add(file);
+            // "ls FILE" shows the file, as "ls" does: after the folder's point read, one range
+            // query over the file's own versions.
+            var file = await reader.FileAsync(caller.AccountId, device, folder, asOf, includeDeleted, cancellationToken);
+            return new CatalogPage(file is null ? [] : [file], null);
         }
 
-        return Page(items, continuation);
+        var scope = new CatalogWalkScope(caller.AccountId, device, folder, asOf, recursive, IncludeFolders: !recursive, includeDeleted);
+        var items = new List<CatalogItem>();
+        var next = await walk.NextAsync(scope, token?.Position ?? CatalogWalkPosition.Start(folder), items, PageSize, cancellationToken);
+        return new CatalogPage(items, next is null ? null : new RestoreContinuation(0, asOf, next).Encode([folder]));
     }
 
     public async Task<IReadOnlyList<CatalogItem>> VersionsAsync(DeviceCaller caller, string? deviceId, string? path, CancellationToken cancellationToken = default)
@@ -45,6 +51,12 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
         return versions.Count > 0 ? versions : throw BackazonException.NotFound($"'{path}'");
     }
 
+    /// <summary>
+    /// A page of what to restore, with a signed link for each file. The selected paths are taken
+    /// once each, in ordinal order, leaving out those inside another selected folder (its walk
+    /// brings them): a file is one item; a folder is its own item (with its time, which the
+    /// restore sets once its files are in), then everything below it, folders included.
+    /// </summary>
     public async Task<RestoreManifest> ManifestAsync(DeviceCaller caller, RestoreRequest request, CancellationToken cancellationToken = default)
     {
         var device = await DeviceAsync(caller, request.DeviceId, cancellationToken);
@@ -53,44 +65,25 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
             ? (minutes >= 1 && minutes <= sasOptions.Value.DownloadHours * 60 ? TimeSpan.FromMinutes(minutes)
                 : throw BackazonException.BadRequest($"'expiresInMinutes' must be between 1 and {sasOptions.Value.DownloadHours * 60}.", "expiresInMinutes"))
             : TimeSpan.FromHours(sasOptions.Value.DownloadHours);
-        var asOf = request.At ?? clock.GetUtcNow();
+        var given = paths.Select((path, i) => Folder(path, $"paths[{i}]")).Distinct(StringComparer.Ordinal).ToList();
+        var selections = Outermost(given);
+        var token = RestoreContinuation.Decode(request.Continuation, selections, recursive: true);
+        var asOf = token?.At ?? request.At ?? clock.GetUtcNow();
 
-        var selected = new Dictionary<string, CatalogItem>(StringComparer.Ordinal);
-        for (var i = 0; i < paths.Count; i++)
+        var entries = new Dictionary<string, CatalogItem>(StringComparer.Ordinal);
+        if (token is null)
         {
-            var path = Folder(paths[i], $"paths[{i}]");
-            var entry = path.Length == 0
-                ? new CatalogItem("", CatalogItemKinds.Folder, 0, null, null, null, asOf, null)
-                : await reader.EntryAsync(caller.AccountId, device, path, asOf, includeDeleted: true, cancellationToken)
-                  ?? throw BackazonException.NotFound($"'{path}' as of {asOf:u}");
-            if (entry.DeletedAt is { } deletedAt)
+            // Every path is looked up on the first page, so a missing or deleted one is refused
+            // before a restore starts, not half-way through it.
+            foreach (var path in given)
             {
-                // Said apart from "never there": the version before the deletion is still kept.
-                throw new BackazonException(ProblemKind.NotFound, "Deleted.",
-                    $"'{path}' was deleted on {deletedAt:u}; ask for it as of a moment before that ('at').");
-            }
-
-            if (entry.Kind != CatalogItemKinds.Folder)
-            {
-                selected[entry.Path] = entry;
-                continue;
-            }
-
-            // The folders come too, with their times: the restore sets them once their files are in.
-            if (path.Length > 0)
-            {
-                selected[entry.Path] = entry;
-            }
-
-            await foreach (var item in reader.ListTreeAsync(caller.AccountId, device, path, asOf, includeFolders: true, cancellationToken: cancellationToken))
-            {
-                selected[item.Path] = item;
+                entries[path] = await SelectedAsync(caller.AccountId, device, path, asOf, cancellationToken);
             }
         }
 
-        var page = Page(selected.Values.ToList(), request.Continuation);
-        var items = new List<RestoreItem>(page.Items.Count);
-        foreach (var item in page.Items)
+        var (page, next) = await SelectionPageAsync(caller.AccountId, device, selections, entries, token ?? new RestoreContinuation(0, asOf, null), cancellationToken);
+        var items = new List<RestoreItem>(page.Count);
+        foreach (var item in page)
         {
             SignedUrl? url = null;
             if (item.Kind == EntryKinds.File)
@@ -102,10 +95,81 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
             items.Add(new RestoreItem(item.Path, item.Kind, item.Size, item.Hash, item.ModifiedAt, item.LinkTarget, url?.Url.ToString(), url?.ExpiresAt, item.Mode));
         }
 
-        // The selection is in hand whole here, so its totals cost nothing; they go on the first page only.
-        return request.Continuation is null
-            ? new RestoreManifest(items, page.Continuation, selected.Values.Count(i => i.Kind != CatalogItemKinds.Folder), selected.Values.Sum(i => i.Size))
-            : new RestoreManifest(items, page.Continuation);
+        return new RestoreManifest(items, next?.Encode(selections));
+    }
+
+    /// <summary>The next page of the selection from where <paramref name="from"/> stopped, and
+    /// where it stops in turn (null: the selection is done). Each selected path is looked up as it
+    /// is reached, unless <paramref name="entries"/> has it already.</summary>
+    private async Task<(List<CatalogItem> Page, RestoreContinuation? Next)> SelectionPageAsync(string accountId, string device,
+        IReadOnlyList<string> selections, Dictionary<string, CatalogItem> entries, RestoreContinuation from, CancellationToken cancellationToken)
+    {
+        var page = new List<CatalogItem>();
+        var (selection, position) = (from.Selection, from.Position);
+        while (selection < selections.Count && page.Count < PageSize)
+        {
+            var root = selections[selection];
+            if (position is null)
+            {
+                var entry = entries.GetValueOrDefault(root) ?? await SelectedAsync(accountId, device, root, asOf: from.At, cancellationToken);
+                if (root.Length > 0)
+                {
+                    page.Add(entry);
+                }
+
+                if (entry.Kind == CatalogItemKinds.Folder)
+                {
+                    position = CatalogWalkPosition.Start(root);
+                }
+                else
+                {
+                    selection++;
+                }
+
+                continue;
+            }
+
+            var scope = new CatalogWalkScope(accountId, device, root, from.At, Recursive: true, IncludeFolders: true, IncludeDeleted: false);
+            position = await walk.NextAsync(scope, position, page, PageSize, cancellationToken);
+            if (position is not null)
+            {
+                break; // the page has had its share
+            }
+
+            selection++;
+        }
+
+        return (page, selection < selections.Count ? new RestoreContinuation(selection, from.At, position) : null);
+    }
+
+    /// <summary>The selected paths in ordinal order, without those inside another selected folder.</summary>
+    private static List<string> Outermost(IEnumerable<string> paths)
+    {
+        var outermost = new List<string>();
+        // Ordinal order puts a folder before anything inside it.
+        foreach (var path in paths.Order(StringComparer.Ordinal))
+        {
+            if (!outermost.Any(o => o.Length == 0 || path.StartsWith(o + "/", StringComparison.Ordinal)))
+            {
+                outermost.Add(path);
+            }
+        }
+
+        return outermost;
+    }
+
+    /// <summary>A selected path as of the moment: the file or folder to restore (the top of the
+    /// catalog is a folder), or why there is none.</summary>
+    private async Task<CatalogItem> SelectedAsync(string accountId, string device, string path, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var entry = path.Length == 0
+            ? new CatalogItem("", CatalogItemKinds.Folder, 0, null, null, null, asOf, null)
+            : await reader.EntryAsync(accountId, device, path, asOf, includeDeleted: true, cancellationToken)
+              ?? throw BackazonException.NotFound($"'{path}' as of {asOf:u}");
+        return entry.DeletedAt is { } deletedAt
+            // Said apart from "never there": the version before the deletion is still kept.
+            ? throw new BackazonException(ProblemKind.NotFound, "Deleted.", $"'{path}' was deleted on {deletedAt:u}; ask for it as of a moment before that ('at').")
+            : entry;
     }
 
     /// <summary>The blob a version's bytes are read from: content sent in blocks is read from the
@@ -145,51 +209,4 @@ public sealed class RestoreService(AccountStore accounts, CatalogReader reader, 
 
     private static string Folder(string? path, string field) =>
         string.IsNullOrEmpty(path) ? "" : CatalogPathRules.ValidPath(path.TrimEnd('/'), field);
-
-    /// <summary>Stable pages over an ordinal path order: the continuation is the last path given.</summary>
-    private static CatalogPage Page(List<CatalogItem> items, string? continuation)
-    {
-        items.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-        var after = Decode(continuation);
-        var start = after is null ? 0 : items.FindIndex(i => string.CompareOrdinal(i.Path, after) > 0);
-        if (start < 0)
-        {
-            return new CatalogPage([], null);
-        }
-
-        var page = items.Skip(start).Take(RestoreLimits.PageSize).ToList();
-        var more = start + page.Count < items.Count;
-        return new CatalogPage(page, more ? Encode(page[^1].Path) : null);
-    }
-
-    private static string Encode(string path) => Convert.ToBase64String(Encoding.UTF8.GetBytes(path)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static string? Decode(string? continuation)
-    {
-        if (string.IsNullOrEmpty(continuation))
-        {
-            return null;
-        }
-
-        try
-        {
-            var base64 = continuation.Replace('-', '+').Replace('_', '/');
-            return Encoding.UTF8.GetString(Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=')));
-        }
-        catch (FormatException)
-        {
-            throw BackazonException.BadRequest("The continuation token is not one this service gave out.", "continuation");
-        }
-    }
-
-    private static async Task<List<CatalogItem>> CollectAsync(IAsyncEnumerable<CatalogItem> items)
-    {
-        var list = new List<CatalogItem>();
-        await foreach (var item in items)
-        {
-            list.Add(item);
-        }
-
-        return list;
-    }
 }

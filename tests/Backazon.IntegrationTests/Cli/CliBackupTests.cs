@@ -131,17 +131,9 @@ public sealed class CliBackupTests(BackendFixture backend) : IAsyncLifetime
         Assert.Equal("No folders to back up: add one with 'backazon include FOLDER'.", result.Error.Trim());
     }
 
-    private async Task<List<CatalogItem>> CatalogAsync()
-    {
-        var reader = backend.App.Services.GetRequiredService<CatalogReader>();
-        var items = new List<CatalogItem>();
-        await foreach (var item in reader.ListTreeAsync(_machine.Device.AccountId, _machine.Device.DeviceId, CatalogPath.FromLocal(_tree), DateTimeOffset.UtcNow.AddMinutes(1)))
-        {
-            items.Add(item);
-        }
-
-        return items;
-    }
+    private Task<List<CatalogItem>> CatalogAsync() =>
+        backend.App.Services.GetRequiredService<CatalogWalk>().AllAsync(new CatalogWalkScope(
+            _machine.Device.AccountId, _machine.Device.DeviceId, CatalogPath.FromLocal(_tree), DateTimeOffset.UtcNow.AddMinutes(1), Recursive: true, IncludeFolders: false, IncludeDeleted: false));
 
     private static JsonElement Summary((int Code, string Out, string Error) result)
     {

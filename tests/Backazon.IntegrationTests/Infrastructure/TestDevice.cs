@@ -62,7 +62,8 @@ public sealed class TestDevice(BackendFixture backend, EnrollResponse enrolled) 
         await backend.App.Services.GetRequiredService<AccountStore>().GetAccountAsync(AccountId);
 
     public Task<List<CatalogItem>> ListAsync(string folder, DateTimeOffset? asOf = null, bool includeDeleted = false) =>
-        backend.App.Services.GetRequiredService<CatalogReader>().ListFolderAsync(AccountId, DeviceId, folder, asOf ?? DateTimeOffset.UtcNow.AddMinutes(1), includeDeleted);
+        backend.App.Services.GetRequiredService<CatalogWalk>().AllAsync(new CatalogWalkScope(
+            AccountId, DeviceId, folder, asOf ?? DateTimeOffset.UtcNow.AddMinutes(1), Recursive: false, IncludeFolders: true, includeDeleted));
 
     public void Dispose() => Api.Dispose();
 }

@@ -145,7 +145,7 @@ public sealed class LifecycleTests(BackendFixture backend)
         var device = await sim.NewDeviceAsync();
         var commit = await sim.BackupAsync(device, new Dictionary<string, byte[]?> { ["f.txt"] = Bytes("one") });
         var accounts = sim.Get<AccountService>();
-        var reader = sim.Get<CatalogReader>();
+        var walk = sim.Get<CatalogWalk>();
 
         async Task<bool> CanBackUpAsync(string text)
         {
@@ -155,7 +155,7 @@ public sealed class LifecycleTests(BackendFixture backend)
 
         async Task CanRestoreAsync()
         {
-            Assert.Single(await reader.ListFolderAsync(device.AccountId, device.DeviceId, "", sim.Clock.GetUtcNow(), includeDeleted: false));
+            Assert.Single(await walk.AllAsync(new CatalogWalkScope(device.AccountId, device.DeviceId, "", sim.Clock.GetUtcNow(), Recursive: false, IncludeFolders: true, IncludeDeleted: false)));
             Assert.Equal(CommitStates.Cataloged, (await sim.Get<CommitService>().StatusAsync(device, commit)).State);
         }
 

@@ -186,7 +186,7 @@ public sealed class RetentionSimulationTests(BackendFixture backend, ITestOutput
         }
 
         var actual = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var item in sim.Get<CatalogReader>().ListTreeAsync(device.AccountId, device.DeviceId, "", asOf))
+        foreach (var item in await sim.Get<CatalogWalk>().AllAsync(new CatalogWalkScope(device.AccountId, device.DeviceId, "", asOf, Recursive: true, IncludeFolders: false, IncludeDeleted: false)))
         {
             actual[item.Path] = item.Hash!;
         }

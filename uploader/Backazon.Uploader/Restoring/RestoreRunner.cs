@@ -16,10 +16,10 @@ namespace Backazon.Uploader.Restoring;
 public sealed record RestoreOptions(string? TargetFolder, bool Overwrite, string? DeviceId, DateTimeOffset? At, int Parallelism = 4);
 
 /// <summary>
-/// Restores catalog paths: fetches manifests of signed links page by page, downloads in parallel
-/// into a partial file beside the target (resumed if a previous run was interrupted), verifies
-/// every byte against the cataloged hash, then renames into place and restores the modification
-/// time. A different existing file is never overwritten without <c>Overwrite</c>.
+/// Restores catalog paths: fetches manifests of signed links page by page (the next while this
+/// one downloads), downloads in parallel into a partial file beside the target (resumed if a
+/// previous run was interrupted), verifies every byte against the cataloged hash, then renames
+/// into place and restores the modification time. A different existing file is never overwritten without <c>Overwrite</c>.
 /// </summary>
 /// <remarks>
 /// Nothing is written through a link: the folders on the way are walked from a trusted root
@@ -47,29 +47,35 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         var folderTimes = new List<RestoreItem>();
         var folders = new RestoreFolders();
         long received = 0;
-        string? continuation = null;
-        do
+        var next = PageAsync(null);
+        try
         {
-            var manifest = await api.RestoreManifestAsync(new RestoreRequest(catalogPaths, options.DeviceId, options.At, continuation, null), cancellationToken);
-            // The first page carries the whole selection's totals: the bar knows its end at once.
-            if (continuation is null)
+            while (next is not null)
             {
-                progress.Planned(manifest.TotalFiles, manifest.TotalBytes);
+                var manifest = await next;
+                // The next page is fetched while this one downloads (one page ahead, no more), so
+                // the downloads do not wait at each page boundary.
+                next = manifest.Continuation is { } continuation ? PageAsync(continuation) : null;
+                var files = manifest.Items.Where(i => i.Kind != EntryKinds.Folder).ToList();
+                progress.Planned(files.Count, files.Sum(i => i.Size));
+
+                links.AddRange(files.Where(i => i.Kind == EntryKinds.Symlink));
+                folderTimes.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Folder && i.ModifiedAt is not null));
+
+                await Parallel.ForEachAsync(files.Where(i => i.Kind != EntryKinds.Symlink), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
+                {
+                    var (outcome, detail) = await RestoreOneAsync(item, catalogPaths, options, folders,
+                        bytes => { Interlocked.Add(ref received, bytes); progress.Received(bytes); }, ct);
+                    results.Add(new RestoredFile(item.Path, outcome, detail));
+                    progress.Done(item.Path, outcome, detail);
+                });
             }
-
-            links.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Symlink));
-            folderTimes.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Folder && i.ModifiedAt is not null));
-
-            await Parallel.ForEachAsync(manifest.Items.Where(i => i.Kind is not (EntryKinds.Symlink or EntryKinds.Folder)), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
-            {
-                var (outcome, detail) = await RestoreOneAsync(item, catalogPaths, options, folders,
-                    bytes => { Interlocked.Add(ref received, bytes); progress.Received(bytes); }, ct);
-                results.Add(new RestoredFile(item.Path, outcome, detail));
-                progress.Done(item.Path, outcome, detail);
-            });
-            continuation = manifest.Continuation;
         }
-        while (continuation is not null);
+        finally
+        {
+            // A page fetched ahead for a restore that stopped: its failure is not the one to report.
+            _ = next?.ContinueWith(page => page.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        }
 
         // Links last, parents before children: a link made here is never on the way of a file
         // of this run, and a link under another link is refused by the folder walk.
@@ -84,6 +90,9 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         var summary = new RestoreSummary(results.OrderBy(r => r.Path, StringComparer.Ordinal).ToList(), received, clock.Elapsed);
         progress.Finished(summary);
         return summary;
+
+        Task<RestoreManifest> PageAsync(string? continuation) =>
+            api.RestoreManifestAsync(new RestoreRequest(catalogPaths, options.DeviceId, options.At, continuation, null), cancellationToken);
     }
 
     /// <summary>Folder times last, deepest first: writing a file or a subfolder changes its folder's
