@@ -16,9 +16,8 @@ public sealed class RetentionSimulationTests(BackendFixture backend, ITestOutput
     private const int HistoryDays = 30;
     private const int DeletedDays = 14;
 
-    // The timer sweeps daily; sweeping less often here keeps the test fast, and is also the
-    // harder case (more removals at once, and the per-file messages do more of the work).
-    private const int SweepEveryDays = 5;
+    // Daily, as the timer does: a day's sweep costs what came due that day.
+    private const int SweepEveryDays = 1;
 
     private sealed record Version(DateTimeOffset At, byte[]? Bytes);
 
