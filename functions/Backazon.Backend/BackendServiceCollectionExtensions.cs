@@ -43,6 +43,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<ContentBlobs>();
         services.AddSingleton<DueIndex>();
         services.AddSingleton<ContentVerifier>();
+        services.AddSingleton<ReferenceIndex>();
         services.AddSingleton<CatalogWriter>();
         services.AddSingleton<CatalogReader>();
         services.AddSingleton<CatalogWalk>();

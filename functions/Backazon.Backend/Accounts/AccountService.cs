@@ -29,7 +29,12 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
             CreatedAt = now,
             StatusChangedAt = now,
         };
-        await store.Table.AddEntityAsync(account, cancellationToken);
+        // A new account has no versions, so its references are complete from the start.
+        await store.Table.SubmitTransactionAsync(
+        [
+            new TableTransactionAction(TableTransactionActionType.Add, account),
+            new TableTransactionAction(TableTransactionActionType.Add, Catalog.ReferenceIndex.CompleteMarker(account.PartitionKey)),
+        ], cancellationToken);
         return await store.GetViewAsync(account.PartitionKey, cancellationToken);
     }
 

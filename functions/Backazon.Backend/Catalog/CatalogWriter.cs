@@ -9,9 +9,10 @@ namespace Backazon.Backend.Catalog;
 
 /// <summary>
 /// Records versions in the catalog. Keys are fixed by (device, path, commit time), so writing the
-/// same commit twice writes the same rows: a redelivered message changes nothing.
+/// same commit twice writes the same rows: a redelivered message changes nothing. Each file
+/// version's reference (<see cref="ReferenceIndex"/>) is written before the version.
 /// </summary>
-public sealed class CatalogWriter(StorageClients storage)
+public sealed class CatalogWriter(StorageClients storage, ReferenceIndex references)
 {
     private const int RowsPerTransaction = 100;
 
@@ -23,26 +24,31 @@ public sealed class CatalogWriter(StorageClients storage)
         await AddFoldersAsync(accountId, deviceId, commitId, committedAt, versions, cancellationToken);
         await SetFolderTimesAsync(accountId, deviceId, versions.Where(v => v.Kind == EntryKinds.Folder), cancellationToken);
 
-        var byPartition = versions.Where(v => v.Kind != EntryKinds.Folder).GroupBy(v => CatalogKeys.Partition(accountId, deviceId, CatalogPathRules.Split(v.Path!).Folder));
-        await Parallel.ForEachAsync(byPartition, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (partition, ct) =>
+        var rows = versions.Where(v => v.Kind != EntryKinds.Folder).Select(v =>
+        {
+            var (folder, name) = CatalogPathRules.Split(v.Path!);
+            return new CatalogEntity
+            {
+                PartitionKey = CatalogKeys.Partition(accountId, deviceId, folder),
+                RowKey = CatalogKeys.FileRow(name, committedAt),
+                Path = v.Path!,
+                Kind = v.Kind!,
+                Size = v.Kind == EntryKinds.File ? v.Size : 0,
+                Hash = v.Kind == EntryKinds.File ? v.Hash : null,
+                ModifiedAt = v.Kind == EntryKinds.Deleted ? null : v.ModifiedAt,
+                LinkTarget = v.Kind == EntryKinds.Symlink ? v.LinkTarget : null,
+                Mode = v.Kind == EntryKinds.File ? v.Mode : null,
+                CommittedAt = committedAt,
+                CommitId = commitId,
+            };
+        }).ToList();
+        await references.AddAsync(accountId, rows, cancellationToken);
+
+        await Parallel.ForEachAsync(rows.GroupBy(r => r.PartitionKey), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (partition, ct) =>
         {
             foreach (var chunk in partition.Chunk(RowsPerTransaction))
             {
-                var actions = chunk.Select(v => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new CatalogEntity
-                {
-                    PartitionKey = partition.Key,
-                    RowKey = CatalogKeys.FileRow(CatalogPathRules.Split(v.Path!).Name, committedAt),
-                    Path = v.Path!,
-                    Kind = v.Kind!,
-                    Size = v.Kind == EntryKinds.File ? v.Size : 0,
-                    Hash = v.Kind == EntryKinds.File ? v.Hash : null,
-                    ModifiedAt = v.Kind == EntryKinds.Deleted ? null : v.ModifiedAt,
-                    LinkTarget = v.Kind == EntryKinds.Symlink ? v.LinkTarget : null,
-                    Mode = v.Kind == EntryKinds.File ? v.Mode : null,
-                    CommittedAt = committedAt,
-                    CommitId = commitId,
-                }));
-                await Table.SubmitTransactionAsync(actions, ct);
+                await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct);
             }
         });
     }

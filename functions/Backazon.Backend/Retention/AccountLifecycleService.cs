@@ -111,7 +111,8 @@ public sealed class AccountLifecycleService(
             await ContentBlobs.DeleteAsync(content.GetBlobClient(ContentBlobs.Name(accountId, row.Hash)), cancellationToken);
         }
 
-        foreach (var (prefix, end) in new[] { (CommitEntity.RowPrefix, "commit;"), (DeviceEntity.RowPrefix, "device;"), (Devices.RunEntity.RowPrefix, Devices.RunEntity.RowsEnd) })
+        foreach (var (prefix, end) in new[] { (CommitEntity.RowPrefix, "commit;"), (DeviceEntity.RowPrefix, "device;"), (Devices.RunEntity.RowPrefix, Devices.RunEntity.RowsEnd),
+            (ReferenceIndex.RowPrefix, ReferenceIndex.RowsEnd), (ReferenceIndex.CompleteRow, ReferenceIndex.CompleteRow + "~") })
         {
             var rows = new List<TableEntity>();
             await foreach (var row in accounts.Table.QueryAsync<TableEntity>(RangeFilter(accountId, prefix, end), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))

@@ -15,7 +15,7 @@ namespace Backazon.Backend.Retention;
 /// <summary>
 /// Frees content no version points at any more, in this order: a version's catalog row is
 /// removed only after its content is flagged for a check (<see cref="FlagAsync"/>); at least the
-/// release delay later the check looks for any catalog row of the account with that hash, and
+/// release delay later the check looks for any reference to it (<see cref="ReferenceIndex"/>), and
 /// only if there is none deletes the content row and subtracts its
 /// size from usage in one transaction (guarded by both ETags), then the blob. A commit that
 /// reuses flagged content clears the flag first (ContentVerifier), which makes a racing release
@@ -23,7 +23,7 @@ namespace Backazon.Backend.Retention;
 /// <see cref="RemoveOrphanBlobsAsync"/> deletes on the next sweep.
 /// </summary>
 public sealed class ContentReleaser(
-    AccountStore accounts, CatalogWriter catalog, StorageClients storage, DueIndex due, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
+    AccountStore accounts, CatalogWriter catalog, ReferenceIndex references, StorageClients storage, DueIndex due, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
 {
     private readonly BlobContainerClient _content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
 
@@ -60,6 +60,7 @@ public sealed class ContentReleaser(
     public async Task<long> ReleaseDueAsync(string accountId, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
+        Task<bool>? indexed = null; // read once, and only when something came due
         long freed = 0;
         var done = new List<DueEntity>();
         await foreach (var row in due.DueAsync(DueKinds.Release, now, accountId, cancellationToken))
@@ -68,7 +69,8 @@ public sealed class ContentReleaser(
             // Unflagged (used again) or flagged later (that flag has its own row): nothing to do here.
             if (content.HasValue && content.Value!.IsVerified && content.Value.CheckReferencesAfter <= now)
             {
-                freed += await ReleaseAsync(content.Value, cancellationToken);
+                indexed ??= references.IsCompleteAsync(accountId, cancellationToken);
+                freed += await ReleaseAsync(content.Value, await indexed, cancellationToken);
             }
 
             done.Add(row);
@@ -91,19 +93,20 @@ public sealed class ContentReleaser(
             due.Add(content);
         }
 
+        var indexed = await references.IsCompleteAsync(accountId, cancellationToken);
         long freed = 0;
         foreach (var content in due)
         {
-            freed += await ReleaseAsync(content, cancellationToken);
+            freed += await ReleaseAsync(content, indexed, cancellationToken);
         }
 
         return freed;
     }
 
-    private async Task<long> ReleaseAsync(ContentEntity content, CancellationToken cancellationToken)
+    private async Task<long> ReleaseAsync(ContentEntity content, bool indexed, CancellationToken cancellationToken)
     {
         var accountId = content.PartitionKey;
-        if (await IsReferencedAsync(accountId, content.Hash, cancellationToken))
+        if (await IsReferencedAsync(accountId, content.Hash, indexed, cancellationToken))
         {
             content.CheckReferencesAfter = null;
             try
@@ -128,12 +131,18 @@ public sealed class ContentReleaser(
     }
 
     /// <summary>
-    /// Whether any catalog version of the account points at the content: one query over the
-    /// account's catalog, filtered by the service. Run once per content that lost a version
-    /// (or was never referenced), which at Backazon's scale is a small part of what changed.
+    /// Whether any catalog version of the account points at the content. With the account's
+    /// references complete, one read of the content's first reference; before that (an account
+    /// older than the index, until its first consistency pass) one query over the account's
+    /// catalog, filtered by the service.
     /// </summary>
-    public async Task<bool> IsReferencedAsync(string accountId, string hash, CancellationToken cancellationToken = default)
+    public async Task<bool> IsReferencedAsync(string accountId, string hash, bool indexed, CancellationToken cancellationToken = default)
     {
+        if (indexed)
+        {
+            return await references.AnyAsync(accountId, hash, cancellationToken);
+        }
+
         var filter = $"{AccountCatalogFilter(accountId)} and {TableClient.CreateQueryFilter($"Hash eq {hash}")}";
         await foreach (var _ in catalog.Table.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken))
         {

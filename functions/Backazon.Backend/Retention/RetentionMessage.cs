@@ -9,9 +9,11 @@ namespace Backazon.Backend.Retention;
 /// Work on the retention queue. With <paramref name="Paths"/>: apply the policy to those files of
 /// one device (queued after cataloging). Without: sweep the whole account (queued by the daily
 /// timer); <paramref name="After"/> is where a sweep that ran out of time resumes (the last
-/// catalog partition it finished, or a purge step).
+/// catalog partition it finished, or a purge step), and <paramref name="PassStartedAt"/> when
+/// that consistency pass began (storage time, for the references it did not see).
 /// </summary>
-public sealed record RetentionMessage(string AccountId, string? DeviceId = null, IReadOnlyList<string>? Paths = null, string? After = null)
+public sealed record RetentionMessage(string AccountId, string? DeviceId = null, IReadOnlyList<string>? Paths = null, string? After = null,
+    DateTimeOffset? PassStartedAt = null)
 {
     /// <summary>Queue messages hold 64 KB (Base64 takes a third): keep the JSON under this.</summary>
     public const int MaxJsonBytes = 48 * 1024;

@@ -19,14 +19,17 @@ namespace Backazon.Backend.Retention;
 /// account when its date has come: its cost is what came due. Once a month per account it walks
 /// every catalog partition instead (re-queuing itself with its position before its time budget
 /// runs out), checks every flagged content and removes orphan blobs: the consistency check that
-/// catches what the index could miss. Removing a version: flag its content for a reference check,
-/// then delete the catalog row; the content itself goes later (<see cref="ContentReleaser"/>).
+/// catches what the index could miss; it also rewrites every version's reference and drops the
+/// references it did not see (<see cref="ReferenceIndex"/>). Removing a version: flag its content
+/// for a reference check, delete the catalog row, then its reference; the content itself goes
+/// later (<see cref="ContentReleaser"/>).
 /// Repeating any of it changes nothing.
 /// </summary>
 public sealed class RetentionService(
     AccountStore accounts,
     PlanCatalog plans,
     CatalogWriter catalog,
+    ReferenceIndex references,
     ContentReleaser releaser,
     AccountLifecycleService lifecycle,
     StaleDeviceService staleDevices,
@@ -141,12 +144,15 @@ public sealed class RetentionService(
         var orphans = 0;
         if (message.After is not null || await FullPassDueAsync(account.PartitionKey, now, cancellationToken))
         {
+            // Storage's clock, not the injected one, stamps the references: the pass compares with it.
+            var passStartedAt = message.PassStartedAt ?? DateTimeOffset.UtcNow;
             if (await WalkCatalogAsync(account, message.After, cancellationToken) is { } position)
             {
-                await queue.SendAsync(message with { After = position }, cancellationToken);
+                await queue.SendAsync(message with { After = position, PassStartedAt = passStartedAt }, cancellationToken);
                 return;
             }
 
+            await DropUnseenReferencesAsync(account.PartitionKey, passStartedAt, cancellationToken);
             freed = await releaser.ReleaseFlaggedAsync(account.PartitionKey, cancellationToken);
             orphans = await releaser.RemoveOrphanBlobsAsync(account.PartitionKey, cancellationToken);
             await due.Table.UpsertEntityAsync(new TableEntity(FullPassRow, account.PartitionKey) { ["At"] = now }, TableUpdateMode.Replace, cancellationToken);
@@ -164,6 +170,24 @@ public sealed class RetentionService(
     }
 
     private const string FullPassRow = "retain|full";
+
+    /// <summary>After a complete walk, which rewrote the reference of every version it kept:
+    /// references written before the walk began were not seen, so their versions are gone. Their
+    /// content gets a reference check, and the account's references are complete from now on.</summary>
+    private async Task DropUnseenReferencesAsync(string accountId, DateTimeOffset passStartedAt, CancellationToken cancellationToken)
+    {
+        var unseen = await references.RemoveUnseenAsync(accountId, passStartedAt - TimeSpan.FromSeconds(options.Value.StorageClockSkewSeconds), cancellationToken);
+        foreach (var hash in unseen)
+        {
+            await releaser.FlagAsync(accountId, hash, cancellationToken);
+        }
+
+        await references.MarkCompleteAsync(accountId, cancellationToken);
+        if (unseen.Count > 0)
+        {
+            logger.LogWarning("Retention: {Count} references of account {Account} pointed at no version and were dropped.", unseen.Count, accountId);
+        }
+    }
 
     /// <summary>Whether the account's catalog was last walked whole a month ago or more (or never).</summary>
     private async Task<bool> FullPassDueAsync(string accountId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -219,16 +243,14 @@ public sealed class RetentionService(
         string? path = null;
         var versions = new List<CatalogEntity>();
         var expired = new List<CatalogEntity>();
+        var kept = new List<CatalogEntity>();
         await foreach (var row in catalog.Table.QueryAsync<CatalogEntity>(filter, cancellationToken: cancellationToken))
         {
             if (row.PartitionKey != partition)
             {
                 if (partition is not null)
                 {
-                    expired.AddRange(Expired(versions, rules, now));
-                    versions.Clear();
-                    await RemoveAsync(accountId, expired, cancellationToken);
-                    expired.Clear();
+                    await EndPartitionAsync();
                     if (PastDeadline(deadline))
                     {
                         return partition;
@@ -246,17 +268,33 @@ public sealed class RetentionService(
 
             if (row.Path != path)
             {
-                expired.AddRange(Expired(versions, rules, now));
-                versions.Clear();
+                EndFile();
                 path = row.Path;
             }
 
             versions.Add(row);
         }
 
-        expired.AddRange(Expired(versions, rules, now));
-        await RemoveAsync(accountId, expired, cancellationToken);
+        await EndPartitionAsync();
         return null;
+
+        void EndFile()
+        {
+            var gone = Expired(versions, rules, now);
+            expired.AddRange(gone);
+            kept.AddRange(versions.Except(gone));
+            versions.Clear();
+        }
+
+        // What the policy removes goes; what it keeps has its reference written again.
+        async Task EndPartitionAsync()
+        {
+            EndFile();
+            await RemoveAsync(accountId, expired, cancellationToken);
+            await references.AddAsync(accountId, kept, cancellationToken);
+            expired.Clear();
+            kept.Clear();
+        }
     }
 
     // Wall-clock time, not the injected clock: the budget is about the function's real time limit.
@@ -315,6 +353,7 @@ public sealed class RetentionService(
             }
         }
 
+        await references.RemoveAsync(accountId, rows, cancellationToken);
         logger.LogInformation("Retention removed {Rows} versions of account {Account}.", rows.Count, accountId);
         return rows.Count;
     }

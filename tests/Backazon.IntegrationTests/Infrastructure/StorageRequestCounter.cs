@@ -14,6 +14,7 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
 {
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private readonly ConcurrentQueue<string> _scans = new();
+    private readonly ConcurrentQueue<string> _crossPartition = new();
 
     public override void OnSendingRequest(HttpMessage message)
     {
@@ -34,10 +35,20 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
             // A query no partition key bounds reads every partition of the table, in Azure.
             _scans.Enqueue(query);
         }
+        else if (service == "table" && request.Method == RequestMethod.Get && Uri.UnescapeDataString(request.Uri.Query) is var ranged
+            && ranged.Contains("PartitionKey", StringComparison.Ordinal) && !ranged.Contains("PartitionKey eq", StringComparison.Ordinal))
+        {
+            // A range of partitions (an account's whole catalog): bounded, but by what is stored.
+            _crossPartition.Enqueue(path + ranged);
+        }
     }
 
     /// <summary>Table reads bounded by no partition key (their queries), since the last reset.</summary>
     public IReadOnlyCollection<string> Scans => _scans;
+
+    /// <summary>Reads of a table over a range of partitions rather than one, since the last reset.</summary>
+    public IReadOnlyCollection<string> CrossPartitionReadsOf(string table) =>
+        _crossPartition.Where(r => r.Contains($"/{table}(", StringComparison.Ordinal)).ToList();
 
     /// <summary>The blob endpoint's port (set by the fixture), which tells blob requests apart.</summary>
     public int BlobPort { get; set; }
@@ -52,6 +63,7 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
     {
         _counts.Clear();
         _scans.Clear();
+        _crossPartition.Clear();
     }
 
     public string Describe() => string.Join(", ", _counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key}: {c.Value}"));

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Backazon.Backend.Catalog;
+using Backazon.Backend.Configuration;
 using Backazon.Backend.Retention;
 using Backazon.Backend.Storage;
 using Backazon.Contracts;
@@ -11,24 +12,29 @@ namespace Backazon.IntegrationTests.Retention;
 /// <summary>
 /// The daily retention run of an account reads what came due, not what is stored: with 10,000
 /// and with 100,000 versions cataloged, a run that removes the same expired version makes the
-/// same number of storage requests, none unbounded by partition key. (The monthly consistency
-/// pass, which does walk everything, is marked as done just before.)
+/// same number of storage requests, none unbounded by partition key; so does the next day's run
+/// that releases the version's content, with no read over a range of catalog partitions (the
+/// reference check reads the content's first reference, not the account's catalog). (The monthly consistency pass, which does walk
+/// everything, is marked as done just before.)
 /// </summary>
 [Collection(BackendCollection.Name)]
 public sealed class RetentionCostTests(BackendFixture backend, ITestOutputHelper output)
 {
     [Fact]
-    public async Task OneDailyRun_CostsTheSameWithTenTimesAsManyVersions_AndScansNothing()
+    public async Task OneDailyRun_AndTheReleaseAfterIt_CostTheSameWithTenTimesAsManyVersions_AndScanNothing()
     {
-        var (small, smallScans) = await DailyRunCostAsync(10_000);
-        var (large, largeScans) = await DailyRunCostAsync(100_000);
+        var small = await DailyRunCostAsync(10_000);
+        var large = await DailyRunCostAsync(100_000);
 
-        Assert.Empty(smallScans);
-        Assert.Empty(largeScans);
-        Assert.Equal(small, large);
+        Assert.Empty(small.Scans);
+        Assert.Empty(large.Scans);
+        Assert.Empty(small.ReleaseRanges);
+        Assert.Empty(large.ReleaseRanges);
+        Assert.Equal(small.Requests, large.Requests);
+        Assert.Equal(small.Release, large.Release);
     }
 
-    private async Task<(int Requests, IReadOnlyCollection<string> Scans)> DailyRunCostAsync(int versions)
+    private async Task<(int Requests, int Release, IReadOnlyCollection<string> Scans, IReadOnlyCollection<string> ReleaseRanges)> DailyRunCostAsync(int versions)
     {
         var requests = StorageRequestCounter.For(backend.ConnectionString);
         using var sim = RetentionHarness.Create(backend, requests: requests);
@@ -52,20 +58,30 @@ public sealed class RetentionCostTests(BackendFixture backend, ITestOutputHelper
 
         var plan = await sim.Get<CatalogReader>().VersionsAsync(device.AccountId, device.DeviceId, "docs/plan.txt");
         Assert.Equal(["second"], plan.Select(v => v.Hash).Select(h => h == RetentionHarness.Sha256("second"u8.ToArray()) ? "second" : h));
-        return (total, scans);
+
+        // A day later the first version's content has no reference left: the run releases it.
+        sim.Clock.Advance(TimeSpan.FromDays(1));
+        requests.Reset();
+        await sim.SweepAsync(device.AccountId);
+        var (release, releaseSeen) = (requests.Total, requests.Describe());
+        var ranges = requests.CrossPartitionReadsOf(StorageNames.CatalogTable).Concat(requests.Scans).ToList();
+        output.WriteLine($"{versions:N0} versions, the release: {release} requests ({releaseSeen}); over catalog partitions: {string.Join(" | ", ranges)}");
+        Assert.DoesNotContain(RetentionHarness.Sha256("first"u8.ToArray()), (await sim.ContentRowsAsync(device.AccountId)).Keys);
+        return (total, release, scans, ranges);
     }
 
-    /// <summary>Versions written straight into the catalog, a hundred files a folder and a
-    /// transaction, a few transactions at once: what a long-lived device has.</summary>
+    /// <summary>Versions written straight into the catalog with their references, a hundred files
+    /// a folder and a transaction, a few transactions at once: what a long-lived device has.</summary>
     private static async Task SeedCatalogAsync(RetentionHarness sim, string accountId, string deviceId, int count)
     {
         var table = sim.Get<CatalogWriter>().Table;
+        var references = sim.Get<ReferenceIndex>().Table;
         var at = sim.Clock.GetUtcNow().AddDays(-1);
         await Parallel.ForEachAsync(Enumerable.Range(0, count).Chunk(100).Select((files, folder) => (files, folder)),
             new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (chunk, ct) =>
             {
                 var folder = $"seeded/f{chunk.folder:D4}";
-                await table.SubmitTransactionAsync(chunk.files.Select(i => new TableTransactionAction(TableTransactionActionType.Add, new CatalogEntity
+                var rows = chunk.files.Select(i => new CatalogEntity
                 {
                     PartitionKey = CatalogKeys.Partition(accountId, deviceId, folder),
                     RowKey = CatalogKeys.FileRow($"file-{i}.txt", at),
@@ -75,7 +91,10 @@ public sealed class RetentionCostTests(BackendFixture backend, ITestOutputHelper
                     Hash = RetentionHarness.Sha256(BitConverter.GetBytes(i)),
                     CommittedAt = at,
                     CommitId = "seeded",
-                })), ct);
+                }).ToList();
+                await references.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add,
+                    new TableEntity(accountId, ReferenceIndex.Row(r.Hash!, r.PartitionKey, r.RowKey)))), ct);
+                await table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), ct);
             });
     }
 }
