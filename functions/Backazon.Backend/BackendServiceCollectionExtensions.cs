@@ -31,6 +31,7 @@ public static class BackendServiceCollectionExtensions
         services.AddHttpClient();
 
         services.AddSingleton<AccountStore>();
+        services.AddSingleton<AccountIndex>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<EnrollmentService>();
         services.AddSingleton<DeviceAuthenticator>();

@@ -8,7 +8,7 @@ using Backazon.Contracts;
 namespace Backazon.Backend.Accounts;
 
 /// <summary>The operator's view of accounts: open, show, change plan or status, revoke devices.</summary>
-public sealed class AccountService(AccountStore store, PlanCatalog plans, TimeProvider clock)
+public sealed class AccountService(AccountStore store, AccountIndex index, PlanCatalog plans, TimeProvider clock)
 {
     public const int MaxNameLength = 200;
 
@@ -29,6 +29,7 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
             CreatedAt = now,
             StatusChangedAt = now,
         };
+        await index.AddAsync(account.PartitionKey, cancellationToken);
         // A new account has no versions, so its references are complete from the start.
         await store.Table.SubmitTransactionAsync(
         [
@@ -38,20 +39,14 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
         return await store.GetViewAsync(account.PartitionKey, cancellationToken);
     }
 
-    /// <summary>The accounts a page at a time, in id order: one table page per request, so a
-    /// large deployment costs the same per call as a small one.</summary>
+    /// <summary>The accounts a page at a time, in id order: one page of the account index and a
+    /// read per account on it, so a large deployment costs the same per call as a small one.</summary>
     public async Task<AccountPage> ListAsync(string? continuation, CancellationToken cancellationToken = default)
     {
-        var rows = store.Table.QueryAsync<AccountEntity>(TableClient.CreateQueryFilter($"RowKey eq {AccountEntity.Row}"), maxPerPage: ListPageSize,
-            cancellationToken: cancellationToken);
+        (IReadOnlyList<string> Ids, string? Continuation) page;
         try
         {
-            await foreach (var page in rows.AsPages(string.IsNullOrEmpty(continuation) ? null : continuation, ListPageSize))
-            {
-                return new AccountPage(
-                    [.. page.Values.Select(a => new AccountSummary(a.PartitionKey, a.Name, a.Status, a.PlanId, a.UsedBytes, a.ActiveDevices, a.CreatedAt))],
-                    string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
-            }
+            page = await index.PageAsync(string.IsNullOrEmpty(continuation) ? null : continuation, ListPageSize, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 400)
         {
@@ -59,7 +54,10 @@ public sealed class AccountService(AccountStore store, PlanCatalog plans, TimePr
             throw BackazonException.BadRequest("The continuation is not one this list gave.", "continuation");
         }
 
-        return new AccountPage([], null);
+        var rows = await Task.WhenAll(page.Ids.Select(id => store.Table.GetEntityIfExistsAsync<AccountEntity>(id, AccountEntity.Row, cancellationToken: cancellationToken)));
+        return new AccountPage(
+            [.. rows.Where(r => r.HasValue).Select(r => r.Value!).Select(a => new AccountSummary(a.PartitionKey, a.Name, a.Status, a.PlanId, a.UsedBytes, a.ActiveDevices, a.CreatedAt))],
+            page.Continuation);
     }
 
     public Task<AccountView> GetAsync(string accountId, CancellationToken cancellationToken = default) =>

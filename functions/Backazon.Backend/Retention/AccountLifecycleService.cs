@@ -22,7 +22,7 @@ namespace Backazon.Backend.Retention;
 /// It is resumable and repeatable: each step deletes what is still there.
 /// </summary>
 public sealed class AccountLifecycleService(
-    AccountStore accounts, CatalogWriter catalog, StorageClients storage, IOptions<LifecycleOptions> options, TimeProvider clock,
+    AccountStore accounts, AccountIndex index, CatalogWriter catalog, StorageClients storage, IOptions<LifecycleOptions> options, TimeProvider clock,
     ILogger<AccountLifecycleService> logger)
 {
     private const string CatalogStep = "purge-catalog:";
@@ -36,10 +36,13 @@ public sealed class AccountLifecycleService(
     public async Task<List<ScheduledPurgeView>> ListPurgesAsync(CancellationToken cancellationToken = default)
     {
         var purges = new List<ScheduledPurgeView>();
-        await foreach (var account in accounts.Table.QueryAsync<AccountEntity>(
-            TableClient.CreateQueryFilter($"RowKey eq {AccountEntity.Row} and Status eq {AccountStatuses.Canceled}"), cancellationToken: cancellationToken))
+        await foreach (var accountId in index.LiveAsync(cancellationToken))
         {
-            purges.Add(View(account));
+            var account = await accounts.Table.GetEntityIfExistsAsync<AccountEntity>(accountId, AccountEntity.Row, cancellationToken: cancellationToken);
+            if (account.HasValue && account.Value!.Status == AccountStatuses.Canceled)
+            {
+                purges.Add(View(account.Value));
+            }
         }
 
         return purges.OrderBy(p => p.PurgeAt).ToList();
@@ -145,6 +148,7 @@ public sealed class AccountLifecycleService(
             a.ReservedBytes = 0;
             a.ActiveDevices = 0;
         }, cancellationToken);
+        await index.MarkPurgedAsync(accountId, cancellationToken);
         logger.LogWarning("Account {Account} purged (canceled on {CanceledAt:u}).", accountId, now);
         return null;
     }

@@ -27,6 +27,7 @@ namespace Backazon.Backend.Retention;
 /// </summary>
 public sealed class RetentionService(
     AccountStore accounts,
+    AccountIndex accountIndex,
     PlanCatalog plans,
     CatalogWriter catalog,
     ReferenceIndex references,
@@ -50,18 +51,15 @@ public sealed class RetentionService(
             ? ApplyToFilesAsync(message.AccountId, message.DeviceId ?? "", paths, cancellationToken)
             : SweepAccountAsync(message, cancellationToken);
 
-    /// <summary>The daily fan-out: one account message per account not yet purged.</summary>
+    /// <summary>The daily fan-out: one account message per account not yet purged, from the
+    /// account index.</summary>
     public async Task<int> FanOutAsync(CancellationToken cancellationToken = default)
     {
         var sent = 0;
-        await foreach (var account in accounts.Table.QueryAsync<AccountEntity>(
-            TableClient.CreateQueryFilter($"RowKey eq {AccountEntity.Row}"), select: ["PartitionKey", "Status"], cancellationToken: cancellationToken))
+        await foreach (var accountId in accountIndex.LiveAsync(cancellationToken))
         {
-            if (account.Status != AccountStatuses.Purged)
-            {
-                await queue.SendAsync(new RetentionMessage(account.PartitionKey), cancellationToken);
-                sent++;
-            }
+            await queue.SendAsync(new RetentionMessage(accountId), cancellationToken);
+            sent++;
         }
 
         logger.LogInformation("Retention: {Accounts} account sweeps queued.", sent);

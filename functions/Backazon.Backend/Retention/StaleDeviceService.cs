@@ -16,7 +16,7 @@ namespace Backazon.Backend.Retention;
 /// retried by the next sweep. A device that completes a backup again is unflagged.
 /// </summary>
 public sealed class StaleDeviceService(
-    AccountStore accounts, IHttpClientFactory http, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<StaleDeviceService> logger)
+    AccountStore accounts, AccountIndex index, IHttpClientFactory http, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<StaleDeviceService> logger)
 {
     /// <summary>Checks one account's devices; returns how many were newly flagged.</summary>
     public async Task<int> CheckAccountAsync(AccountEntity account, CancellationToken cancellationToken = default)
@@ -55,11 +55,15 @@ public sealed class StaleDeviceService(
     public async Task<List<StaleDeviceView>> ListAsync(CancellationToken cancellationToken = default)
     {
         var devices = new List<StaleDeviceView>();
-        await foreach (var d in accounts.Table.QueryAsync<DeviceEntity>(
-            TableClient.CreateQueryFilter($"RowKey ge {DeviceEntity.RowPrefix} and RowKey lt {"device;"} and StaleSince ge {DateTimeOffset.UnixEpoch}"),
-            cancellationToken: cancellationToken))
+        // Account by account (from the index): a query per account, never one over the table.
+        await foreach (var accountId in index.LiveAsync(cancellationToken))
         {
-            devices.Add(new StaleDeviceView(d.PartitionKey, d.DeviceId, d.Name, d.EnrolledAt, d.LastBackupAt, d.StaleSince!.Value, d.StaleNotifiedAt));
+            await foreach (var d in accounts.Table.QueryAsync<DeviceEntity>(
+                TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {DeviceEntity.RowPrefix} and RowKey lt {"device;"} and StaleSince ge {DateTimeOffset.UnixEpoch}"),
+                cancellationToken: cancellationToken))
+            {
+                devices.Add(new StaleDeviceView(d.PartitionKey, d.DeviceId, d.Name, d.EnrolledAt, d.LastBackupAt, d.StaleSince!.Value, d.StaleNotifiedAt));
+            }
         }
 
         return devices.OrderBy(d => d.StaleSince).ToList();
