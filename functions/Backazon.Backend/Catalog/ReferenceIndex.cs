@@ -1,13 +1,15 @@
 using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Storage;
 
 namespace Backazon.Backend.Catalog;
 
 /// <summary>
 /// Which catalog versions point at each content: one row per (content, version) in the account's
-/// partition of the Accounts table, next to the content rows, keyed by hash first. "Does any
-/// version still point at this content?" is then a read of one row, whatever the catalog holds.
+/// partition of the References table, keyed by hash first. "Does any version still point at this
+/// content?" is then a read of one row, whatever the catalog holds.
 /// <para>
 /// A reference is written before its version's catalog row and deleted after it, so a version
 /// never exists without its reference. At worst a reference outlives its version (a crash
@@ -16,34 +18,34 @@ namespace Backazon.Backend.Catalog;
 /// </para>
 /// <para>
 /// Accounts older than the index have versions without references until that pass has run once;
-/// the marker row says when an account's references are complete, and until then the reference
+/// a marker row next to the account's row says when its references are complete, and until then the reference
 /// check asks the catalog itself (<see cref="Retention.ContentReleaser.IsReferencedAsync"/>).
 /// </para>
 /// </summary>
-public sealed class ReferenceIndex(AccountStore accounts)
+public sealed class ReferenceIndex(StorageClients storage, AccountStore accounts)
 {
-    /// <summary>Reference rows sort between these ("ref;" follows every "ref:..." key).</summary>
-    public const string RowPrefix = "ref:";
-    public const string RowsEnd = "ref;";
-
-    /// <summary>Outside the reference range ('s' follows ';').</summary>
+    /// <summary>The marker's row key in the account's partition of the Accounts table.</summary>
     public const string CompleteRow = "refs:complete";
 
     private const int RowsPerTransaction = 100;
 
-    public TableClient Table => accounts.Table;
+    public TableClient Table { get; } = storage.Tables.GetTableClient(StorageNames.ReferencesTable);
 
-    public static string Row(string hash, string catalogPartition, string catalogRow) => $"{RowPrefix}{hash}:{catalogPartition}:{catalogRow}";
+    public static string Row(string hash, string catalogPartition, string catalogRow) => $"{hash}:{catalogPartition}:{catalogRow}";
+
+    /// <summary>The filter for the references to one content (';' follows ':').</summary>
+    public static string RowsOf(string accountId, string hash) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {hash + ":"} and RowKey lt {hash + ";"}");
 
     /// <summary>The marker of an account whose every version has its reference (new accounts
     /// start with it).</summary>
     public static TableEntity CompleteMarker(string accountId) => new(accountId, CompleteRow);
 
     public async Task<bool> IsCompleteAsync(string accountId, CancellationToken cancellationToken = default) =>
-        (await Table.GetEntityIfExistsAsync<TableEntity>(accountId, CompleteRow, ["RowKey"], cancellationToken)).HasValue;
+        (await accounts.Table.GetEntityIfExistsAsync<TableEntity>(accountId, CompleteRow, ["RowKey"], cancellationToken)).HasValue;
 
     public Task MarkCompleteAsync(string accountId, CancellationToken cancellationToken = default) =>
-        Table.UpsertEntityAsync(CompleteMarker(accountId), TableUpdateMode.Replace, cancellationToken);
+        accounts.Table.UpsertEntityAsync(CompleteMarker(accountId), TableUpdateMode.Replace, cancellationToken);
 
     /// <summary>Writes (again) the references of these versions; files only, as only they have content.</summary>
     public async Task AddAsync(string accountId, IEnumerable<CatalogEntity> versions, CancellationToken cancellationToken = default)
@@ -54,6 +56,21 @@ public sealed class ReferenceIndex(AccountStore accounts)
             .Chunk(RowsPerTransaction);
         await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (chunk, ct) =>
             await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct));
+    }
+
+    /// <summary>Every reference of the account, for its purge.</summary>
+    public async Task RemoveAllAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        var rows = new List<string>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {accountId}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            rows.Add(row.RowKey);
+        }
+
+        foreach (var chunk in rows.Chunk(RowsPerTransaction))
+        {
+            await DeleteAsync(accountId, chunk, cancellationToken);
+        }
     }
 
     /// <summary>Deletes the references of these versions (their catalog rows are gone); one
@@ -70,8 +87,7 @@ public sealed class ReferenceIndex(AccountStore accounts)
     /// <summary>Whether any version points at the content: the first row of its range, if any.</summary>
     public async Task<bool> AnyAsync(string accountId, string hash, CancellationToken cancellationToken = default)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {RowPrefix + hash + ":"} and RowKey lt {RowPrefix + hash + ";"}");
-        await foreach (var _ in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))
+        await foreach (var _ in Table.QueryAsync<TableEntity>(RowsOf(accountId, hash), maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken))
         {
             return true;
         }
@@ -87,8 +103,7 @@ public sealed class ReferenceIndex(AccountStore accounts)
     /// </summary>
     public async Task<IReadOnlyCollection<string>> RemoveUnseenAsync(string accountId, DateTimeOffset writtenBefore, CancellationToken cancellationToken = default)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {accountId} and RowKey ge {RowPrefix} and RowKey lt {RowsEnd} and Timestamp lt {writtenBefore}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and Timestamp lt {writtenBefore}");
         var stale = new List<string>();
         await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
         {
@@ -103,7 +118,7 @@ public sealed class ReferenceIndex(AccountStore accounts)
         return stale.Select(HashOf).ToHashSet(StringComparer.Ordinal);
     }
 
-    private static string HashOf(string row) => row[RowPrefix.Length..row.IndexOf(':', RowPrefix.Length)];
+    private static string HashOf(string row) => row[..row.IndexOf(':')];
 
     private async Task DeleteAsync(string accountId, IReadOnlyCollection<string> rows, CancellationToken cancellationToken)
     {

@@ -35,9 +35,12 @@ public static class StorageNames
     /// quarter-hourly sweep reads only what is due (see DueIndex).</summary>
     public const string DueTable = "Due";
 
+    /// <summary>Which versions point at each content, one partition per account (see ReferenceIndex).</summary>
+    public const string ReferencesTable = "References";
+
     public static readonly IReadOnlyList<string> Containers = [ContentContainer, UploadsContainer];
     public static readonly IReadOnlyList<string> Queues =
         [CatalogQueue, CatalogQueue + PoisonSuffix, RetentionQueue, RetentionQueue + PoisonSuffix];
     public static readonly IReadOnlyList<string> Tables =
-        [AccountsTable, EnrollmentCodesTable, CatalogTable, DueTable];
+        [AccountsTable, EnrollmentCodesTable, CatalogTable, DueTable, ReferencesTable];
 }

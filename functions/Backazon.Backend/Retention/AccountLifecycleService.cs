@@ -22,7 +22,7 @@ namespace Backazon.Backend.Retention;
 /// It is resumable and repeatable: each step deletes what is still there.
 /// </summary>
 public sealed class AccountLifecycleService(
-    AccountStore accounts, AccountIndex index, CatalogWriter catalog, StorageClients storage, IOptions<LifecycleOptions> options, TimeProvider clock,
+    AccountStore accounts, AccountIndex index, CatalogWriter catalog, ReferenceIndex references, StorageClients storage, IOptions<LifecycleOptions> options, TimeProvider clock,
     ILogger<AccountLifecycleService> logger)
 {
     private const string CatalogStep = "purge-catalog:";
@@ -96,6 +96,9 @@ public sealed class AccountLifecycleService(
             after = RestStep;
         }
 
+        // The references go with the catalog they stood for.
+        await references.RemoveAllAsync(accountId, cancellationToken);
+
         // Content: each row leaves usage in the same transaction, then its blob goes.
         var content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
         await foreach (var row in accounts.Table.QueryAsync<ContentEntity>(RangeFilter(accountId, ContentEntity.RowPrefix, "content;"), cancellationToken: cancellationToken))
@@ -115,7 +118,7 @@ public sealed class AccountLifecycleService(
         }
 
         foreach (var (prefix, end) in new[] { (CommitEntity.RowPrefix, "commit;"), (DeviceEntity.RowPrefix, "device;"), (Devices.RunEntity.RowPrefix, Devices.RunEntity.RowsEnd),
-            (ReferenceIndex.RowPrefix, ReferenceIndex.RowsEnd), (ReferenceIndex.CompleteRow, ReferenceIndex.CompleteRow + "~") })
+            (ReferenceIndex.CompleteRow, ReferenceIndex.CompleteRow + "~") })
         {
             var rows = new List<TableEntity>();
             await foreach (var row in accounts.Table.QueryAsync<TableEntity>(RangeFilter(accountId, prefix, end), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))

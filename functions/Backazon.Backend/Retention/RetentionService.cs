@@ -142,15 +142,21 @@ public sealed class RetentionService(
         var orphans = 0;
         if (message.After is not null || await FullPassDueAsync(account.PartitionKey, now, cancellationToken))
         {
-            // Storage's clock, not the injected one, stamps the references: the pass compares with it.
-            var passStartedAt = message.PassStartedAt ?? DateTimeOffset.UtcNow;
+            // Storage's clock, not the injected one, stamps the references: the pass compares with
+            // it. A pass resumed from a message that has no start (queued before references were)
+            // cannot tell which references it saw, so it leaves them all.
+            var passStartedAt = message.After is null ? DateTimeOffset.UtcNow : message.PassStartedAt;
             if (await WalkCatalogAsync(account, message.After, cancellationToken) is { } position)
             {
                 await queue.SendAsync(message with { After = position, PassStartedAt = passStartedAt }, cancellationToken);
                 return;
             }
 
-            await DropUnseenReferencesAsync(account.PartitionKey, passStartedAt, cancellationToken);
+            if (passStartedAt is { } startedAt)
+            {
+                await DropUnseenReferencesAsync(account.PartitionKey, startedAt, cancellationToken);
+            }
+
             freed = await releaser.ReleaseFlaggedAsync(account.PartitionKey, cancellationToken);
             orphans = await releaser.RemoveOrphanBlobsAsync(account.PartitionKey, cancellationToken);
             await due.Table.UpsertEntityAsync(new TableEntity(FullPassRow, account.PartitionKey) { ["At"] = now }, TableUpdateMode.Replace, cancellationToken);

@@ -63,13 +63,13 @@ public sealed class ReferenceIndexTests(BackendFixture backend)
         await sim.DrainAsync();
 
         // As the account was before the index: no references, no marker, a consistency pass done.
-        var table = sim.Get<ReferenceIndex>().Table;
-        await foreach (var row in table.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {device.AccountId} and RowKey ge {"ref"} and RowKey lt {"refs;"}"), select: ["RowKey"]))
+        var references = sim.Get<ReferenceIndex>();
+        await foreach (var row in references.Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {device.AccountId}"), select: ["RowKey"]))
         {
-            await table.DeleteEntityAsync(device.AccountId, row.RowKey);
+            await references.Table.DeleteEntityAsync(device.AccountId, row.RowKey);
         }
 
+        await sim.Get<AccountStore>().Table.DeleteEntityAsync(device.AccountId, ReferenceIndex.CompleteRow);
         await MarkFullPassDoneAsync(sim, device.AccountId);
         Assert.False(await sim.Get<ReferenceIndex>().IsCompleteAsync(device.AccountId));
 
@@ -136,8 +136,7 @@ public sealed class ReferenceIndexTests(BackendFixture backend)
     private static async Task<int> ReferencesAsync(RetentionHarness sim, string accountId, string hash)
     {
         var count = 0;
-        await foreach (var _ in sim.Get<AccountStore>().Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter(
-            $"PartitionKey eq {accountId} and RowKey ge {ReferenceIndex.RowPrefix + hash + ":"} and RowKey lt {ReferenceIndex.RowPrefix + hash + ";"}"), select: ["RowKey"]))
+        await foreach (var _ in sim.Get<ReferenceIndex>().Table.QueryAsync<TableEntity>(ReferenceIndex.RowsOf(accountId, hash), select: ["RowKey"]))
         {
             count++;
         }
