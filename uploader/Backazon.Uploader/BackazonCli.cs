@@ -8,7 +8,7 @@ namespace Backazon.Uploader;
 public static class BackazonCli
 {
     // Ctrl+C cancels the command; this is how long it has to stop cleanly and say so before
-    // System.CommandLine stops waiting for it (and the process ends; we still say why).
+    // System.CommandLine ends the process without a word.
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     public static RootCommand Create(CliContext cli)
@@ -47,14 +47,7 @@ public static class BackazonCli
         var configuration = new InvocationConfiguration { Output = cli.Out, Error = cli.Error, ProcessTerminationTimeout = StopTimeout };
         if (parse.Action is not ParseErrorAction)
         {
-            var code = await parse.InvokeAsync(configuration, cancellationToken);
-            if (code == ExitCodes.Interrupted && cli.TakeLastWord())
-            {
-                // The command did not stop within StopTimeout: the sentence it would have said.
-                await cli.Error.WriteLineAsync(FailureSentence.Interrupted);
-            }
-
-            return code;
+            return await parse.InvokeAsync(configuration, cancellationToken);
         }
 
         if (CommandLineMistakes.Describe(parse) is { } sentence)

@@ -59,29 +59,17 @@ public sealed class ReferenceIndex(StorageClients storage, AccountStore accounts
     }
 
     /// <summary>Every reference of the account, for its purge.</summary>
-    public async Task RemoveAllAsync(string accountId, CancellationToken cancellationToken = default)
-    {
-        var rows = new List<string>();
-        await foreach (var row in Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {accountId}"), select: ["RowKey"], cancellationToken: cancellationToken))
-        {
-            rows.Add(row.RowKey);
-        }
-
-        foreach (var chunk in rows.Chunk(RowsPerTransaction))
-        {
-            await DeleteAsync(accountId, chunk, cancellationToken);
-        }
-    }
+    public Task RemoveAllAsync(string accountId, CancellationToken cancellationToken = default) =>
+        RemoveWhereAsync(TableClient.CreateQueryFilter($"PartitionKey eq {accountId}"), cancellationToken);
 
     /// <summary>Deletes the references of these versions (their catalog rows are gone); one
     /// already gone is fine.</summary>
     public async Task RemoveAsync(string accountId, IEnumerable<CatalogEntity> versions, CancellationToken cancellationToken = default)
     {
-        var keys = versions.Where(v => v.Hash is not null).Select(v => Row(v.Hash!, v.PartitionKey, v.RowKey)).Distinct(StringComparer.Ordinal);
-        foreach (var chunk in keys.Chunk(RowsPerTransaction))
-        {
-            await DeleteAsync(accountId, chunk, cancellationToken);
-        }
+        var rows = versions.Where(v => v.Hash is not null)
+            .Select(v => new TableEntity(accountId, Row(v.Hash!, v.PartitionKey, v.RowKey)))
+            .DistinctBy(r => r.RowKey);
+        await Table.DeleteRowsAsync(rows, cancellationToken);
     }
 
     /// <summary>Whether any version points at the content: the first row of its range, if any.</summary>
@@ -103,35 +91,22 @@ public sealed class ReferenceIndex(StorageClients storage, AccountStore accounts
     /// </summary>
     public async Task<IReadOnlyCollection<string>> RemoveUnseenAsync(string accountId, DateTimeOffset writtenBefore, CancellationToken cancellationToken = default)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and Timestamp lt {writtenBefore}");
-        var stale = new List<string>();
-        await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
-        {
-            stale.Add(row.RowKey);
-        }
-
-        foreach (var chunk in stale.Chunk(RowsPerTransaction))
-        {
-            await DeleteAsync(accountId, chunk, cancellationToken);
-        }
-
+        var stale = await RemoveWhereAsync(TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and Timestamp lt {writtenBefore}"), cancellationToken);
         return stale.Select(HashOf).ToHashSet(StringComparer.Ordinal);
     }
 
-    private static string HashOf(string row) => row[..row.IndexOf(':')];
-
-    private async Task DeleteAsync(string accountId, IReadOnlyCollection<string> rows, CancellationToken cancellationToken)
+    /// <summary>Deletes the references the filter finds; returns their row keys.</summary>
+    private async Task<IReadOnlyList<string>> RemoveWhereAsync(string filter, CancellationToken cancellationToken)
     {
-        try
+        var rows = new List<TableEntity>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
-            await Table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(accountId, r), ETag.All)), cancellationToken);
+            rows.Add(row);
         }
-        catch (TableTransactionFailedException e) when (e.Status == 404)
-        {
-            foreach (var row in rows)
-            {
-                await Table.DeleteEntityAsync(accountId, row, ETag.All, cancellationToken);
-            }
-        }
+
+        await Table.DeleteRowsAsync(rows, cancellationToken);
+        return rows.Select(r => r.RowKey).ToList();
     }
+
+    private static string HashOf(string row) => row[..row.IndexOf(':')];
 }

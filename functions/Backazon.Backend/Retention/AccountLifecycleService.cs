@@ -169,18 +169,7 @@ public sealed class AccountLifecycleService(
             return;
         }
 
-        try
-        {
-            await table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 404)
-        {
-            foreach (var row in rows)
-            {
-                await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
-            }
-        }
-
+        await table.DeleteRowsAsync(rows, cancellationToken);
         rows.Clear();
     }
 }

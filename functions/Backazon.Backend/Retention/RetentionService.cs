@@ -41,8 +41,6 @@ public sealed class RetentionService(
     TimeProvider clock,
     ILogger<RetentionService> logger)
 {
-    private const int RowsPerTransaction = 100;
-
     /// <summary>How often an account's catalog is walked whole, as a consistency check.</summary>
     public static readonly TimeSpan FullPassEvery = TimeSpan.FromDays(30);
 
@@ -338,25 +336,7 @@ public sealed class RetentionService(
             await releaser.FlagAsync(accountId, hash, cancellationToken);
         }
 
-        foreach (var partition in rows.GroupBy(r => r.PartitionKey))
-        {
-            foreach (var chunk in partition.Chunk(RowsPerTransaction))
-            {
-                try
-                {
-                    await catalog.Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken);
-                }
-                catch (TableTransactionFailedException e) when (e.Status == 404)
-                {
-                    // Some were removed already (a repeated message): delete one by one.
-                    foreach (var row in chunk)
-                    {
-                        await catalog.Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
-                    }
-                }
-            }
-        }
-
+        await catalog.Table.DeleteRowsAsync(rows, cancellationToken);
         await references.RemoveAsync(accountId, rows, cancellationToken);
         logger.LogInformation("Retention removed {Rows} versions of account {Account}.", rows.Count, accountId);
         return rows.Count;

@@ -106,35 +106,19 @@ public sealed class FastCdc
         }
 
         ulong hash = 0;
-        var index = MinSize / 2;
         // Two bytes per step: the first byte's table is pre-shifted, so one shift of two serves both.
-        for (; index < center / 2; index++)
+        for (var index = MinSize / 2; index < remaining / 2; index++)
         {
+            var (mask, maskShifted) = index < center / 2 ? (_maskSmall, _maskSmallShifted) : (_maskLarge, _maskLargeShifted);
             var at = index * 2;
             hash = (hash << 2) + GearShifted[source[at]];
-            if ((hash & _maskSmallShifted) == 0)
+            if ((hash & maskShifted) == 0)
             {
                 return (hash, at);
             }
 
             hash += Gear[source[at + 1]];
-            if ((hash & _maskSmall) == 0)
-            {
-                return (hash, at + 1);
-            }
-        }
-
-        for (; index < remaining / 2; index++)
-        {
-            var at = index * 2;
-            hash = (hash << 2) + GearShifted[source[at]];
-            if ((hash & _maskLargeShifted) == 0)
-            {
-                return (hash, at);
-            }
-
-            hash += Gear[source[at + 1]];
-            if ((hash & _maskLarge) == 0)
+            if ((hash & mask) == 0)
             {
                 return (hash, at + 1);
             }

@@ -49,21 +49,10 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
         }
         catch (Exception e) when (FailureSentence.For(e) is { } failure)
         {
-            if (TakeLastWord())
-            {
-                await Error.WriteLineAsync(failure.Sentence);
-            }
-
+            await Error.WriteLineAsync(failure.Sentence);
             return failure.ExitCode;
         }
     }
-
-    private int _lastWordTaken;
-
-    /// <summary>Whether this caller is the one to say how the command ended: the command's own
-    /// failure, or (when it did not stop in time after Ctrl+C) the invocation's "Interrupted".
-    /// Exactly one of them says it.</summary>
-    public bool TakeLastWord() => Interlocked.Exchange(ref _lastWordTaken, 1) == 0;
 
     /// <summary>The same, for a command body that needs no network.</summary>
     public int Run(Func<int> body) => RunAsync(() => Task.FromResult(body())).GetAwaiter().GetResult();
