@@ -52,6 +52,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<GrantSweeper>();
         services.AddSingleton<IRetentionQueue, StorageRetentionQueue>();
         services.AddSingleton<ContentReleaser>();
+        services.AddSingleton<ContentTiering>();
         services.AddSingleton<AccountLifecycleService>();
         services.AddSingleton<StaleDeviceService>();
         services.AddSingleton<UsageRecounter>();

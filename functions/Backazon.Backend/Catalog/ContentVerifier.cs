@@ -37,7 +37,7 @@ public sealed record Verification(VerificationResult Result, long Size, string? 
 /// A mismatch deletes the blob; the row stays granted, so the device sends it again.
 /// </summary>
 public sealed class ContentVerifier(
-    AccountStore accounts, ContentBlobs blobs, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
+    AccountStore accounts, ContentBlobs blobs, ContentTiering tiering, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
 {
     // A transaction holds 100 operations: the content rows plus the account.
     private const int CountsPerTransaction = 99;
@@ -94,9 +94,17 @@ public sealed class ContentVerifier(
         var row = found.Value!;
         if (row.IsVerified)
         {
-            return row.CheckReferencesAfter is null || await KeepAsync(row, cancellationToken)
-                ? (Verification.Ok(row.Size), null)
-                : (new(VerificationResult.Missing, 0, "The content was released by retention meanwhile; it will be sent again."), null);
+            if (row.CheckReferencesAfter is not null && !await KeepAsync(row, cancellationToken))
+            {
+                return (new(VerificationResult.Missing, 0, "The content was released by retention meanwhile; it will be sent again."), null);
+            }
+
+            if (row.TaggedOld)
+            {
+                await tiering.MakeCurrentAsync(row, cancellationToken); // the same bytes are back in force
+            }
+
+            return (Verification.Ok(row.Size), null);
         }
 
         var blob = blobs.Blob(accountId, hash);

@@ -83,6 +83,22 @@ public sealed class ReferenceIndex(StorageClients storage, AccountStore accounts
         return false;
     }
 
+    /// <summary>The catalog keys of every version that points at the content (a range of one
+    /// partition: as many rows as the content has versions).</summary>
+    public async Task<List<(string Partition, string Row)>> VersionsOfAsync(string accountId, string hash, CancellationToken cancellationToken = default)
+    {
+        var versions = new List<(string, string)>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(RowsOf(accountId, hash), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            // {hash}:{partition}:{row}: hashes and partitions hold no ':', a row key may.
+            var keys = row.RowKey[(hash.Length + 1)..];
+            var split = keys.IndexOf(':');
+            versions.Add((keys[..split], keys[(split + 1)..]));
+        }
+
+        return versions;
+    }
+
     /// <summary>
     /// The consistency pass's last step: deletes the references last written before
     /// <paramref name="writtenBefore"/> (storage's own time), which the pass, having rewritten the

@@ -102,21 +102,33 @@ public static class RetentionPolicy
         DateTimeOffset? next = null;
         for (var i = 0; i < decisions.Count; i++)
         {
-            if (!decisions[i].Keep || decisions[i].Reason == Current)
-            {
-                continue;
-            }
-
-            var removal = decisions[i].Reason == DeletedKept
-                ? At(newestFirst[0].CommittedAt, rules.DeletedRetentionDays)
-                : At(newestFirst[i - 1].CommittedAt, rules.VersionHistoryDays);
-            if (removal is { } at && (next is null || at < next))
+            if (decisions[i].Keep && RemovalOf(newestFirst, i, rules) is { } at && (next is null || at < next))
             {
                 next = at;
             }
         }
 
         return next;
+    }
+
+    /// <summary>
+    /// When the plan removes version <paramref name="index"/> (one it keeps now): its superseding
+    /// plus <c>VersionHistoryDays</c>; for a deleted file, no later than the deletion plus
+    /// <c>DeletedRetentionDays</c>. Null when never: the version in force, or "forever" plans.
+    /// </summary>
+    public static DateTimeOffset? RemovalOf(IReadOnlyList<RetainedVersion> newestFirst, int index, RetentionRules rules)
+    {
+        var deleted = newestFirst[0].Kind == EntryKinds.Deleted;
+        if (index == 0 && !deleted)
+        {
+            return null;
+        }
+
+        var byDeletion = deleted ? At(newestFirst[0].CommittedAt, rules.DeletedRetentionDays) : null;
+        // The deletion markers and the last version before them leave with the deletion.
+        var lastBeforeDeletion = deleted && newestFirst.Take(index).All(v => v.Kind == EntryKinds.Deleted);
+        var byHistory = index == 0 || lastBeforeDeletion ? null : At(newestFirst[index - 1].CommittedAt, rules.VersionHistoryDays);
+        return byHistory is { } h && byDeletion is { } d ? (h < d ? h : d) : byHistory ?? byDeletion;
     }
 
     private static DateTimeOffset? At(DateTimeOffset moment, int days) => days == 0 ? null : moment + TimeSpan.FromDays(days);

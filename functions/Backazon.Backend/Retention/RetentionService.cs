@@ -32,6 +32,7 @@ public sealed class RetentionService(
     CatalogWriter catalog,
     ReferenceIndex references,
     ContentReleaser releaser,
+    ContentTiering tiering,
     AccountLifecycleService lifecycle,
     StaleDeviceService staleDevices,
     Devices.RunReportService runs,
@@ -92,20 +93,34 @@ public sealed class RetentionService(
             }
 
             var next = new List<(DateTimeOffset At, DueEntity Row)>();
+            var leftForce = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (path, versions) in byPath)
             {
                 var expired = Expired(versions, rules, now);
                 removed += await RemoveAsync(accountId, expired, cancellationToken);
-                var kept = versions.Except(expired).Select(v => new RetainedVersion(v.Kind, v.CommittedAt)).ToList();
+                var keptRows = versions.Except(expired).ToList();
+                var kept = keptRows.Select(v => new RetainedVersion(v.Kind, v.CommittedAt)).ToList();
                 if (RetentionPolicy.NextRemoval(kept, rules, now) is { } at)
                 {
                     next.Add((at, new DueEntity { RowKey = RetentionRowKey(deviceId, path), Id = deviceId, Path = path }));
+                }
+
+                // The file's latest content out of force (superseded or deleted) may be old content now;
+                // earlier ones were looked at when they left, and the monthly walk looks at all.
+                if (keptRows.Skip(1).FirstOrDefault(v => v.Kind == EntryKinds.File) is { Size: >= ContentTiering.MinBytes } superseded)
+                {
+                    leftForce.Add(superseded.Hash!);
                 }
             }
 
             foreach (var group in next.GroupBy(n => DueIndex.Partition(DueKinds.Retention, accountId, n.At)))
             {
                 await due.AddForAccountAsync(DueKinds.Retention, accountId, group.First().At, group.Select(n => n.Row), cancellationToken);
+            }
+
+            foreach (var hash in leftForce)
+            {
+                await tiering.TagIfOldAsync(accountId, hash, rules, now, cancellationToken);
             }
         }
 
@@ -246,6 +261,8 @@ public sealed class RetentionService(
         var versions = new List<CatalogEntity>();
         var expired = new List<CatalogEntity>();
         var kept = new List<CatalogEntity>();
+        var inForce = new HashSet<string>(StringComparer.Ordinal);
+        var outOfForce = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var row in catalog.Table.QueryAsync<CatalogEntity>(filter, cancellationToken: cancellationToken))
         {
             if (row.PartitionKey != partition)
@@ -284,18 +301,39 @@ public sealed class RetentionService(
         {
             var gone = Expired(versions, rules, now);
             expired.AddRange(gone);
-            kept.AddRange(versions.Except(gone));
+            var keptOfFile = versions.Except(gone).ToList();
+            kept.AddRange(keptOfFile);
+            var big = keptOfFile.Select((v, i) => (Version: v, InForce: i == 0)).Where(v => v.Version.Kind == EntryKinds.File && v.Version.Size >= ContentTiering.MinBytes);
+            foreach (var (version, isInForce) in big)
+            {
+                (isInForce ? inForce : outOfForce).Add(version.Hash!);
+            }
+
             versions.Clear();
         }
 
-        // What the policy removes goes; what it keeps has its reference written again.
+        // What the policy removes goes; what it keeps has its reference written again; big
+        // content is looked at for tiering: tagged if only old versions point at it, untagged if
+        // a version in force does.
         async Task EndPartitionAsync()
         {
             EndFile();
             await RemoveAsync(accountId, expired, cancellationToken);
             await references.AddAsync(accountId, kept, cancellationToken);
+            foreach (var hash in inForce)
+            {
+                await tiering.UntagIfTaggedAsync(accountId, hash, cancellationToken);
+            }
+
+            foreach (var hash in outOfForce.Except(inForce))
+            {
+                await tiering.TagIfOldAsync(accountId, hash, rules, now, cancellationToken);
+            }
+
             expired.Clear();
             kept.Clear();
+            inForce.Clear();
+            outOfForce.Clear();
         }
     }
 

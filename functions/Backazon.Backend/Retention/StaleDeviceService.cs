@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
+using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,12 +33,12 @@ public sealed class StaleDeviceService(
             {
                 device.StaleSince = null;
                 device.StaleNotifiedAt = null;
-                await TryUpdateAsync(device, cancellationToken);
+                await accounts.Table.TryReplaceAsync(device, cancellationToken);
             }
             else if (stale && device.StaleSince is null)
             {
                 device.StaleSince = now;
-                if (await TryUpdateAsync(device, cancellationToken))
+                if (await accounts.Table.TryReplaceAsync(device, cancellationToken))
                 {
                     flagged++;
                     await NotifyAsync(device, cancellationToken);
@@ -91,20 +92,7 @@ public sealed class StaleDeviceService(
         }
 
         device.StaleNotifiedAt = clock.GetUtcNow();
-        await TryUpdateAsync(device, cancellationToken);
+        await accounts.Table.TryReplaceAsync(device, cancellationToken);
     }
 
-    private async Task<bool> TryUpdateAsync(DeviceEntity device, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await accounts.Table.UpdateEntityAsync(device, device.ETag, TableUpdateMode.Replace, cancellationToken);
-            device.ETag = response.Headers.ETag ?? device.ETag;
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
-        {
-            return false; // a run report or a revocation wrote first; the next sweep decides again
-        }
-    }
 }

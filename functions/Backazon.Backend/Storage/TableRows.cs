@@ -29,4 +29,20 @@ public static class TableRows
             }
         }
     }
+
+    /// <summary>Writes the row back under its ETag and takes the new one; false when someone
+    /// changed or deleted it meanwhile (the caller decides again later).</summary>
+    public static async Task<bool> TryReplaceAsync(this TableClient table, ITableEntity row, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var response = await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
+            row.ETag = response.Headers.ETag ?? row.ETag;
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
 }

@@ -50,6 +50,15 @@ public sealed class ContentEntity : ITableEntity
     /// in one request: its blob itself cannot be overwritten.</summary>
     public string? Snapshot { get; set; }
 
+    /// <summary>The snapshot was given up for the blob itself (see
+    /// <see cref="Retention.ContentTiering"/>); it is deleted after this moment, once no signed
+    /// link to it can still be alive.</summary>
+    public DateTimeOffset? DropSnapshotsAfter { get; set; }
+
+    /// <summary>Tagged for tiering (<see cref="Retention.ContentTiering"/>): only old versions
+    /// point at it.</summary>
+    public bool TaggedOld { get; set; }
+
     /// <summary>When set, retention checks after this moment whether any catalog version still
     /// points at the content and releases it if none does. Set at verification and when a version
     /// pointing at it is removed; cleared when a commit uses it again (see Retention/README.md).</summary>

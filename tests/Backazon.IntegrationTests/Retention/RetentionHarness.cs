@@ -44,6 +44,7 @@ public sealed class RetentionHarness : IDisposable
 
     private RetentionHarness(BackendFixture backend, Dictionary<string, string?> settings, StorageRequestCounter? requests)
     {
+        // The test's settings come last: the later source wins, so they may change the plan too.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(BackendFixture.ExtraSettings)
         {
             ["DataStorage"] = backend.ConnectionString,
@@ -53,7 +54,7 @@ public sealed class RetentionHarness : IDisposable
             ["Plans:sim:MaxFileBytes"] = "1000000",
             ["Plans:sim:VersionHistoryDays"] = "30",
             ["Plans:sim:DeletedRetentionDays"] = "14",
-        }.Concat(settings).ToDictionary()).Build();
+        }).AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Clock);
         services.AddSingleton<IConfiguration>(configuration);

@@ -33,6 +33,28 @@ public sealed class RetentionPolicyTests
         Assert.Null(RetentionPolicy.NextRemoval([File(2), File(10)], new RetentionRules(0, 0), Now));
 
     [Fact]
+    public void RemovalOf_TheVersionInForce_IsNever_AnOlderOne_IsItsSupersedingPlusTheHistory()
+    {
+        RetainedVersion[] versions = [File(2), File(10)];
+        Assert.Null(RetentionPolicy.RemovalOf(versions, 0, new RetentionRules(365, 90)));
+        Assert.Equal(Now.AddDays(363), RetentionPolicy.RemovalOf(versions, 1, new RetentionRules(365, 90)));
+        Assert.Null(RetentionPolicy.RemovalOf(versions, 1, new RetentionRules(0, 90)));
+    }
+
+    [Fact]
+    public void RemovalOf_ADeletedFile_GoesWithTheDeletion_NoLaterThanItsHistory()
+    {
+        // Deleted 5 days ago; the last version before it goes with the deletion, in 85 days; the
+        // one before that leaves the history (superseded 20 days ago) in 10, before the deletion does.
+        RetainedVersion[] versions = [Deleted(5), File(20), File(40)];
+        var rules = new RetentionRules(30, 90);
+        Assert.Equal(Now.AddDays(85), RetentionPolicy.RemovalOf(versions, 0, rules));
+        Assert.Equal(Now.AddDays(85), RetentionPolicy.RemovalOf(versions, 1, rules));
+        Assert.Equal(Now.AddDays(10), RetentionPolicy.RemovalOf(versions, 2, rules));
+        Assert.Equal(Now.AddDays(85), RetentionPolicy.RemovalOf(versions, 2, new RetentionRules(0, 90)));
+    }
+
+    [Fact]
     public void NextRemoval_IsAlwaysAfterNow_AndRemovesSomethingThen()
     {
         RetainedVersion[] versions = [File(1), File(3), File(29.5), File(31)];
