@@ -39,6 +39,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<RunReportService>();
 
         services.AddSingleton<SasIssuer>();
+        services.AddSingleton<GrantLedger>();
         services.AddSingleton<UploadGrantService>();
         services.AddSingleton<CommitService>();
         services.AddSingleton<ContentBlobs>();

@@ -61,7 +61,10 @@ public sealed record UploadGrantRequest(IReadOnlyList<GrantFile>? Files);
 
 public sealed record UploadGrant(string Path, string Hash, string Outcome, string? UploadUrl, DateTimeOffset? ExpiresAt, string? Reason);
 
-public sealed record UploadGrantResponse(IReadOnlyList<UploadGrant> Files);
+/// <param name="GrantId">names what the backend recorded of this request's grants; send it back
+/// with the commit of these files (<see cref="CommitRequest.GrantIds"/>) and the check of their
+/// content reads that record instead of a row per file. Null when nothing was granted.</param>
+public sealed record UploadGrantResponse(IReadOnlyList<UploadGrant> Files, string? GrantId = null);
 
 /// <summary>
 /// One change to record: a file (content by hash, already uploaded or stored), a symbolic link
@@ -78,8 +81,10 @@ public sealed record FileChange(string? Path, string? Kind, long Size, string? H
 /// A batch of changes. <paramref name="Id"/> is the device's idempotency key (24 lowercase hex
 /// characters, chosen before the first attempt): the same key sent again — a retry after a lost
 /// response — returns the commit already made instead of recording the batch twice.
+/// <paramref name="GrantIds"/>: the grant requests whose uploads this commit records (a hint
+/// that saves the backend a read per file; wrong or missing ids only cost those reads).
 /// </summary>
-public sealed record CommitRequest(IReadOnlyList<FileChange>? Changes, string? Id = null);
+public sealed record CommitRequest(IReadOnlyList<FileChange>? Changes, string? Id = null, IReadOnlyList<string>? GrantIds = null);
 
 /// <summary>Accepted for cataloging; the versions are recorded at <paramref name="CommittedAt"/>.</summary>
 public sealed record CommitResponse(string CommitId, DateTimeOffset CommittedAt, int Changes);

@@ -18,7 +18,7 @@ namespace Backazon.Backend.Catalog;
 /// or a worker that died half-way, changes nothing.
 /// </summary>
 public sealed class CommitCataloger(
-    AccountStore accounts, StorageClients storage, ContentVerifier verifier, CatalogWriter writer, ContentReleaser releaser, IRetentionQueue retention,
+    AccountStore accounts, StorageClients storage, GrantLedger ledger, ContentVerifier verifier, CatalogWriter writer, ContentReleaser releaser, IRetentionQueue retention,
     ILogger<CommitCataloger> logger)
 {
     private readonly BlobContainerClient _uploads = storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer);
@@ -57,8 +57,10 @@ public sealed class CommitCataloger(
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var grantIds = manifest.GrantIds ?? [];
+        var granted = await ledger.ReadAsync(message.AccountId, grantIds, cancellationToken);
         var verified = await verifier.EnsureManyAsync(message.AccountId,
-            manifest.Changes.Where(c => c.Kind == EntryKinds.File).Select(c => c.Hash!), referencedNext: true, cancellationToken);
+            manifest.Changes.Where(c => c.Kind == EntryKinds.File).Select(c => c.Hash!), referencedNext: true, granted, cancellationToken);
 
         var versions = new List<FileChange>();
         var rejected = new List<RejectedFile>();
@@ -109,9 +111,10 @@ public sealed class CommitCataloger(
         commit.Cataloged = versions.Count;
         await accounts.Table.UpdateEntityAsync(commit, Azure.ETag.All, TableUpdateMode.Replace, cancellationToken);
 
-        // Cataloged for good: the manifest is never read again, so the uploads container holds
-        // only what is still in flight (and the rejection lists devices ask for).
+        // Cataloged for good: the manifest and the grants' ledgers are never read again, so the
+        // uploads container holds only what is still in flight (and the rejection lists devices ask for).
         await manifestBlob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+        await ledger.DeleteAsync(message.AccountId, grantIds, CancellationToken.None);
         logger.LogInformation("Commit {Commit}: {Cataloged} versions cataloged, {Rejected} rejected, in {Total:N0} ms (verify {Verify:N0} ms, catalog {Write:N0} ms).",
             message.CommitId, versions.Count, rejected.Count, clock.ElapsedMilliseconds, verifying.TotalMilliseconds, writing.TotalMilliseconds);
     }

@@ -46,20 +46,23 @@ public sealed class ContentVerifier(
     /// <summary>Verifies one content nothing may point at (the sweeper's abandoned uploads):
     /// retention checks its references later.</summary>
     public async Task<Verification> EnsureAsync(string accountId, string hash, CancellationToken cancellationToken = default) =>
-        (await EnsureManyAsync(accountId, [hash], referencedNext: false, cancellationToken))[hash];
+        (await EnsureManyAsync(accountId, [hash], referencedNext: false, cancellationToken: cancellationToken))[hash];
 
     /// <summary>Verifies many contents of one account: the checks run in parallel, then the
     /// verified ones are counted a transaction per 99, rather than one each.</summary>
     /// <param name="referencedNext">the caller records versions pointing at what checks out (a
     /// commit): no reference check is scheduled for it (the caller flags what it leaves out)</param>
+    /// <param name="granted">content rows as the commit's grants wrote them (<see cref="GrantLedger"/>):
+    /// a check starts from these instead of reading its row; each is still guarded by its ETag</param>
     public async Task<IReadOnlyDictionary<string, Verification>> EnsureManyAsync(
-        string accountId, IEnumerable<string> hashes, bool referencedNext, CancellationToken cancellationToken = default)
+        string accountId, IEnumerable<string> hashes, bool referencedNext, IReadOnlyDictionary<string, ContentEntity>? granted = null,
+        CancellationToken cancellationToken = default)
     {
         var results = new ConcurrentDictionary<string, Verification>(StringComparer.Ordinal);
         var checkedOk = new ConcurrentBag<ContentEntity>();
         await Parallel.ForEachAsync(hashes.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (hash, ct) =>
         {
-            var (result, row) = await CheckAsync(accountId, hash, ct);
+            var (result, row) = await CheckAsync(accountId, hash, granted?.GetValueOrDefault(hash), ct);
             if (result is not null)
             {
                 results[hash] = result;
@@ -83,15 +86,21 @@ public sealed class ContentVerifier(
 
     /// <summary>The check itself: a result when the content is already verified, missing or bad;
     /// null and the granted row when the frozen blob matches and only needs counting.</summary>
-    private async Task<(Verification? Result, ContentEntity? Row)> CheckAsync(string accountId, string hash, CancellationToken cancellationToken)
+    private async Task<(Verification? Result, ContentEntity? Row)> CheckAsync(string accountId, string hash, ContentEntity? granted, CancellationToken cancellationToken)
     {
-        var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
-        if (!found.HasValue)
+        // Content sent in blocks is always read: a check from a stale row would leave a snapshot behind.
+        var row = granted is { Size: <= BackupLimits.SinglePutMaxBytes } ? granted : null;
+        if (row is null)
         {
-            return (new(VerificationResult.Missing, 0, "The content was never granted for upload, or was released; it will be sent again."), null);
+            var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
+            if (!found.HasValue)
+            {
+                return (new(VerificationResult.Missing, 0, "The content was never granted for upload, or was released; it will be sent again."), null);
+            }
+
+            row = found.Value!;
         }
 
-        var row = found.Value!;
         if (row.IsVerified)
         {
             if (row.CheckReferencesAfter is not null && !await KeepAsync(row, cancellationToken))

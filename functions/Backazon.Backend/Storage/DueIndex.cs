@@ -14,6 +14,10 @@ public static class DueKinds
     /// <summary>A commit that should be cataloged by then, or be queued again.</summary>
     public const string Commit = "commit";
 
+    /// <summary>A grant request's record of its rows (<see cref="Uploads.GrantLedger"/>), deleted
+    /// then if no commit used it.</summary>
+    public const string Ledger = "ledger";
+
     /// <summary>A file of one device whose oldest kept version leaves the plan's history then
     /// (kept per account: the daily sweep of an account reads its own).</summary>
     public const string Retention = "retain";

@@ -36,6 +36,12 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
             throw BackazonException.BadRequest("The field 'id' must be 24 lowercase hexadecimal characters (an idempotency key the device chose).", "id");
         }
 
+        if (request.GrantIds is { } grantIds && (grantIds.Count > GrantLedger.MaxPerCommit || grantIds.Any(g => g is null || !DeviceToken.IsId(g))))
+        {
+            throw BackazonException.BadRequest(
+                $"The field 'grantIds' takes up to {GrantLedger.MaxPerCommit} grant ids, each as the grant answer gave it (24 lowercase hexadecimal characters).", "grantIds");
+        }
+
         // The same key again is a retry of a request whose answer was lost: answer it again.
         var commitId = request.Id ?? Secrets.NewId();
         if (request.Id is not null && await FindAsync(caller, commitId, cancellationToken) is { } earlier)
@@ -51,7 +57,7 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
 
         var committedAt = clock.GetUtcNow();
         await _uploads.GetBlobClient(ManifestBlobName(caller.AccountId, commitId))
-            .UploadAsync(BinaryData.FromObjectAsJson(new CommitManifest(caller.DeviceId, committedAt, changes), Json), overwrite: true, cancellationToken);
+            .UploadAsync(BinaryData.FromObjectAsJson(new CommitManifest(caller.DeviceId, committedAt, changes, request.GrantIds), Json), overwrite: true, cancellationToken);
         // Due before the row: should its message be lost, the sweeper finds the commit by its time.
         await due.AddAsync(DueKinds.Commit, committedAt + GrantSweeper.CommitRequeueAfter, [(caller.AccountId, commitId)], cancellationToken);
         try
@@ -202,5 +208,6 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
     }
 }
 
-/// <summary>What a commit's manifest blob holds.</summary>
-public sealed record CommitManifest(string DeviceId, DateTimeOffset CommittedAt, IReadOnlyList<FileChange> Changes);
+/// <summary>What a commit's manifest blob holds; <paramref name="GrantIds"/> name the grant
+/// ledgers the check may start from (<see cref="GrantLedger"/>).</summary>
+public sealed record CommitManifest(string DeviceId, DateTimeOffset CommittedAt, IReadOnlyList<FileChange> Changes, IReadOnlyList<string>? GrantIds = null);

@@ -16,7 +16,7 @@ namespace Backazon.Backend.Uploads;
 /// account's grants and commits checks that nothing escaped the index.
 /// </summary>
 public sealed class GrantSweeper(
-    AccountStore accounts, ContentVerifier verifier, CommitService commits, DueIndex due, TimeProvider clock, ILogger<GrantSweeper> logger)
+    AccountStore accounts, ContentVerifier verifier, CommitService commits, GrantLedger ledger, DueIndex due, TimeProvider clock, ILogger<GrantSweeper> logger)
 {
     /// <summary>A commit not cataloged this long after it was made is queued again.</summary>
     public static readonly TimeSpan CommitRequeueAfter = TimeSpan.FromMinutes(10);
@@ -56,6 +56,13 @@ public sealed class GrantSweeper(
             {
                 await DoneAsync(done, row, cancellationToken);
             }
+        }
+
+        // A grant's ledger no commit used (the device stopped between its grant and its commit).
+        await foreach (var row in due.DueAsync(DueKinds.Ledger, now, cancellationToken: cancellationToken))
+        {
+            await ledger.DeleteAsync(row.AccountId, [row.Id], cancellationToken);
+            await DoneAsync(done, row, cancellationToken);
         }
 
         await due.DoneAsync(done, cancellationToken);

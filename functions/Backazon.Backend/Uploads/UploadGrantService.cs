@@ -24,7 +24,7 @@ namespace Backazon.Backend.Uploads;
 /// the account already knows costs a point read (after the transaction says it exists).
 /// </remarks>
 public sealed class UploadGrantService(
-    AccountStore accounts, PlanCatalog plans, ContentBlobs blobs, SasIssuer sas, DueIndex due, IOptions<SasOptions> sasOptions, TimeProvider clock)
+    AccountStore accounts, PlanCatalog plans, ContentBlobs blobs, SasIssuer sas, DueIndex due, GrantLedger ledger, IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
     /// <summary>How long after its SAS expires a grant waits for the device's commit.</summary>
     public static readonly TimeSpan CommitWindow = TimeSpan.FromHours(1);
@@ -59,6 +59,7 @@ public sealed class UploadGrantService(
         }
 
         AccountEntity? fresh = account;
+        var written = new List<ContentEntity>();
         foreach (var chunk in wanted.Chunk(RowsPerTransaction))
         {
             // The account as read for this request serves the first chunk; its ETag is spent after.
@@ -67,12 +68,22 @@ public sealed class UploadGrantService(
             foreach (var (file, decision) in decided)
             {
                 byHash[file.Hash!] = await AnswerAsync(caller.AccountId, file, decision, cancellationToken);
+                if (decision is Granted { Row: var added })
+                {
+                    written.Add(added);
+                }
+                else if (decision is Renewed { Row: var renewed })
+                {
+                    written.Add(renewed);
+                }
             }
         }
 
+        var grantId = await ledger.WriteAsync(caller.AccountId, written,
+            clock.GetUtcNow() + TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes) + CommitWindow, cancellationToken);
         return new UploadGrantResponse(files.Select((f, i) => pathRefusals.TryGetValue(i, out var reason)
             ? new UploadGrant(f.Path ?? "", f.Hash!, GrantOutcomes.Refused, null, null, reason)
-            : byHash[f.Hash!] with { Path = f.Path! }).ToList());
+            : byHash[f.Hash!] with { Path = f.Path! }).ToList(), grantId);
     }
 
     /// <summary>Uploads failing the check this many times stop a device's backups: honest devices
@@ -229,7 +240,13 @@ public sealed class UploadGrantService(
             await due.AddAsync(DueKinds.Grant, expiresAt, granted.Select(row => (caller.AccountId, row.Hash)), ct);
             try
             {
-                await accounts.Table.SubmitTransactionAsync(actions, ct);
+                // The rows' new ETags go into the grant's ledger: the commit's check starts from them.
+                var answers = await accounts.Table.SubmitTransactionAsync(actions, ct);
+                foreach (var (action, answer) in actions.Zip(answers.Value))
+                {
+                    action.Entity.ETag = answer.Headers.ETag ?? action.Entity.ETag;
+                }
+
                 return decided;
             }
             catch (TableTransactionFailedException e) when (OptimisticRetry.IsRace(e))

@@ -96,6 +96,7 @@ public sealed class BadInputTests(BackendFixture backend)
     [InlineData("""{"changes":[{"path":"x","kind":"deleted"},{"path":"x","kind":"deleted"}]}""", "changes[1].path")]
     [InlineData("""{"changes":[{"path":"x","kind":"file","size":-5,"hash":"HASH","modifiedAt":"2026-01-01T00:00:00Z"}]}""", "changes[0].size")]
     [InlineData("""{"changes":{"path":"x"}}""", "changes")]
+    [InlineData("""{"changes":[{"path":"x","kind":"deleted"}],"grantIds":["../../other/grants/x"]}""", "grantIds")]
     public async Task Commit_BadInput_Is400AndQueuesNothing(string json, string field)
     {
         using var device = await TestDevice.CreateAsync(backend);

@@ -59,6 +59,9 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
 
     public int Total => _counts.Values.Sum();
 
+    /// <summary>The requests of one kind ("GET table", "PUT blob", ...) since the last reset.</summary>
+    public int Of(string kind) => _counts.GetValueOrDefault(kind);
+
     public void Reset()
     {
         _counts.Clear();

@@ -302,6 +302,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         var firsts = byHash.Values.Select(g => g[0]).ToList();
         var answer = await api.RequestGrantsAsync(new UploadGrantRequest(
             firsts.Select(f => new GrantFile(f.Entry.CatalogPath, f.Digest!.Size, f.Digest.Hash)).ToList()), cancellationToken);
+        batch.GrantId = answer.GrantId;
 
         await Parallel.ForEachAsync(firsts.Zip(answer.Files), new ParallelOptions { MaxDegreeOfParallelism = options.UploadParallelism, CancellationToken = cancellationToken }, async (pair, ct) =>
         {
@@ -391,7 +392,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         changes.AddRange(FolderTimes(batch).Take(BackupLimits.MaxCommitChanges - changes.Count).Select(f => (f, (IndexedFile?)null)));
         var commitId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         index.Upsert(changes.Where(c => c.Row is not null).Select(c => c.Row! with { CommitId = commitId }));
-        await api.CommitAsync(new CommitRequest(changes.Select(c => c.Change).ToList(), commitId), cancellationToken);
+        await api.CommitAsync(new CommitRequest(changes.Select(c => c.Change).ToList(), commitId, batch.GrantId is { } grantId ? [grantId] : null), cancellationToken);
         confirmations.Add(commitId);
         progress.Committed(changes.Count);
     }

@@ -17,6 +17,10 @@ public sealed class Batch
 
     public long FileBytes { get; private set; }
 
+    /// <summary>The backend's id for this batch's grants, sent back with its commit (it saves the
+    /// backend a read per file).</summary>
+    public string? GrantId { get; set; }
+
     public int Changes => Files.Count + Others.Count;
 
     /// <summary>A large file's batch (see <see cref="BatchBuilder"/>): it is sent in its own lane.</summary>

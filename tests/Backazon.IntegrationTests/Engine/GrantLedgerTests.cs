@@ -1,0 +1,56 @@
+using System.Text;
+using Azure.Storage.Blobs;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Uploads;
+using Backazon.Contracts;
+using Backazon.IntegrationTests.Infrastructure;
+using Backazon.IntegrationTests.Retention;
+
+namespace Backazon.IntegrationTests.Engine;
+
+/// <summary>
+/// The grant's ledger is a shortcut, never a source of truth: a commit naming a ledger whose rows
+/// changed since (or one that does not exist) is still checked exactly once, and a ledger no
+/// commit named is deleted by the grant sweeper.
+/// </summary>
+[Collection(BackendCollection.Name)]
+public sealed class GrantLedgerTests(BackendFixture backend)
+{
+    [Fact]
+    public async Task Commit_NamingAStaleOrUnknownLedger_IsCheckedAndCountedOnce()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var bytes = Encoding.UTF8.GetBytes($"granted twice {Guid.NewGuid()}");
+        var file = new GrantFile("twice.txt", bytes.Length, TestDevice.Sha256(bytes));
+        var first = await device.Api.RequestGrantsAsync(new UploadGrantRequest([file]));
+        await new BlobClient(new Uri(first.Files[0].UploadUrl!)).UploadAsync(BinaryData.FromBytes(bytes));
+        // Asked again (a rerun after a kill): the row is renewed, so the first ledger's ETag is stale.
+        var second = await device.Api.RequestGrantsAsync(new UploadGrantRequest([file]));
+        Assert.NotEqual(first.GrantId, second.GrantId);
+
+        var commit = await device.Api.CommitAsync(new CommitRequest([TestDevice.File("twice.txt", bytes)], GrantIds: [first.GrantId!, new string('0', 24)]));
+        var status = await device.WaitAsync(commit.CommitId);
+
+        Assert.Equal((1, 0), (status.Cataloged, status.Rejected.Count));
+        var account = await device.AccountAsync();
+        Assert.Equal((bytes.Length, 0L), (account.UsedBytes, account.ReservedBytes));
+    }
+
+    [Fact]
+    public async Task LedgerNoCommitNamed_IsDeletedByTheGrantSweeper()
+    {
+        using var sim = RetentionHarness.Create(backend);
+        var device = await sim.NewDeviceAsync();
+        var bytes = Encoding.UTF8.GetBytes($"never committed {Guid.NewGuid()}");
+        var answer = await sim.Get<UploadGrantService>().GrantAsync(device, new UploadGrantRequest([new GrantFile("lost.txt", bytes.Length, RetentionHarness.Sha256(bytes))]));
+        var ledger = sim.Storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(GrantLedger.BlobName(device.AccountId, answer.GrantId!));
+        Assert.True(await ledger.ExistsAsync());
+
+        await sim.Get<GrantSweeper>().SweepAsync();
+        Assert.True(await ledger.ExistsAsync()); // the device may still commit
+        sim.Clock.Advance(TimeSpan.FromHours(2));
+        await sim.Get<GrantSweeper>().SweepAsync();
+
+        Assert.False(await ledger.ExistsAsync());
+    }
+}
