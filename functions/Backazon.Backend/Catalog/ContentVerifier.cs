@@ -88,32 +88,46 @@ public sealed class ContentVerifier(
     /// null and the granted row when the frozen blob matches and only needs counting.</summary>
     private async Task<(Verification? Result, ContentEntity? Row)> CheckAsync(string accountId, string hash, ContentEntity? granted, CancellationToken cancellationToken)
     {
-        // Content sent in blocks is always read: a check from a stale row would leave a snapshot behind.
-        var row = granted is { Size: <= BackupLimits.SinglePutMaxBytes } ? granted : null;
-        if (row is null)
+        // A row from the grant's ledger is used only while its grant runs (the sweeper verifies
+        // nothing before), and never for content sent in blocks (a check from a stale row would
+        // leave a snapshot behind). Whatever it does not prove is decided from the row itself.
+        if (granted is { Size: <= BackupLimits.SinglePutMaxBytes } && granted.ExpiresAt > clock.GetUtcNow()
+            && await CheckRowAsync(accountId, hash, granted, asStored: false, cancellationToken) is { Result: null } ledgerChecked)
         {
-            var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
-            if (!found.HasValue)
-            {
-                return (new(VerificationResult.Missing, 0, "The content was never granted for upload, or was released; it will be sent again."), null);
-            }
-
-            row = found.Value!;
+            return ledgerChecked;
         }
 
+        var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
+        return found.HasValue
+            ? await CheckRowAsync(accountId, hash, found.Value!, asStored: true, cancellationToken)
+            : (new(VerificationResult.Missing, 0, "The content was never granted for upload, or was released; it will be sent again."), null);
+    }
+
+    /// <summary>Content a commit uses again: a pending release is called off first (or, if the
+    /// release won, the content is missing), and a tiering tag comes off.</summary>
+    private async Task<Verification> UseVerifiedAsync(ContentEntity row, CancellationToken cancellationToken)
+    {
+        if (row.CheckReferencesAfter is not null && !await KeepAsync(row, cancellationToken))
+        {
+            return new(VerificationResult.Missing, 0, "The content was released by retention meanwhile; it will be sent again.");
+        }
+
+        if (row.TaggedOld)
+        {
+            await tiering.MakeCurrentAsync(row, cancellationToken); // the same bytes are back in force
+        }
+
+        return Verification.Ok(row.Size);
+    }
+
+    /// <summary>The check from one row. A mismatch deletes the blob, so only a row read as stored
+    /// can decide one: from a ledger's row only a match counts (its count is guarded by the ETag),
+    /// anything else is asked again of the row itself.</summary>
+    private async Task<(Verification? Result, ContentEntity? Row)> CheckRowAsync(string accountId, string hash, ContentEntity row, bool asStored, CancellationToken cancellationToken)
+    {
         if (row.IsVerified)
         {
-            if (row.CheckReferencesAfter is not null && !await KeepAsync(row, cancellationToken))
-            {
-                return (new(VerificationResult.Missing, 0, "The content was released by retention meanwhile; it will be sent again."), null);
-            }
-
-            if (row.TaggedOld)
-            {
-                await tiering.MakeCurrentAsync(row, cancellationToken); // the same bytes are back in force
-            }
-
-            return (Verification.Ok(row.Size), null);
+            return (await UseVerifiedAsync(row, cancellationToken), null);
         }
 
         var blob = blobs.Blob(accountId, hash);
@@ -131,6 +145,11 @@ public sealed class ContentVerifier(
 
         var (arrived, actualHash) = await ReadAsync(read, row.Size, cancellationToken);
         if (arrived is null)
+        {
+            return (NotArrived, null);
+        }
+
+        if (!asStored && (arrived != row.Size || actualHash != hash))
         {
             return (NotArrived, null);
         }
@@ -292,7 +311,8 @@ public sealed class ContentVerifier(
                     }
                     else if (current.Value!.IsVerified)
                     {
-                        results.Add((row.Hash, Verification.Ok(current.Value.Size)));
+                        // Checked by someone else meanwhile; a commit uses it as it would any stored content.
+                        results.Add((row.Hash, referencedNext ? await UseVerifiedAsync(current.Value, ct) : Verification.Ok(current.Value.Size)));
                     }
                     else
                     {

@@ -21,9 +21,9 @@ namespace Backazon.Backend.Retention;
 /// looked up in the catalog), and the plan keeps it at least <see cref="MinStay"/> more days
 /// (cold's minimum stay), with a deleted-file retention of 0 or at least as long. The content
 /// row says it was tagged before the tag is written, so a commit that makes the content current
-/// again knows to take the tag off (<see cref="MakeCurrentAsync"/>). A commit racing with the
-/// tagging can still leave content in force tagged (it would move to cool, and read at cool's
-/// price); the monthly walk takes such tags off.
+/// again knows to take the tag off (<see cref="MakeCurrentAsync"/>), and the tagging reads the
+/// row again after its tag lands, to take it back if such a commit came in between; the monthly
+/// walk reads the tags of content in force and takes off any left.
 /// </para>
 /// <para>
 /// Content sent in blocks was checked as a snapshot (a device's write SAS could rewrite the
@@ -31,8 +31,8 @@ namespace Backazon.Backend.Retention;
 /// and a tiered base no longer shares its blocks with the snapshot: the bytes would be billed
 /// twice. So such content first gives up its snapshot: once every upload SAS for it has expired
 /// and the blob's ETag is still the snapshot's (nobody rewrote it in its window, and nobody can
-/// now), restores switch to the blob itself; once no link to the snapshot can be alive, the
-/// snapshot goes, and only then is the blob tagged. Each step waits for a later pass.
+/// now), restores switch to the blob itself; a later pass, once no link to the snapshot can be
+/// alive, deletes the snapshot and tags the blob.
 /// </para>
 /// </summary>
 public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, CatalogWriter catalog, ReferenceIndex references, ILogger<ContentTiering> logger)
@@ -50,7 +50,8 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
     // The longest an upload SAS and a restore link can live (the bounds Sas:UploadMinutes and
     // Sas:DownloadHours are held to, so a change of setting cannot shorten them), plus skew.
     private static readonly TimeSpan UploadSasLife = TimeSpan.FromMinutes(60 + 5);
-    private static readonly TimeSpan LinkLife = TimeSpan.FromHours(168) + TimeSpan.FromMinutes(5);
+    // The link margin also covers a walk's step, whose "now" is taken when it starts.
+    private static readonly TimeSpan LinkLife = TimeSpan.FromHours(168) + TimeSpan.FromHours(1);
 
     /// <summary>Tags the content when it qualifies (see the class); true when it was tagged now.</summary>
     public Task<bool> TagIfOldAsync(string accountId, string hash, RetentionRules rules, DateTimeOffset now, CancellationToken cancellationToken = default) =>
@@ -64,10 +65,22 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
         }
 
         var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
-        if (!found.HasValue || found.Value is not { IsVerified: true, TaggedOld: false, Size: >= MinBytes } content
+        if (!found.HasValue || found.Value is not { IsVerified: true, Size: >= MinBytes } content
             || !await references.IsCompleteAsync(accountId, cancellationToken) // else a version in force could be missed
-            || !await OnlyOldVersionsKeepAsync(accountId, hash, rules, now, cancellationToken)
-            || !await WithoutSnapshotAsync(content, now, cancellationToken))
+            || !await OnlyOldVersionsKeepAsync(accountId, hash, rules, now, cancellationToken))
+        {
+            return false;
+        }
+
+        var blob = blobs.Blob(accountId, hash);
+        var old = new Dictionary<string, string> { [TagName] = OldValue };
+        if (content.TaggedOld)
+        {
+            await blob.SetTagsAsync(old, cancellationToken: cancellationToken); // again: the first write may have failed
+            return false;
+        }
+
+        if (!await WithoutSnapshotAsync(content, now, cancellationToken))
         {
             return false;
         }
@@ -78,7 +91,15 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
             return false;
         }
 
-        await blobs.Blob(accountId, hash).SetTagsAsync(new Dictionary<string, string> { [TagName] = OldValue }, cancellationToken: cancellationToken);
+        await blob.SetTagsAsync(old, cancellationToken: cancellationToken);
+        // A commit that brought the bytes back meanwhile took the tag off before this one landed.
+        var after = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, content.RowKey, cancellationToken: cancellationToken);
+        if (!after.HasValue || !after.Value!.TaggedOld)
+        {
+            await blob.SetTagsAsync(new Dictionary<string, string>(), cancellationToken: cancellationToken);
+            return false;
+        }
+
         logger.LogInformation("Content {Hash} of account {Account} is only old versions' now: tagged for tiering.", hash, accountId);
         return true;
     }
@@ -95,13 +116,19 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
             return true;
         });
 
-    /// <summary>The monthly walk found a version in force pointing at the content: a tag left by
-    /// a commit that raced with the tagging goes.</summary>
+    /// <summary>The monthly walk found a version in force pointing at the content: a tag that
+    /// is there anyway (a race, a failed removal) goes. The blob's own tags decide, not the row.</summary>
     public Task<bool> UntagIfTaggedAsync(string accountId, string hash, CancellationToken cancellationToken = default) =>
         AsHintAsync(accountId, hash, async () =>
         {
+            var tags = (await blobs.Blob(accountId, hash).GetTagsAsync(cancellationToken: cancellationToken)).Value.Tags;
+            if (!tags.ContainsKey(TagName))
+            {
+                return false;
+            }
+
             var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
-            return found.HasValue && found.Value!.TaggedOld && await MakeCurrentAsync(found.Value, cancellationToken);
+            return found.HasValue && await MakeCurrentAsync(found.Value!, cancellationToken);
         });
 
     /// <summary>Tagging is a hint: a storage failure is logged, not thrown, so the retention or
@@ -133,7 +160,9 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
             var index = versions.FindIndex(v => v.RowKey == row);
             if (index < 0)
             {
-                continue; // removed after its reference was read
+                // No catalog row yet (a commit writes the reference first) or any more (a crash
+                // left the reference): undecided, so not tagged; the monthly pass drops stale ones.
+                return false;
             }
 
             var newestFirst = versions.Select(v => new RetainedVersion(v.Kind, v.CommittedAt)).ToList();

@@ -28,8 +28,10 @@ public sealed record GrantLedgerEntry(string Hash, long Size, string? DeviceId, 
 /// What one grant request wrote (its granted and renewed content rows, with their ETags), kept in
 /// a small blob of the uploads container that only the backend writes, so the check of the
 /// commit that follows starts from those rows instead of reading one per file. Nothing depends
-/// on it being right: every use of a row is guarded by its ETag, so a row changed since (checked
-/// by another commit, renewed, released) fails its write, and is then read as before. The commit
+/// on it being right: a row is used only while its grant runs, only a match is taken from it (a
+/// mismatch, which deletes the upload, is decided from the row as stored), and its count is
+/// guarded by its ETag, so a row changed since (checked by another commit or the sweeper,
+/// renewed, released) fails that write and is read and handled as stored content is. The commit
 /// that used it deletes it; a due row written first lets the grant sweeper delete one no commit
 /// named (a device killed between its grant and its commit).
 /// </summary>
@@ -42,19 +44,27 @@ public sealed class GrantLedger(StorageClients storage, DueIndex due)
 
     public static string BlobName(string accountId, string grantId) => $"{accountId}/grants/{grantId}.json";
 
-    /// <summary>Records the rows; returns the grant id, or null when there were none.</summary>
-    public async Task<string?> WriteAsync(string accountId, IReadOnlyCollection<ContentEntity> rows, DateTimeOffset keepUntil, CancellationToken cancellationToken = default)
+    /// <summary>Records the rows whose ETag storage gave back; returns the grant id, or null when
+    /// there were none or the record could not be written (the check then reads each row).</summary>
+    public async Task<string?> WriteAsync(string accountId, IEnumerable<ContentEntity> rows, DateTimeOffset keepUntil, CancellationToken cancellationToken = default)
     {
-        if (rows.Count == 0)
+        var entries = rows.Where(r => r.ETag != default).Select(GrantLedgerEntry.Of).ToList();
+        if (entries.Count == 0)
         {
             return null;
         }
 
         var grantId = Secrets.NewId();
-        await due.AddAsync(DueKinds.Ledger, keepUntil, [(accountId, grantId)], cancellationToken);
-        await _uploads.GetBlobClient(BlobName(accountId, grantId)).UploadAsync(
-            BinaryData.FromObjectAsJson(rows.Select(GrantLedgerEntry.Of).ToList(), CommitService.Json), overwrite: true, cancellationToken);
-        return grantId;
+        try
+        {
+            await due.AddAsync(DueKinds.Ledger, keepUntil, [(accountId, grantId)], cancellationToken);
+            await _uploads.GetBlobClient(BlobName(accountId, grantId)).UploadAsync(BinaryData.FromObjectAsJson(entries, CommitService.Json), overwrite: true, cancellationToken);
+            return grantId;
+        }
+        catch (RequestFailedException)
+        {
+            return null; // a shortcut lost, nothing else: the grants themselves stand
+        }
     }
 
     /// <summary>The rows the named grants wrote, by hash (the latest renewal's, when two name one

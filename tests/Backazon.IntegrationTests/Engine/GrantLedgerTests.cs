@@ -5,6 +5,7 @@ using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.IntegrationTests.Retention;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Backazon.IntegrationTests.Engine;
 
@@ -34,6 +35,46 @@ public sealed class GrantLedgerTests(BackendFixture backend)
         Assert.Equal((1, 0), (status.Cataloged, status.Rejected.Count));
         var account = await device.AccountAsync();
         Assert.Equal((bytes.Length, 0L), (account.UsedBytes, account.ReservedBytes));
+    }
+
+    [Fact]
+    public async Task Commit_NamingALedgerWhoseContentWasCheckedSince_CountsItOnce_AndCallsOffItsRelease()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var bytes = Encoding.UTF8.GetBytes($"checked before its commit {Guid.NewGuid()}");
+        var grant = await device.Api.RequestGrantsAsync(new UploadGrantRequest([new GrantFile("early.txt", bytes.Length, TestDevice.Sha256(bytes))]));
+        await new BlobClient(new Uri(grant.Files[0].UploadUrl!)).UploadAsync(BinaryData.FromBytes(bytes));
+        // As the grant sweeper would: checked and counted with no version yet, so flagged for a release check.
+        var verifier = backend.App.Services.GetRequiredService<Backend.Catalog.ContentVerifier>();
+        Assert.Equal(Backend.Catalog.VerificationResult.Verified, (await verifier.EnsureAsync(device.AccountId, TestDevice.Sha256(bytes))).Result);
+
+        var status = await device.WaitAsync((await device.Api.CommitAsync(new CommitRequest([TestDevice.File("early.txt", bytes)], GrantIds: [grant.GrantId!]))).CommitId);
+
+        Assert.Equal(1, status.Cataloged);
+        var account = await device.AccountAsync();
+        Assert.Equal((bytes.Length, 0L), (account.UsedBytes, account.ReservedBytes));
+        var row = await backend.Storage.Tables.GetTableClient(StorageNames.AccountsTable)
+            .GetEntityAsync<ContentEntity>(device.AccountId, ContentEntity.RowFor(TestDevice.Sha256(bytes)));
+        Assert.Null(row.Value.CheckReferencesAfter); // a version points at it now: no release may take it
+    }
+
+    [Fact]
+    public async Task LedgerThatDisagreesWithTheStoredRow_NeverGetsTheUploadRemoved()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var bytes = Encoding.UTF8.GetBytes($"the row says otherwise {Guid.NewGuid()}");
+        var grant = await device.Api.RequestGrantsAsync(new UploadGrantRequest([new GrantFile("kept.txt", bytes.Length, TestDevice.Sha256(bytes))]));
+        await new BlobClient(new Uri(grant.Files[0].UploadUrl!)).UploadAsync(BinaryData.FromBytes(bytes));
+        // The ledger is out of date with a size the upload does not have (what a released and
+        // granted-again row would leave): only the stored row may decide a mismatch.
+        var ledger = backend.Storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(GrantLedger.BlobName(device.AccountId, grant.GrantId!));
+        var entries = (await ledger.DownloadContentAsync()).Value.Content.ToObjectFromJson<List<GrantLedgerEntry>>(CommitService.Json)!;
+        await ledger.UploadAsync(BinaryData.FromObjectAsJson(entries.Select(e => e with { Size = e.Size + 1 }).ToList(), CommitService.Json), overwrite: true);
+
+        var status = await device.WaitAsync((await device.Api.CommitAsync(new CommitRequest([TestDevice.File("kept.txt", bytes)], GrantIds: [grant.GrantId!]))).CommitId);
+
+        Assert.Equal((1, 0), (status.Cataloged, status.Rejected.Count));
+        Assert.True(await backend.App.Services.GetRequiredService<Backend.Storage.ContentBlobs>().Blob(device.AccountId, TestDevice.Sha256(bytes)).ExistsAsync());
     }
 
     [Fact]

@@ -120,7 +120,8 @@ public sealed class ContentTieringTests(BackendFixture backend)
         Assert.Empty(await TagsAsync(sim, device.AccountId, a));
         Assert.Empty(await TagsAsync(sim, device.AccountId, small)); // below the size where tiering pays
 
-        // Deleted, the copy is kept 90 days: both references are old, and kept long enough.
+        // Deleted, the copy keeps its last version 90 days, and the old version of disk.img keeps
+        // the same bytes a year: no version in force points at them, and they stay long enough.
         await BackupAsync(sim, device, new() { ["copy.img"] = null });
         await sim.DrainAsync();
         Assert.Equal(ContentTiering.OldValue, (await TagsAsync(sim, device.AccountId, a)).GetValueOrDefault(ContentTiering.TagName));
