@@ -33,6 +33,14 @@ public static class CatalogKeys
     /// <summary>The first key after every version of the name ('}' follows '|').</summary>
     public static string FileRowsEnd(string name) => $"{FilePrefix}{NameKey(name)}}}";
 
+    /// <summary>The key range of every version of the file one of whose rows this is (a file row
+    /// ends in '|' and the count-down of its commit time).</summary>
+    public static (string Start, string End) FileRowsOf(string fileRow)
+    {
+        var start = fileRow[..(fileRow.LastIndexOf('|') + 1)];
+        return (start, start[..^1] + "}");
+    }
+
     public static string FolderRow(string name) => $"{FolderPrefix}{NameKey(name)}";
 
     /// <summary>

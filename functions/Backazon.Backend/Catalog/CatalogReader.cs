@@ -65,22 +65,31 @@ public sealed class CatalogReader(CatalogWriter writer)
                 : ToItem(row, null))
             .ToList();
 
+    /// <summary>Every version of the file a catalog row belongs to, newest first (the same range
+    /// query, from the row's keys: what a reference names).</summary>
+    public async Task<List<CatalogEntity>> FileRowsOfAsync(string partition, string fileRow, CancellationToken cancellationToken = default)
+    {
+        var (start, end) = CatalogKeys.FileRowsOf(fileRow);
+        var rows = await RangeAsync(partition, start, end, cancellationToken);
+        return rows.Find(r => r.RowKey == fileRow) is { } row ? rows.FindAll(r => r.Path == row.Path) : [];
+    }
+
     /// <summary>The rows of one file, newest first: a range query over its name in its folder's
     /// partition (rows of longer names with the same escaped start are filtered out by path).</summary>
     private async Task<List<CatalogEntity>> FileRowsAsync(string accountId, string deviceId, string path, CancellationToken cancellationToken)
     {
         var (folder, name) = CatalogPathRules.Split(path);
-        var partition = CatalogKeys.Partition(accountId, deviceId, folder);
-        var start = CatalogKeys.FileRowsStart(name);
-        var end = CatalogKeys.FileRowsEnd(name);
+        var rows = await RangeAsync(CatalogKeys.Partition(accountId, deviceId, folder), CatalogKeys.FileRowsStart(name), CatalogKeys.FileRowsEnd(name), cancellationToken);
+        return rows.FindAll(r => r.Path == path);
+    }
+
+    private async Task<List<CatalogEntity>> RangeAsync(string partition, string start, string end, CancellationToken cancellationToken)
+    {
         var rows = new List<CatalogEntity>();
         await foreach (var row in Table.QueryAsync<CatalogEntity>(
             e => e.PartitionKey == partition && e.RowKey.CompareTo(start) >= 0 && e.RowKey.CompareTo(end) < 0, cancellationToken: cancellationToken))
         {
-            if (row.Path == path)
-            {
-                rows.Add(row);
-            }
+            rows.Add(row);
         }
 
         return rows;

@@ -35,7 +35,7 @@ namespace Backazon.Backend.Retention;
 /// alive, deletes the snapshot and tags the blob.
 /// </para>
 /// </summary>
-public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, CatalogWriter catalog, ReferenceIndex references, ILogger<ContentTiering> logger)
+public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, CatalogReader catalog, ReferenceIndex references, ILogger<ContentTiering> logger)
 {
     public const string TagName = "backazon-state";
     public const string OldValue = "old";
@@ -156,7 +156,7 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
         var keptLongEnough = false;
         foreach (var (partition, row) in await references.VersionsOfAsync(accountId, hash, cancellationToken))
         {
-            var versions = await VersionsOfFileAsync(partition, row, cancellationToken);
+            var versions = await catalog.FileRowsOfAsync(partition, row, cancellationToken);
             var index = versions.FindIndex(v => v.RowKey == row);
             if (index < 0)
             {
@@ -221,18 +221,4 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
         return true;
     }
 
-    /// <summary>Every version of the file a catalog row belongs to, newest first (the row key
-    /// ends in a count-down of the commit time after the name's prefix).</summary>
-    private async Task<List<CatalogEntity>> VersionsOfFileAsync(string partition, string row, CancellationToken cancellationToken)
-    {
-        var start = row[..(row.LastIndexOf('|') + 1)];
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {start} and RowKey lt {start[..^1] + "}"}");
-        var versions = new List<CatalogEntity>();
-        await foreach (var version in catalog.Table.QueryAsync<CatalogEntity>(filter, select: ["RowKey", "Kind", "CommittedAt"], cancellationToken: cancellationToken))
-        {
-            versions.Add(version);
-        }
-
-        return versions;
-    }
 }

@@ -68,15 +68,9 @@ public sealed class UploadGrantService(
             foreach (var (file, decision) in decided)
             {
                 byHash[file.Hash!] = await AnswerAsync(caller.AccountId, file, decision, cancellationToken);
-                if (decision is Granted { Row: var added })
-                {
-                    written.Add(added);
-                }
-                else if (decision is Renewed { Row: var renewed })
-                {
-                    written.Add(renewed);
-                }
             }
+
+            written.AddRange(RowsWritten(decided));
         }
 
         var grantId = await ledger.WriteAsync(caller.AccountId, written,
@@ -112,6 +106,10 @@ public sealed class UploadGrantService(
     private sealed record Renewed(ContentEntity Row) : Decision;
 
     private sealed record AlreadyStored : Decision;
+
+    /// <summary>The content rows the decisions add or renew.</summary>
+    private static IEnumerable<ContentEntity> RowsWritten(IEnumerable<(GrantFile File, Decision Decision)> decided) =>
+        decided.Select(d => d.Decision switch { Granted g => g.Row, Renewed r => r.Row, _ => null }).OfType<ContentEntity>();
 
     private sealed record Refusal(string Reason) : Decision;
 
@@ -235,9 +233,7 @@ public sealed class UploadGrantService(
             }
 
             // Due first: a grant the sweeper cannot find by its time would never be settled.
-            var granted = decided.Select(d => d.Item2).OfType<Granted>().Select(g => g.Row)
-                .Concat(decided.Select(d => d.Item2).OfType<Renewed>().Select(r => r.Row));
-            await due.AddAsync(DueKinds.Grant, expiresAt, granted.Select(row => (caller.AccountId, row.Hash)), ct);
+            await due.AddAsync(DueKinds.Grant, expiresAt, RowsWritten(decided).Select(row => (caller.AccountId, row.Hash)), ct);
             try
             {
                 // The rows' new ETags go into the grant's ledger: the commit's check starts from them.

@@ -23,8 +23,7 @@ public sealed class GrantLedgerTests(BackendFixture backend)
         using var device = await TestDevice.CreateAsync(backend);
         var bytes = Encoding.UTF8.GetBytes($"granted twice {Guid.NewGuid()}");
         var file = new GrantFile("twice.txt", bytes.Length, TestDevice.Sha256(bytes));
-        var first = await device.Api.RequestGrantsAsync(new UploadGrantRequest([file]));
-        await new BlobClient(new Uri(first.Files[0].UploadUrl!)).UploadAsync(BinaryData.FromBytes(bytes));
+        var first = await GrantAndUploadAsync(device, "twice.txt", bytes);
         // Asked again (a rerun after a kill): the row is renewed, so the first ledger's ETag is stale.
         var second = await device.Api.RequestGrantsAsync(new UploadGrantRequest([file]));
         Assert.NotEqual(first.GrantId, second.GrantId);
@@ -42,8 +41,7 @@ public sealed class GrantLedgerTests(BackendFixture backend)
     {
         using var device = await TestDevice.CreateAsync(backend);
         var bytes = Encoding.UTF8.GetBytes($"checked before its commit {Guid.NewGuid()}");
-        var grant = await device.Api.RequestGrantsAsync(new UploadGrantRequest([new GrantFile("early.txt", bytes.Length, TestDevice.Sha256(bytes))]));
-        await new BlobClient(new Uri(grant.Files[0].UploadUrl!)).UploadAsync(BinaryData.FromBytes(bytes));
+        var grant = await GrantAndUploadAsync(device, "early.txt", bytes);
         // As the grant sweeper would: checked and counted with no version yet, so flagged for a release check.
         var verifier = backend.App.Services.GetRequiredService<Backend.Catalog.ContentVerifier>();
         Assert.Equal(Backend.Catalog.VerificationResult.Verified, (await verifier.EnsureAsync(device.AccountId, TestDevice.Sha256(bytes))).Result);
@@ -63,8 +61,7 @@ public sealed class GrantLedgerTests(BackendFixture backend)
     {
         using var device = await TestDevice.CreateAsync(backend);
         var bytes = Encoding.UTF8.GetBytes($"the row says otherwise {Guid.NewGuid()}");
-        var grant = await device.Api.RequestGrantsAsync(new UploadGrantRequest([new GrantFile("kept.txt", bytes.Length, TestDevice.Sha256(bytes))]));
-        await new BlobClient(new Uri(grant.Files[0].UploadUrl!)).UploadAsync(BinaryData.FromBytes(bytes));
+        var grant = await GrantAndUploadAsync(device, "kept.txt", bytes);
         // The ledger is out of date with a size the upload does not have (what a released and
         // granted-again row would leave): only the stored row may decide a mismatch.
         var ledger = backend.Storage.Blobs.GetBlobContainerClient(StorageNames.UploadsContainer).GetBlobClient(GrantLedger.BlobName(device.AccountId, grant.GrantId!));
@@ -93,5 +90,13 @@ public sealed class GrantLedgerTests(BackendFixture backend)
         await sim.Get<GrantSweeper>().SweepAsync();
 
         Assert.False(await ledger.ExistsAsync());
+    }
+
+    /// <summary>Asks for one file's grant and uploads it, without committing.</summary>
+    private static async Task<UploadGrantResponse> GrantAndUploadAsync(TestDevice device, string path, byte[] bytes)
+    {
+        var grant = await device.Api.RequestGrantsAsync(new UploadGrantRequest([new GrantFile(path, bytes.Length, TestDevice.Sha256(bytes))]));
+        await new BlobClient(new Uri(grant.Files[0].UploadUrl!)).UploadAsync(BinaryData.FromBytes(bytes));
+        return grant;
     }
 }
