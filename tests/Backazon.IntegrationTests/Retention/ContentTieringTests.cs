@@ -65,7 +65,7 @@ public sealed class ContentTieringTests(BackendFixture backend)
         await BackupAsync(sim, device, new() { ["disk.img"] = b });
         await sim.DrainAsync();
         Assert.Empty(await TagsAsync(sim, device.AccountId, a)); // its upload SAS may still be alive
-        Assert.Equal(1, await SnapshotsAsync(sim, device.AccountId, a));
+        Assert.True(await OnItsSnapshotAsync(sim, device.AccountId, a));
 
         // The upload window is over and the blob is what was checked: restores read the blob.
         sim.Clock.Advance(TimeSpan.FromHours(2));
@@ -76,7 +76,7 @@ public sealed class ContentTieringTests(BackendFixture backend)
         // A link to the snapshot, given out before, may live a week: the snapshot stays till then.
         sim.Clock.Advance(TimeSpan.FromDays(1));
         Assert.False(await sim.Get<ContentTiering>().TagIfOldAsync(device.AccountId, RetentionHarness.Sha256(a), new RetentionRules(365, 90), sim.Clock.GetUtcNow()));
-        Assert.Equal(1, await SnapshotsAsync(sim, device.AccountId, a));
+        Assert.NotEqual(0, await SnapshotsAsync(sim, device.AccountId, a));
 
         // A month on, no link to the snapshot can be alive: it goes, and the blob is tagged.
         sim.Clock.Advance(TimeSpan.FromDays(31));
@@ -102,7 +102,7 @@ public sealed class ContentTieringTests(BackendFixture backend)
         sim.Clock.Advance(TimeSpan.FromDays(31));
         await sim.SweepAsync(device.AccountId);
 
-        Assert.Equal(1, await SnapshotsAsync(sim, device.AccountId, a));
+        Assert.True(await OnItsSnapshotAsync(sim, device.AccountId, a));
         Assert.Empty(await TagsAsync(sim, device.AccountId, a));
         Assert.Equal(RetentionHarness.Sha256(a), await RestoredAsync(sim, device, "disk.img", oldest: true));
     }
@@ -172,6 +172,16 @@ public sealed class ContentTieringTests(BackendFixture backend)
         return RetentionHarness.Sha256((await new BlobClient(new Uri(link)).DownloadContentAsync()).Value.Content.ToArray());
     }
 
+    /// <summary>Whether the content row still names the snapshot that was checked, and it is there.</summary>
+    private static async Task<bool> OnItsSnapshotAsync(RetentionHarness sim, string accountId, byte[] content)
+    {
+        var hash = RetentionHarness.Sha256(content);
+        var row = await sim.Get<Backend.Accounts.AccountStore>().Table.GetEntityAsync<Backend.Uploads.ContentEntity>(accountId, Backend.Uploads.ContentEntity.RowFor(hash));
+        return row.Value.Snapshot is { } snapshot && await sim.Get<ContentBlobs>().Blob(accountId, hash).WithSnapshot(snapshot).ExistsAsync();
+    }
+
+    /// <summary>The content's snapshots: the checked one, and any a concurrent check of the same
+    /// commit took (the fixture's backend catalogs the harness's commits too); they go together.</summary>
     private static async Task<int> SnapshotsAsync(RetentionHarness sim, string accountId, byte[] content)
     {
         var count = 0;
