@@ -43,6 +43,8 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<UploadGrantService>();
         services.AddSingleton<CommitService>();
         services.AddSingleton<ContentBlobs>();
+        services.AddSingleton<Chunks.ChunkLists>();
+        services.AddSingleton<Chunks.ChunkedContentBuilder>();
         services.AddSingleton<DueIndex>();
         services.AddSingleton<ContentVerifier>();
         services.AddSingleton<ReferenceIndex>();

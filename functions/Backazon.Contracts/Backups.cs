@@ -27,6 +27,27 @@ public static class BackupLimits
     /// leases the blob before it reads it. The uploader and the backend must agree on it.
     /// </summary>
     public const long SinglePutMaxBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Content from this size up (to <see cref="ChunkedMaxBytes"/>) is identified by its
+    /// content-defined chunks (<see cref="ChunkListHash"/>), and a new version sends only the
+    /// chunks the account does not hold: the backend builds the content blob from them and from
+    /// content it checked before.
+    /// </summary>
+    public const long ChunkedMinBytes = 16 * 1024 * 1024;
+
+    /// <summary>The largest chunked content: chunks of at least 4 MiB stay within Azure's 50,000
+    /// blocks a blob. Larger files are sent whole, in blocks.</summary>
+    public const long ChunkedMaxBytes = 192L * 1024 * 1024 * 1024;
+
+    /// <summary>The longest chunk a chunk list may name (FastCDC's largest maximum).</summary>
+    public const int MaxChunkBytes = 64 * 1024 * 1024;
+
+    /// <summary>Chunks of all files of one grant request together.</summary>
+    public const int MaxGrantChunks = 100_000;
+
+    /// <summary>Whether content of this size is identified and sent by chunks.</summary>
+    public static bool IsChunked(long size) => size is >= ChunkedMinBytes and <= ChunkedMaxBytes;
 }
 
 /// <summary>The kinds of entry a catalog records.</summary>
@@ -54,12 +75,23 @@ public static class GrantOutcomes
     public const string Refused = "refused";
 }
 
-/// <summary>One file the device wants to back up. Hash: SHA-256 of the content, lowercase hex.</summary>
-public sealed record GrantFile(string? Path, long Size, string? Hash);
+/// <summary>One content-defined chunk of a file: the SHA-256 of its bytes (lowercase hex) and its length.</summary>
+public sealed record ChunkRef(string? Hash, long Length);
+
+/// <summary>One file the device wants to back up. Hash: the content's identity, lowercase hex:
+/// the SHA-256 of its bytes or, for chunked sizes (<see cref="BackupLimits.IsChunked"/>), the
+/// <see cref="ChunkListHash"/> of <paramref name="Chunks"/>, which such a file must list.</summary>
+/// <param name="Base">earlier content of the account (its identity) this file is likely to share
+/// chunks with, typically the path's previous version: the grant says which chunks it holds.</param>
+public sealed record GrantFile(string? Path, long Size, string? Hash, IReadOnlyList<ChunkRef>? Chunks = null, string? Base = null);
 
 public sealed record UploadGrantRequest(IReadOnlyList<GrantFile>? Files);
 
-public sealed record UploadGrant(string Path, string Hash, string Outcome, string? UploadUrl, DateTimeOffset? ExpiresAt, string? Reason);
+/// <param name="Held">chunked content: the hashes of its chunks the account holds already. Only
+/// the others are sent, each once, in the order they first appear, as the blocks of the one blob
+/// <paramref name="UploadUrl"/> names (a staging blob: the backend builds the content itself).</param>
+public sealed record UploadGrant(string Path, string Hash, string Outcome, string? UploadUrl, DateTimeOffset? ExpiresAt, string? Reason,
+    IReadOnlyList<string>? Held = null);
 
 /// <param name="GrantId">names what the backend recorded of this request's grants; send it back
 /// with the commit of these files (<see cref="CommitRequest.GrantIds"/>) and the check of their

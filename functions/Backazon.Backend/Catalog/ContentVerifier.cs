@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
+using Backazon.Backend.Chunks;
 using Backazon.Backend.Retention;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
@@ -37,7 +38,7 @@ public sealed record Verification(VerificationResult Result, long Size, string? 
 /// A mismatch deletes the blob; the row stays granted, so the device sends it again.
 /// </summary>
 public sealed class ContentVerifier(
-    AccountStore accounts, ContentBlobs blobs, ContentTiering tiering, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
+    AccountStore accounts, ContentBlobs blobs, ChunkedContentBuilder builder, ChunkLists chunkLists, ContentTiering tiering, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
 {
     // A transaction holds 100 operations: the content rows plus the account.
     private const int CountsPerTransaction = 99;
@@ -131,19 +132,8 @@ public sealed class ContentVerifier(
         }
 
         var blob = blobs.Blob(accountId, hash);
-        var read = blob;
-        if (row.Size > BackupLimits.SinglePutMaxBytes)
-        {
-            if (await FreezeAsync(blob, cancellationToken) is not { } snapshot)
-            {
-                return (NotArrived, null);
-            }
-
-            row.Snapshot = snapshot;
-            read = blob.WithSnapshot(snapshot);
-        }
-
-        var (arrived, actualHash) = await ReadAsync(read, row.Size, cancellationToken);
+        var chunked = BackupLimits.IsChunked(row.Size);
+        var (arrived, actualHash) = chunked ? await BuildAsync(accountId, hash, cancellationToken) : await FreezeAndReadAsync(blob, row, cancellationToken);
         if (arrived is null)
         {
             return (NotArrived, null);
@@ -159,6 +149,11 @@ public sealed class ContentVerifier(
             var what = arrived != row.Size ? $"{arrived:N0} bytes arrived, {row.Size:N0} were declared" : "the bytes do not match the declared hash";
             logger.LogWarning("Upload of content {Hash} for account {Account} by device {Device} failed verification ({What}); removed.", hash, accountId, row.DeviceId, what);
             await ContentBlobs.DeleteAsync(blob, cancellationToken);
+            if (chunked)
+            {
+                await chunkLists.DeleteStagingAsync(accountId, hash, cancellationToken); // what the device sends next starts clean
+            }
+
             if (row.DeviceId is not null)
             {
                 await accounts.CountRejectedUploadAsync(accountId, row.DeviceId, arrived.Value, cancellationToken);
@@ -168,6 +163,30 @@ public sealed class ContentVerifier(
         }
 
         return (null, row);
+    }
+
+    /// <summary>Chunked content: built by the backend from checked chunks and the device's new
+    /// ones, and read only where the new ones are (<see cref="ChunkedContentBuilder"/>). No device
+    /// can write its blob, so it needs no snapshot.</summary>
+    private async Task<(long? Length, string? Hash)> BuildAsync(string accountId, string hash, CancellationToken cancellationToken) =>
+        await builder.BuildAndCheckAsync(accountId, hash, cancellationToken) is { } built ? (built.Length, built.Hash) : (null, null);
+
+    /// <summary>Other content: frozen first when it was sent in blocks, then read whole.</summary>
+    private static async Task<(long? Length, string? Hash)> FreezeAndReadAsync(BlobClient blob, ContentEntity row, CancellationToken cancellationToken)
+    {
+        var read = blob;
+        if (row.Size > BackupLimits.SinglePutMaxBytes)
+        {
+            if (await FreezeAsync(blob, cancellationToken) is not { } snapshot)
+            {
+                return (null, null);
+            }
+
+            row.Snapshot = snapshot;
+            read = blob.WithSnapshot(snapshot);
+        }
+
+        return await ReadAsync(read, row.Size, cancellationToken);
     }
 
     private static readonly Verification NotArrived = new(VerificationResult.Missing, 0, "The upload has not arrived; it will be sent again.");
@@ -342,6 +361,11 @@ public sealed class ContentVerifier(
         }
 
         await blobs.DeleteAsync(grant.PartitionKey, grant.Hash, cancellationToken);
+        if (BackupLimits.IsChunked(grant.Size))
+        {
+            await chunkLists.DeleteAsync(grant.PartitionKey, grant.Hash, cancellationToken);
+        }
+
         return true;
     }
 }

@@ -7,6 +7,7 @@ using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
+using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,7 +24,7 @@ namespace Backazon.Backend.Retention;
 /// <see cref="RemoveOrphanBlobsAsync"/> deletes on the next sweep.
 /// </summary>
 public sealed class ContentReleaser(
-    AccountStore accounts, CatalogWriter catalog, ReferenceIndex references, StorageClients storage, DueIndex due, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
+    AccountStore accounts, CatalogWriter catalog, ReferenceIndex references, StorageClients storage, Chunks.ChunkLists chunkLists, DueIndex due, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
 {
     private readonly BlobContainerClient _content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
 
@@ -126,6 +127,11 @@ public sealed class ContentReleaser(
         }
 
         await ContentBlobs.DeleteAsync(_content.GetBlobClient(ContentBlobs.Name(accountId, content.Hash)), cancellationToken);
+        if (BackupLimits.IsChunked(content.Size))
+        {
+            await chunkLists.DeleteAsync(accountId, content.Hash, cancellationToken);
+        }
+
         logger.LogInformation("Released content {Hash} of account {Account}: {Size} bytes.", content.Hash, accountId, content.Size);
         return content.Size;
     }

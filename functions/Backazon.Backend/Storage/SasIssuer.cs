@@ -34,6 +34,11 @@ public sealed class SasIssuer(StorageClients storage, IOptions<SasOptions> optio
     public Task<SignedUrl> DownloadUrlAsync(BlobClient blob, string fileName, TimeSpan? lifetime = null, CancellationToken cancellationToken = default) =>
         SignAsync(blob, BlobSasPermissions.Read, lifetime ?? TimeSpan.FromHours(options.Value.DownloadHours), ContentDisposition(fileName), cancellationToken);
 
+    /// <summary>Read only, for a few minutes: the source of the backend's own Put Block From URL
+    /// (storage reads it; the URL never leaves the backend).</summary>
+    public Task<SignedUrl> CopySourceUrlAsync(BlobClient blob, CancellationToken cancellationToken = default) =>
+        SignAsync(blob, BlobSasPermissions.Read, TimeSpan.FromMinutes(30), null, cancellationToken);
+
     private async Task<SignedUrl> SignAsync(
         BlobClient blob, BlobSasPermissions permissions, TimeSpan lifetime, string? contentDisposition, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
+using Backazon.Backend.Chunks;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Plans;
@@ -24,7 +25,8 @@ namespace Backazon.Backend.Uploads;
 /// the account already knows costs a point read (after the transaction says it exists).
 /// </remarks>
 public sealed class UploadGrantService(
-    AccountStore accounts, PlanCatalog plans, ContentBlobs blobs, SasIssuer sas, DueIndex due, GrantLedger ledger, IOptions<SasOptions> sasOptions, TimeProvider clock)
+    AccountStore accounts, PlanCatalog plans, ContentBlobs blobs, ChunkLists chunkLists, SasIssuer sas, DueIndex due, GrantLedger ledger,
+    IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
     /// <summary>How long after its SAS expires a grant waits for the device's commit.</summary>
     public static readonly TimeSpan CommitWindow = TimeSpan.FromHours(1);
@@ -148,8 +150,37 @@ public sealed class UploadGrantService(
 
     private async Task<UploadGrant> UploadAsync(string accountId, GrantFile file, CancellationToken cancellationToken)
     {
+        if (file.Chunks is { } chunks)
+        {
+            // Chunked content: the device writes only a staging blob of its new chunks; the
+            // content blob is the backend's to build (see ChunkedContentBuilder), so no SAS names it.
+            var held = await HeldAsync(accountId, file, cancellationToken);
+            await chunkLists.WriteAsync(accountId, file.Hash!, new ChunkList(held.Count > 0 ? file.Base : null, chunks), cancellationToken);
+            var staging = await sas.UploadUrlAsync(chunkLists.Staging(accountId, file.Hash!), file.Size, cancellationToken);
+            return new UploadGrant(file.Path!, file.Hash!, GrantOutcomes.Upload, staging.Url.ToString(), staging.ExpiresAt, null, held);
+        }
+
         var url = await sas.UploadUrlAsync(blobs.Blob(accountId, file.Hash!), file.Size, cancellationToken);
         return new UploadGrant(file.Path!, file.Hash!, GrantOutcomes.Upload, url.Url.ToString(), url.ExpiresAt, null);
+    }
+
+    /// <summary>The file's chunks its named base holds, when the base is checked content of the
+    /// account with a chunk list (one row read and one list read, for a changed big file).</summary>
+    private async Task<IReadOnlyList<string>> HeldAsync(string accountId, GrantFile file, CancellationToken cancellationToken)
+    {
+        if (file.Base is null || file.Base == file.Hash)
+        {
+            return [];
+        }
+
+        var row = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(file.Base), cancellationToken: cancellationToken);
+        if (row is not { HasValue: true, Value.IsVerified: true } || await chunkLists.ReadAsync(accountId, file.Base, cancellationToken) is not { } baseList)
+        {
+            return [];
+        }
+
+        var inBase = baseList.Chunks.Select(c => c.Hash!).ToHashSet(StringComparer.Ordinal);
+        return file.Chunks!.Select(c => c.Hash!).Where(inBase.Contains).Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
@@ -288,6 +319,7 @@ public sealed class UploadGrantService(
 
         var refusals = new Dictionary<int, string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var chunks = 0;
         for (var i = 0; i < files.Count; i++)
         {
             var file = files[i] ?? throw BackazonException.BadRequest($"The field 'files[{i}]' is null.", $"files[{i}]");
@@ -296,6 +328,13 @@ public sealed class UploadGrantService(
             {
                 throw BackazonException.BadRequest(
                     $"The field 'files[{i}].size' must be between 0 and {BackupLimits.MaxFileSize:N0} bytes.", $"files[{i}].size");
+            }
+
+            ChunkRules.Validate(file, $"files[{i}]");
+            chunks += file.Chunks?.Count ?? 0;
+            if (chunks > BackupLimits.MaxGrantChunks)
+            {
+                throw BackazonException.BadRequest($"Send at most {BackupLimits.MaxGrantChunks:N0} chunks per grant request (all files together).", "files");
             }
 
             if (CatalogPathRules.Refusal(file.Path, $"files[{i}].path") is { } refusal)

@@ -23,6 +23,14 @@ public sealed class BadInputTests(BackendFixture backend)
         { """{"files":[{"path":"ok.txt","size":"big","hash":"HASH"}]}""".Replace("HASH", Hash), "files[0].size" },
         { """{"files":[{"path":"ok.txt","size":"1","hash":"HASH"}]}""".Replace("HASH", Hash), "files[0].size" },
         { """{"files":[]}""", "files" },
+        // Chunked sizes: the list must be there, add up, and hash to the declared identity.
+        { Grant("big.img", Chunked, Hash), "files[0].chunks" },
+        { Chunks("big.img", Chunked, Hash, """[{"hash":"HASH","length":10}]"""), "files[0].chunks" },
+        { Chunks("big.img", Chunked, Hash, """[{"hash":"HASH","length":0}]"""), "files[0].chunks[0].length" },
+        { Chunks("big.img", Chunked, Hash, """[{"hash":"nope","length":16777216}]"""), "files[0].chunks[0].hash" },
+        { Chunks("big.img", Chunked, Hash, """[{"hash":"HASH","length":16777216}]"""), "files[0].hash" },
+        { Chunks("small.txt", 10, Hash, """[{"hash":"HASH","length":10}]"""), "files[0].chunks" },
+        { """{"files":[{"path":"ok.txt","size":1,"hash":"HASH","base":"../other"}]}""".Replace("HASH", Hash), "files[0].base" },
         { """{}""", "files" },
     };
 
@@ -163,6 +171,11 @@ public sealed class BadInputTests(BackendFixture backend)
 
     private static string Grant(string path, long size, string hash) =>
         JsonSerializer.Serialize(new { files = new[] { new { path, size, hash } } });
+
+    private const long Chunked = Backazon.Contracts.BackupLimits.ChunkedMinBytes;
+
+    private static string Chunks(string path, long size, string hash, string chunks) =>
+        $$"""{"files":[{"path":"{{path}}","size":{{size}},"hash":"{{hash}}","chunks":{{chunks.Replace("HASH", Hash)}}}]}""";
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 }

@@ -28,6 +28,9 @@ public sealed class CliHarness : IDisposable
     public Uploader.Api.BackazonClient Api { get; }
     public CountingHandler Requests { get; } = new();
 
+    /// <summary>What the CLI sends to storage (its uploads), counted on the wire.</summary>
+    public CountingHandler Storage { get; } = new();
+
     /// <summary>Writes a file of this machine's config folder (config.json, say).</summary>
     public void Write<T>(string name, T value) => new ConfigFolder(_config).Write(name, value);
 
@@ -41,7 +44,11 @@ public sealed class CliHarness : IDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var cli = new CliContext(output, error, new ConfigFolder(_config)) { Handler = () => new CountingHandler.Of(Requests) };
+        var cli = new CliContext(output, error, new ConfigFolder(_config))
+        {
+            Handler = () => new CountingHandler.Of(Requests),
+            StorageOptions = new Azure.Storage.Blobs.BlobClientOptions { Transport = new Azure.Core.Pipeline.HttpClientTransport(new CountingHandler.Of(Storage)) },
+        };
         var code = await BackazonCli.InvokeAsync(args, cli);
         return (code, output.ToString(), error.ToString());
     }
@@ -87,17 +94,27 @@ public sealed class CliHarness : IDisposable
     }
 }
 
-/// <summary>Counts the requests the CLI makes to the backend.</summary>
+/// <summary>Counts the requests the CLI makes, and the bytes of their bodies.</summary>
 public sealed class CountingHandler
 {
     public int Count;
+    public long BytesSent;
+
+    public void Reset() => (Count, BytesSent) = (0, 0);
 
     public sealed class Of(CountingHandler counter) : DelegatingHandler(new SocketsHttpHandler())
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref counter.Count);
-            return base.SendAsync(request, cancellationToken);
+            if (request.Content is { } content)
+            {
+                // Bodies built as they go (JSON) have no length until buffered.
+                await content.LoadIntoBufferAsync(cancellationToken);
+                Interlocked.Add(ref counter.BytesSent, content.Headers.ContentLength ?? 0);
+            }
+
+            return await base.SendAsync(request, cancellationToken);
         }
     }
 }

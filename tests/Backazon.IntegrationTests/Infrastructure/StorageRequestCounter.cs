@@ -16,6 +16,19 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
     private readonly ConcurrentQueue<string> _scans = new();
     private readonly ConcurrentQueue<string> _crossPartition = new();
 
+    private long _blobBytesRead;
+
+    /// <summary>Bytes of blob bodies the backend downloaded since the last reset.</summary>
+    public long BlobBytesRead => Interlocked.Read(ref _blobBytesRead);
+
+    public override void OnReceivedResponse(HttpMessage message)
+    {
+        if (message.Request.Method == RequestMethod.Get && message.Request.Uri.Port == BlobPort && message.Response.Status is 200 or 206)
+        {
+            Interlocked.Add(ref _blobBytesRead, message.Response.Headers.ContentLength ?? 0);
+        }
+    }
+
     public override void OnSendingRequest(HttpMessage message)
     {
         var request = message.Request;
@@ -64,6 +77,7 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
 
     public void Reset()
     {
+        Interlocked.Exchange(ref _blobBytesRead, 0);
         _counts.Clear();
         _scans.Clear();
         _crossPartition.Clear();

@@ -25,6 +25,15 @@ public sealed class TestDevice(BackendFixture backend, EnrollResponse enrolled) 
 
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
+    /// <summary>The content identity the uploader gives these bytes: their SHA-256, or their
+    /// chunk list's hash for chunked sizes.</summary>
+    public static string Identity(byte[] bytes)
+    {
+        using var identity = Uploader.Planning.ContentIdentity.For(bytes.Length);
+        identity.Append(bytes);
+        return identity.Finish().Hash;
+    }
+
     public static FileChange File(string path, byte[] bytes) =>
         new(path, EntryKinds.File, bytes.Length, Sha256(bytes), DateTimeOffset.UtcNow.AddDays(-1), null);
 

@@ -1,10 +1,10 @@
 using System.Buffers;
-using System.Security.Cryptography;
 
 namespace Backazon.Uploader.Planning;
 
 /// <summary>
-/// SHA-256 of a file's content, read once, sequentially, in 1 MiB pieces. A file whose size or
+/// A file's content identity (<see cref="ContentIdentity"/>: its SHA-256, or its chunk list's
+/// hash for chunked sizes, with the chunks), read once, sequentially, in 1 MiB pieces. A file whose size or
 /// modification time differs after the read from before it — or that yields more or fewer bytes
 /// than its size said — throws <see cref="FileChangedException"/>.
 /// </summary>
@@ -33,7 +33,7 @@ public static class ContentHasher
             BufferSize = 0, // our 1 MiB reads need no second buffer
         };
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var identity = ContentIdentity.For(sizeBefore);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long read = 0;
         try
@@ -42,7 +42,7 @@ public static class ContentHasher
             int count;
             while ((count = await stream.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
             {
-                hash.AppendData(buffer, 0, count);
+                identity.Append(buffer.AsSpan(0, count));
                 read += count;
                 if (read > sizeBefore)
                 {
@@ -74,9 +74,7 @@ public static class ContentHasher
             throw new FileChangedException(localPath, "modified during the read");
         }
 
-        return new FileDigest(
-            Convert.ToHexStringLower(hash.GetHashAndReset()),
-            read,
-            new DateTimeOffset(modifiedBefore.Ticks, TimeSpan.Zero));
+        var (hash, chunks) = identity.Finish();
+        return new FileDigest(hash, read, new DateTimeOffset(modifiedBefore.Ticks, TimeSpan.Zero), chunks);
     }
 }

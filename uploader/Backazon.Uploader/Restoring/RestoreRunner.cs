@@ -285,7 +285,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         }
 
         var partial = Path.Join(Path.GetDirectoryName(local)!, PartialName(Path.GetFileName(local)));
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hash = Planning.ContentIdentity.For(item.Size);
         long offset = 0;
         var left = new FileInfo(partial);
         if (left.LinkTarget is null && left.Exists && left.Length <= item.Size)
@@ -312,14 +312,14 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
                 while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
                 {
                     await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                    hash.AppendData(buffer, 0, read);
+                    hash.Append(buffer.AsSpan(0, read));
                     offset += read;
                     received(read);
                 }
             }
         }
 
-        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        var actual = hash.Finish().Hash;
         if (offset != item.Size || actual != item.Hash)
         {
             File.Delete(partial);
@@ -364,7 +364,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         }
     }
 
-    private static async Task<long> AppendHashAsync(string path, IncrementalHash hash, CancellationToken cancellationToken)
+    private static async Task<long> AppendHashAsync(string path, Planning.ContentIdentity hash, CancellationToken cancellationToken)
     {
         await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
         var buffer = new byte[1 << 20];
@@ -372,7 +372,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         int read;
         while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
         {
-            hash.AppendData(buffer, 0, read);
+            hash.Append(buffer.AsSpan(0, read));
             total += read;
         }
 

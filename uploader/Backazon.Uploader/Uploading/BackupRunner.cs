@@ -214,8 +214,9 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             await Parallel.ForEachAsync(batch.Files, new ParallelOptions { MaxDegreeOfParallelism = options.HashParallelism, CancellationToken = cancellationToken }, async (file, ct) =>
             {
                 var entry = file.Entry;
+                // (Not for chunked sizes: their grant needs the chunks, which only a read gives.)
                 if (file.Change.Previous is { Kind: EntryKind.File, Hash: not null } before
-                    && before.Size == entry.Size && before.ModifiedAt.UtcTicks == entry.ModifiedAt.UtcTicks)
+                    && before.Size == entry.Size && before.ModifiedAt.UtcTicks == entry.ModifiedAt.UtcTicks && !BackupLimits.IsChunked(before.Size))
                 {
                     file.Digest = new FileDigest(before.Hash, before.Size, before.ModifiedAt);
                     progress.NotToRead(entry.Size);
@@ -301,7 +302,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
 
         var firsts = byHash.Values.Select(g => g[0]).ToList();
         var answer = await api.RequestGrantsAsync(new UploadGrantRequest(
-            firsts.Select(f => new GrantFile(f.Entry.CatalogPath, f.Digest!.Size, f.Digest.Hash)).ToList()), cancellationToken);
+            firsts.Select(GrantFileOf).ToList()), cancellationToken);
         batch.GrantId = answer.GrantId;
 
         await Parallel.ForEachAsync(firsts.Zip(answer.Files), new ParallelOptions { MaxDegreeOfParallelism = options.UploadParallelism, CancellationToken = cancellationToken }, async (pair, ct) =>
@@ -309,7 +310,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             var (file, grant) = pair;
             var failure = grant.Outcome switch
             {
-                GrantOutcomes.Upload => await uploads.GetOrAdd(file.Digest!.Hash, _ => new(() => SendOneAsync(file, new Uri(grant.UploadUrl!), run, ct))).Value,
+                GrantOutcomes.Upload => await uploads.GetOrAdd(file.Digest!.Hash, _ => new(() => SendOneAsync(file, grant, run, ct))).Value,
                 GrantOutcomes.Refused => grant.Reason ?? "refused by the server",
                 _ => null,
             };
@@ -333,16 +334,25 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         });
     }
 
+    /// <summary>What a grant request says of a file. A chunked file names the content its path had
+    /// before as its base (when that was chunked too): the grant says which chunks it holds.</summary>
+    private static GrantFile GrantFileOf(BatchFile file)
+    {
+        var digest = file.Digest!;
+        var before = file.Change.Previous is { Kind: EntryKind.File, Hash: { } hash } previous && BackupLimits.IsChunked(previous.Size) && hash != digest.Hash ? hash : null;
+        return new GrantFile(file.Entry.CatalogPath, digest.Size, digest.Hash, digest.Chunks, digest.Chunks is null ? null : before);
+    }
+
     /// <summary>Sends one content; returns why it could not be sent, or null.</summary>
-    private async Task<string?> SendOneAsync(BatchFile file, Uri url, RunState run, CancellationToken cancellationToken)
+    private async Task<string?> SendOneAsync(BatchFile file, UploadGrant grant, RunState run, CancellationToken cancellationToken)
     {
         var digest = file.Digest!;
         try
         {
             long sentOfThisFile = 0;
-            await sender.SendAsync(file.Entry.LocalPath, digest, url, async ct =>
+            await sender.SendAsync(file.Entry.LocalPath, digest, new Uri(grant.UploadUrl!), grant.Held ?? [], async ct =>
             {
-                var renewed = (await api.RequestGrantsAsync(new([new GrantFile(file.Entry.CatalogPath, digest.Size, digest.Hash)]), ct)).Files[0];
+                var renewed = (await api.RequestGrantsAsync(new([GrantFileOf(file)]), ct)).Files[0];
                 return renewed.Outcome switch
                 {
                     GrantOutcomes.Upload => new Uri(renewed.UploadUrl!),

@@ -54,10 +54,15 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
     /// <exception cref="RequestFailedException">Storage refused for good.</exception>
     /// <param name="sent">bytes sent, as they go</param>
     /// <param name="alreadyThere">bytes that need no sending: blocks staged by an earlier run</param>
-    public async Task SendAsync(string localPath, FileDigest expected, Uri uploadUrl, RenewUpload renew, Action<long> sent, Action<long> alreadyThere,
+    /// <param name="held">chunked content: the chunks the account holds, which are not sent</param>
+    public async Task SendAsync(string localPath, FileDigest expected, Uri uploadUrl, IReadOnlyCollection<string> held, RenewUpload renew, Action<long> sent, Action<long> alreadyThere,
         CancellationToken cancellationToken)
     {
-        if (expected.Size <= BackupLimits.SinglePutMaxBytes)
+        if (expected.Chunks is not null)
+        {
+            await SendChunksAsync(localPath, expected, held, uploadUrl, renew, sent, alreadyThere, cancellationToken);
+        }
+        else if (expected.Size <= BackupLimits.SinglePutMaxBytes)
         {
             await PutAsync(localPath, expected, uploadUrl, renew, sent, cancellationToken);
         }
@@ -167,6 +172,84 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
                 // Blocks the index remembers are gone (a rejected upload removed, or storage
                 // expired them): send them all again, once.
                 index.ClearStagedBlocks(expected.Hash);
+            }
+        }
+    }
+
+    /// <summary>A chunk's block id: its SHA-256, so a staged chunk is found again by what it is.</summary>
+    public static string ChunkBlockId(string chunkHash) => Convert.ToBase64String(Convert.FromHexString(chunkHash));
+
+    /// <summary>
+    /// Chunked content: stages each chunk the account does not hold, once, in the order they first
+    /// appear, as a block of the grant's staging blob, and commits that list (the backend builds
+    /// the content from it and from the chunks it holds). Each chunk is hashed again as it is read,
+    /// so a file rewritten since it was hashed is caught before a byte of it goes. Staged chunks
+    /// are recorded in the index as for block uploads: a new run goes on from them.
+    /// </summary>
+    private async Task SendChunksAsync(string localPath, FileDigest expected, IReadOnlyCollection<string> held, Uri url, RenewUpload renew,
+        Action<long> sent, Action<long> alreadyThere, CancellationToken cancellationToken)
+    {
+        var chunks = expected.Chunks!;
+        var offsets = new long[chunks.Count];
+        for (var i = 1; i < chunks.Count; i++)
+        {
+            offsets[i] = offsets[i - 1] + chunks[i - 1].Length;
+        }
+
+        var holds = held.ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var toSend = Enumerable.Range(0, chunks.Count).Where(i => !holds.Contains(chunks[i].Hash!) && seen.Add(chunks[i].Hash!)).ToList();
+        var target = new UrlHolder(url, renew, _clientOptions);
+        for (var round = 1; ; round++)
+        {
+            var staged = index.StagedBlocks(expected.Hash);
+            if (round == 1)
+            {
+                alreadyThere(expected.Size - toSend.Where(i => !staged.Contains(i)).Sum(i => chunks[i].Length));
+            }
+
+            using (var handle = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
+            {
+                await Parallel.ForEachAsync(toSend.Where(i => !staged.Contains(i)), new ParallelOptions { MaxDegreeOfParallelism = BlocksInFlight, CancellationToken = cancellationToken }, async (i, ct) =>
+                {
+                    var length = (int)chunks[i].Length;
+                    var buffer = ArrayPool<byte>.Shared.Rent(length);
+                    try
+                    {
+                        await ReadExactlyAsync(handle, buffer.AsMemory(0, length), offsets[i], localPath, ct);
+                        if (Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, length))) != chunks[i].Hash)
+                        {
+                            throw new FileChangedException(localPath, "what would be sent differs from what was hashed");
+                        }
+
+                        await target.WithRenewalAsync(async client =>
+                        {
+                            using var content = new PacedStream(new MemoryStream(buffer, 0, length, writable: false), _pace);
+                            await client.StageBlockAsync(ChunkBlockId(chunks[i].Hash!), content, new BlockBlobStageBlockOptions { ProgressHandler = new DeltaProgress(sent) }, ct);
+                        }, ct);
+                        index.AddStagedBlock(expected.Hash, i);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                });
+            }
+
+            if (target.NothingToSend || toSend.Count == 0)
+            {
+                return; // stored meanwhile, or every chunk is held: the backend copies them all
+            }
+
+            try
+            {
+                await target.WithRenewalAsync(client => client.CommitBlockListAsync(toSend.Select(i => ChunkBlockId(chunks[i].Hash!)), cancellationToken: cancellationToken), cancellationToken);
+                index.ClearStagedBlocks(expected.Hash);
+                return;
+            }
+            catch (RequestFailedException e) when (e.ErrorCode == "InvalidBlockList" && round == 1)
+            {
+                index.ClearStagedBlocks(expected.Hash); // staged blocks gone (expired, or a rejected upload removed): send all again, once
             }
         }
     }
