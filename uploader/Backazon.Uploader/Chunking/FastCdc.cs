@@ -28,12 +28,14 @@ public sealed class FastCdc
     /// <summary>Azure's limit of blocks in one blob.</summary>
     public const int MaxBlocks = 50_000;
 
-    /// <summary>The chunker for a file of this size: chunks of about 1 MiB (a quarter to four
-    /// times that), the average doubled for huge files until even chunks all of the minimum size
-    /// stay within <see cref="MaxBlocks"/>.</summary>
+    /// <summary>The chunker for a file of this size: an average of 512 KiB (chunks a quarter to four
+    /// times that; 0.6 MiB on average in practice), doubled for huge files until even chunks all of
+    /// the minimum size stay within <see cref="MaxBlocks"/>. Half a MiB rather than 1 MiB because
+    /// an edit costs the chunks it touches: on random data a 1 MiB overwrite sent 2.6 MiB on
+    /// average and up to 3.9 MiB with 1 MiB chunks, 1.8 and 2.9 MiB with these.</summary>
     public static FastCdc ForFile(long size)
     {
-        var average = 1 << 20;
+        var average = 512 * 1024;
         while (size / (average / 4) >= MaxBlocks && average < MaximumMax / 4)
         {
             average *= 2;
