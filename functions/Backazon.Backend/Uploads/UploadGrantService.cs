@@ -140,7 +140,7 @@ public sealed class UploadGrantService(
                 {
                 }
 
-                return await UploadAsync(accountId, file, cancellationToken);
+                return await UploadAsync(accountId, file, cancellationToken, renewed: true);
             case Refusal refused:
                 return Refused(file, refused.Reason);
             default:
@@ -148,12 +148,19 @@ public sealed class UploadGrantService(
         }
     }
 
-    private async Task<UploadGrant> UploadAsync(string accountId, GrantFile file, CancellationToken cancellationToken)
+    private async Task<UploadGrant> UploadAsync(string accountId, GrantFile file, CancellationToken cancellationToken, bool renewed = false)
     {
         if (file.Chunks is { } chunks)
         {
             // Chunked content: the device writes only a staging blob of its new chunks; the
             // content blob is the backend's to build (see ChunkedContentBuilder), so no SAS names it.
+            // A device resuming an upload may no longer know its base (its index holds the new
+            // hash by then): the earlier grant's stays.
+            if (file.Base is null && renewed && await chunkLists.ReadAsync(accountId, file.Hash!, cancellationToken) is { Base: { } earlier })
+            {
+                file = file with { Base = earlier };
+            }
+
             var held = await HeldAsync(accountId, file, cancellationToken);
             await chunkLists.WriteAsync(accountId, file.Hash!, new ChunkList(held.Count > 0 ? file.Base : null, chunks), cancellationToken);
             var staging = await sas.UploadUrlAsync(chunkLists.Staging(accountId, file.Hash!), file.Size, cancellationToken);

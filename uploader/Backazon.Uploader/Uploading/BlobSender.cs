@@ -176,15 +176,19 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
         }
     }
 
-    /// <summary>A chunk's block id: its SHA-256, so a staged chunk is found again by what it is.</summary>
-    public static string ChunkBlockId(string chunkHash) => Convert.ToBase64String(Convert.FromHexString(chunkHash));
+    /// <summary>The block id of a run of chunks: the SHA-256 of their hashes, so a staged run is
+    /// found again by what it holds (one length for every id, as Azure wants).</summary>
+    public static string ChunksBlockId(IEnumerable<string> chunkHashes) =>
+        Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(',', chunkHashes))));
 
     /// <summary>
     /// Chunked content: stages each chunk the account does not hold, once, in the order they first
-    /// appear, as a block of the grant's staging blob, and commits that list (the backend builds
-    /// the content from it and from the chunks it holds). Each chunk is hashed again as it is read,
-    /// so a file rewritten since it was hashed is caught before a byte of it goes. Staged chunks
-    /// are recorded in the index as for block uploads: a new run goes on from them.
+    /// appear, into the grant's staging blob, and commits that list (the backend builds the content
+    /// from it and from the chunks it holds). Neighbouring new chunks go together as one block of
+    /// up to <see cref="MinBlockSize"/>, so a first backup costs a request per 4 MiB, not per
+    /// chunk. Each chunk is hashed again as it is read, so a file rewritten since it was hashed is
+    /// caught before a byte of it goes. Staged blocks are recorded in the index (by their first
+    /// chunk) as for block uploads: a new run goes on from them.
     /// </summary>
     private async Task SendChunksAsync(string localPath, FileDigest expected, IReadOnlyCollection<string> held, Uri url, RenewUpload renew,
         Action<long> sent, Action<long> alreadyThere, CancellationToken cancellationToken)
@@ -198,36 +202,56 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
 
         var holds = held.ToHashSet(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var toSend = Enumerable.Range(0, chunks.Count).Where(i => !holds.Contains(chunks[i].Hash!) && seen.Add(chunks[i].Hash!)).ToList();
+        var groups = new List<(List<int> Chunks, long Length)>();
+        foreach (var i in Enumerable.Range(0, chunks.Count).Where(i => !holds.Contains(chunks[i].Hash!) && seen.Add(chunks[i].Hash!)))
+        {
+            if (groups.Count > 0 && groups[^1] is var last && last.Chunks[^1] + 1 == i && last.Length + chunks[i].Length <= MinBlockSize)
+            {
+                last.Chunks.Add(i);
+                groups[^1] = last with { Length = last.Length + chunks[i].Length };
+            }
+            else
+            {
+                groups.Add(([i], chunks[i].Length));
+            }
+        }
+
+        var ids = groups.Select(g => ChunksBlockId(g.Chunks.Select(i => chunks[i].Hash!))).ToList();
         var target = new UrlHolder(url, renew, _clientOptions);
         for (var round = 1; ; round++)
         {
             var staged = index.StagedBlocks(expected.Hash);
+            var missing = Enumerable.Range(0, groups.Count).Where(g => !staged.Contains(groups[g].Chunks[0])).ToList();
             if (round == 1)
             {
-                alreadyThere(expected.Size - toSend.Where(i => !staged.Contains(i)).Sum(i => chunks[i].Length));
+                alreadyThere(expected.Size - missing.Sum(g => groups[g].Length));
             }
 
             using (var handle = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
             {
-                await Parallel.ForEachAsync(toSend.Where(i => !staged.Contains(i)), new ParallelOptions { MaxDegreeOfParallelism = BlocksInFlight, CancellationToken = cancellationToken }, async (i, ct) =>
+                await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = BlocksInFlight, CancellationToken = cancellationToken }, async (g, ct) =>
                 {
-                    var length = (int)chunks[i].Length;
+                    var (members, groupLength) = groups[g];
+                    var length = (int)groupLength;
                     var buffer = ArrayPool<byte>.Shared.Rent(length);
                     try
                     {
-                        await ReadExactlyAsync(handle, buffer.AsMemory(0, length), offsets[i], localPath, ct);
-                        if (Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, length))) != chunks[i].Hash)
+                        await ReadExactlyAsync(handle, buffer.AsMemory(0, length), offsets[members[0]], localPath, ct);
+                        foreach (var i in members)
                         {
-                            throw new FileChangedException(localPath, "what would be sent differs from what was hashed");
+                            var at = (int)(offsets[i] - offsets[members[0]]);
+                            if (Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(at, (int)chunks[i].Length))) != chunks[i].Hash)
+                            {
+                                throw new FileChangedException(localPath, "what would be sent differs from what was hashed");
+                            }
                         }
 
                         await target.WithRenewalAsync(async client =>
                         {
                             using var content = new PacedStream(new MemoryStream(buffer, 0, length, writable: false), _pace);
-                            await client.StageBlockAsync(ChunkBlockId(chunks[i].Hash!), content, new BlockBlobStageBlockOptions { ProgressHandler = new DeltaProgress(sent) }, ct);
+                            await client.StageBlockAsync(ids[g], content, new BlockBlobStageBlockOptions { ProgressHandler = new DeltaProgress(sent) }, ct);
                         }, ct);
-                        index.AddStagedBlock(expected.Hash, i);
+                        index.AddStagedBlock(expected.Hash, members[0]);
                     }
                     finally
                     {
@@ -236,14 +260,14 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
                 });
             }
 
-            if (target.NothingToSend || toSend.Count == 0)
+            if (target.NothingToSend || groups.Count == 0)
             {
                 return; // stored meanwhile, or every chunk is held: the backend copies them all
             }
 
             try
             {
-                await target.WithRenewalAsync(client => client.CommitBlockListAsync(toSend.Select(i => ChunkBlockId(chunks[i].Hash!)), cancellationToken: cancellationToken), cancellationToken);
+                await target.WithRenewalAsync(client => client.CommitBlockListAsync(ids, cancellationToken: cancellationToken), cancellationToken);
                 index.ClearStagedBlocks(expected.Hash);
                 return;
             }
