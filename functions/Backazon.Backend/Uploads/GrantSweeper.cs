@@ -16,7 +16,8 @@ namespace Backazon.Backend.Uploads;
 /// account's grants and commits checks that nothing escaped the index.
 /// </summary>
 public sealed class GrantSweeper(
-    AccountStore accounts, ContentVerifier verifier, CommitService commits, GrantLedger ledger, DueIndex due, TimeProvider clock, ILogger<GrantSweeper> logger)
+    AccountStore accounts, ContentVerifier verifier, CommitService commits, GrantLedger ledger, Chunks.ChunkLists chunkLists, DueIndex due, TimeProvider clock,
+    ILogger<GrantSweeper> logger)
 {
     /// <summary>A commit not cataloged this long after it was made is queued again.</summary>
     public static readonly TimeSpan CommitRequeueAfter = TimeSpan.FromMinutes(10);
@@ -39,6 +40,13 @@ public sealed class GrantSweeper(
                 && !await SettleAsync(content.Value, tally, cancellationToken))
             {
                 continue; // tried again next sweep
+            }
+
+            if (content is { HasValue: true, Value.IsVerified: true } && BackupLimits.IsChunked(content.Value!.Size))
+            {
+                // Its check deleted the staging blob, but a SAS still alive then could write it
+                // again; none can now.
+                await chunkLists.DeleteStagingAsync(row.AccountId, row.Id, cancellationToken);
             }
 
             await DoneAsync(done, row, cancellationToken);
