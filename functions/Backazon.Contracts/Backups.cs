@@ -24,7 +24,7 @@ public static class BackupLimits
     /// <summary>
     /// Content up to this size is sent in one request (Put Blob) with a create-only SAS, which
     /// can never overwrite; larger content is sent in blocks with a write SAS, and the backend
-    /// leases the blob before it reads it. The uploader and the backend must agree on it.
+    /// checks a snapshot of the blob (a write SAS could break a lease). The uploader and the backend must agree on it.
     /// </summary>
     public const long SinglePutMaxBytes = 4 * 1024 * 1024;
 

@@ -36,6 +36,9 @@ public sealed record Verification(VerificationResult Result, long Size, string? 
 /// memory, whatever the blob). Only then, in one transaction per up to 99 contents, the rows
 /// turn verified and their bytes move from reserved to used. Safe to run twice or concurrently.
 /// A mismatch deletes the blob; the row stays granted, so the device sends it again.
+/// Chunked content (<see cref="BackupLimits.IsChunked"/>) is not sent to its blob at all: the
+/// check builds it from checked chunks and the device's staging blob, and reads only the new ones
+/// (<see cref="ChunkedContentBuilder"/>).
 /// </summary>
 public sealed class ContentVerifier(
     AccountStore accounts, ContentBlobs blobs, ChunkedContentBuilder builder, ChunkLists chunkLists, ContentTiering tiering, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)

@@ -23,7 +23,8 @@ public sealed class SasIssuer(StorageClients storage, IOptions<SasOptions> optio
     /// <summary>
     /// For content sent in one request (up to <see cref="Contracts.BackupLimits.SinglePutMaxBytes"/>):
     /// create only, which cannot overwrite a blob that exists. Larger content is sent in blocks,
-    /// which need write; the backend leases such a blob before it reads it. Never read, list or delete.
+    /// which need write; the backend checks a snapshot of such a blob (and chunked content's SAS
+    /// names a staging blob, never the content). Never read, list or delete.
     /// </summary>
     public Task<SignedUrl> UploadUrlAsync(BlobClient blob, long size, CancellationToken cancellationToken = default) =>
         SignAsync(blob,
