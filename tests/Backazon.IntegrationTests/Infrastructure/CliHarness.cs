@@ -100,12 +100,21 @@ public sealed class CountingHandler
     public int Count;
     public long BytesSent;
 
+    /// <summary>Runs before each request goes (a test's way to act at a precise step of a run:
+    /// edit a file once its grant is asked for, say).</summary>
+    public Func<HttpRequestMessage, Task>? Before { get; set; }
+
     public void Reset() => (Count, BytesSent) = (0, 0);
 
     public sealed class Of(CountingHandler counter) : DelegatingHandler(new SocketsHttpHandler())
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            if (counter.Before is { } before)
+            {
+                await before(request);
+            }
+
             Interlocked.Increment(ref counter.Count);
             if (request.Content is { } content)
             {

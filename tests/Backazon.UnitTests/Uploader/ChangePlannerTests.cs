@@ -68,6 +68,34 @@ public sealed class ChangePlannerTests : IDisposable
     }
 
     [Fact]
+    public void Plan_FileWhoseChangeTimeOrInodeMoved_IsChanged_EvenWithItsSizeAndTimeKept()
+    {
+        var rewritten = _tree.PathOf("docs/a.txt");
+        var replaced = _tree.PathOf("docs/b.txt");
+        Record(Plan(), entry => entry.LocalPath == rewritten ? entry.Stamp! with { ChangedAtNanoseconds = entry.Stamp.ChangedAtNanoseconds - 1 }
+            : entry.LocalPath == replaced ? entry.Stamp! with { Inode = entry.Stamp.Inode + 1 }
+            : entry.Stamp);
+
+        var plan = Plan();
+
+        Assert.Equal([rewritten, replaced], plan.Changed.Select(c => c.Current.LocalPath).Order());
+        Assert.Equal(4, plan.Unchanged);
+    }
+
+    [Fact]
+    public void Plan_RowsKeptBeforeStamps_StayUnchanged_AndTakeTheScansStamp()
+    {
+        Record(Plan(), _ => null);
+
+        var plan = Plan();
+
+        Assert.Equal(6, plan.Unchanged);
+        var row = _index.Find(Catalog("docs/a.txt"))!;
+        Assert.NotNull(row.Stamp);
+        Assert.Equal(UnixStat.StampOf(_tree.PathOf("docs/a.txt")), row.Stamp);
+    }
+
+    [Fact]
     public void Plan_RemovedFile_IsDeleted()
     {
         Record(Plan());
@@ -196,10 +224,11 @@ public sealed class ChangePlannerTests : IDisposable
     }
 
     /// <summary>What a successful, confirmed run leaves in the index.</summary>
-    private void Record(BackupPlan plan)
+    private void Record(BackupPlan plan, Func<ScannedEntry, FileStamp?>? stamp = null)
     {
         _index.Upsert(plan.ToSend.Select(entry => new IndexedFile(
-            entry.CatalogPath, entry.Kind, entry.Size, entry.ModifiedAt, entry.Kind == EntryKind.File ? "hash" : null, entry.LinkTarget, IndexState.Committed)));
+            entry.CatalogPath, entry.Kind, entry.Size, entry.ModifiedAt, entry.Kind == EntryKind.File ? "hash" : null, entry.LinkTarget, IndexState.Committed,
+            Stamp: stamp is null ? entry.Stamp : stamp(entry))));
         _index.Remove(plan.Deleted);
     }
 

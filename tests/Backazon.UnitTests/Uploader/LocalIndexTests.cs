@@ -140,7 +140,7 @@ public sealed class LocalIndexTests : IDisposable
 
         Assert.NotNull(reopened.Find("kept"));
         Assert.Equal("wal", Pragma("journal_mode"));
-        Assert.Equal(2L, Pragma("user_version"));
+        Assert.Equal(3L, Pragma("user_version"));
     }
 
     [Fact]
@@ -171,26 +171,46 @@ public sealed class LocalIndexTests : IDisposable
         Assert.Equal([1], _index.StagedBlocks("bbb"));
     }
 
-    [Fact]
-    public void Open_SchemaVersion1_KeepsRowsAndAddsStagedBlocks()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Open_OlderSchema_KeepsRowsWithoutStamps_AndForgetsStagedBlocks(int version)
     {
-        _index.Upsert([Row("kept")]);
         _index.Dispose();
-        Pragma("user_version = 1");
         using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _databasePath, Pooling = false }.ToString()))
         {
             connection.Open();
-            using var drop = connection.CreateCommand();
-            drop.CommandText = "DROP TABLE staged_blocks";
-            drop.ExecuteNonQuery();
+            using var old = connection.CreateCommand();
+            old.CommandText = $"""
+                DROP TABLE files; DROP TABLE staged_blocks;
+                CREATE TABLE files (path TEXT NOT NULL PRIMARY KEY, kind TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
+                    hash TEXT, link_target TEXT, state TEXT NOT NULL, commit_id TEXT) WITHOUT ROWID;
+                INSERT INTO files VALUES ('kept', 'file', 3, 0, 'abc', NULL, 'committed', NULL);
+                {(version == 2 ? "CREATE TABLE staged_blocks (hash TEXT NOT NULL, block INTEGER NOT NULL, PRIMARY KEY (hash, block)) WITHOUT ROWID; INSERT INTO staged_blocks VALUES ('h', 1);" : "")}
+                PRAGMA user_version = {version};
+                """;
+            old.ExecuteNonQuery();
         }
 
         using var reopened = new LocalIndex(_databasePath);
 
-        Assert.NotNull(reopened.Find("kept"));
-        reopened.AddStagedBlock("h", 3);
-        Assert.Equal([3], reopened.StagedBlocks("h"));
-        Assert.Equal(2L, Pragma("user_version"));
+        Assert.Equal(("abc", (FileStamp?)null), (reopened.Find("kept")!.Hash, reopened.Find("kept")!.Stamp));
+        Assert.Empty(reopened.StagedBlocks("h"));
+        reopened.AddStagedBlock("h", 3, "digest");
+        Assert.Equal(new Dictionary<int, string?> { [3] = "digest" }, reopened.StagedBlockDigests("h"));
+        reopened.Upsert([Row("stamped") with { Stamp = new FileStamp(1_700_000_000_123_456_789, 42) }]);
+        Assert.Equal(new FileStamp(1_700_000_000_123_456_789, 42), reopened.Find("stamped")!.Stamp);
+        Assert.Equal(3L, Pragma("user_version"));
+    }
+
+    [Fact]
+    public void ConfirmCommit_RejectedRow_ForgetsItsHash()
+    {
+        _index.Upsert([Row("rejected") with { State = IndexState.Pending, CommitId = "c1", Hash = "wrong" }]);
+
+        _index.ConfirmCommit("c1", ["rejected"]);
+
+        Assert.Equal((IndexState.Dirty, (string?)null), (_index.Find("rejected")!.State, _index.Find("rejected")!.Hash));
     }
 
     [Fact]

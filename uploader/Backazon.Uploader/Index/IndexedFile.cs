@@ -5,7 +5,9 @@ namespace Backazon.Uploader.Index;
 /// <summary>
 /// One row of the local index: what the uploader last sent for a catalog path. A deletion that is
 /// reported but not yet confirmed is a row of kind <see cref="EntryKind.Deleted"/>; once the
-/// backend confirms it, the row is removed.
+/// backend confirms it, the row is removed. <paramref name="Stamp"/> is the file's change time and
+/// inode when its hash was taken (null where the system does not tell, and in rows from before
+/// stamps were kept).
 /// </summary>
 public sealed record IndexedFile(
     string Path,
@@ -15,7 +17,8 @@ public sealed record IndexedFile(
     string? Hash,
     string? LinkTarget,
     IndexState State,
-    string? CommitId = null)
+    string? CommitId = null,
+    FileStamp? Stamp = null)
 {
     /// <summary>A deletion of <paramref name="path"/>, to be marked pending once its commit is accepted.</summary>
     public static IndexedFile Deletion(string path) =>

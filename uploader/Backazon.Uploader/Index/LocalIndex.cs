@@ -23,10 +23,10 @@ namespace Backazon.Uploader.Index;
 /// </remarks>
 public sealed class LocalIndex : IDisposable
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
     private const int PageSize = 1000;
     private const int BatchSize = 1000;
-    private const string Columns = "path, kind, size, mtime, hash, link_target, state, commit_id";
+    private const string Columns = "path, kind, size, mtime, hash, link_target, state, commit_id, ctime, inode";
 
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
@@ -55,11 +55,12 @@ public sealed class LocalIndex : IDisposable
         _find = Prepare($"SELECT {Columns} FROM files WHERE path = $path", "$path");
         _upsert = Prepare(
             $"""
-            INSERT INTO files ({Columns}) VALUES ($path, $kind, $size, $mtime, $hash, $link_target, $state, $commit_id)
+            INSERT INTO files ({Columns}) VALUES ($path, $kind, $size, $mtime, $hash, $link_target, $state, $commit_id, $ctime, $inode)
             ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, size = excluded.size, mtime = excluded.mtime,
-                hash = excluded.hash, link_target = excluded.link_target, state = excluded.state, commit_id = excluded.commit_id
+                hash = excluded.hash, link_target = excluded.link_target, state = excluded.state, commit_id = excluded.commit_id,
+                ctime = excluded.ctime, inode = excluded.inode
             """,
-            "$path", "$kind", "$size", "$mtime", "$hash", "$link_target", "$state", "$commit_id");
+            "$path", "$kind", "$size", "$mtime", "$hash", "$link_target", "$state", "$commit_id", "$ctime", "$inode");
         _remove = Prepare("DELETE FROM files WHERE path = $path", "$path");
         _markPending = Prepare("UPDATE files SET state = 'pending', commit_id = $commit_id WHERE path = $path", "$path", "$commit_id");
     }
@@ -168,32 +169,39 @@ public sealed class LocalIndex : IDisposable
     }
 
     /// <summary>The blocks of <paramref name="hash"/>'s upload already staged in storage.</summary>
-    public HashSet<int> StagedBlocks(string hash)
+    public HashSet<int> StagedBlocks(string hash) => [.. StagedBlockDigests(hash).Keys];
+
+    /// <summary>The blocks of <paramref name="hash"/>'s upload already staged in storage, each
+    /// with the SHA-256 of the bytes that went (null when none was recorded).</summary>
+    public Dictionary<int, string?> StagedBlockDigests(string hash)
     {
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT block FROM staged_blocks WHERE hash = $hash";
+            command.CommandText = "SELECT block, sha256 FROM staged_blocks WHERE hash = $hash";
             command.Parameters.AddWithValue("$hash", hash);
             using var reader = command.ExecuteReader();
-            var blocks = new HashSet<int>();
+            var blocks = new Dictionary<int, string?>();
             while (reader.Read())
             {
-                blocks.Add(reader.GetInt32(0));
+                blocks[reader.GetInt32(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
             }
 
             return blocks;
         }
     }
 
-    public void AddStagedBlock(string hash, int block)
+    /// <param name="sha256">the SHA-256 of the bytes staged, so a later run can tell whether the
+    /// file still holds them there</param>
+    public void AddStagedBlock(string hash, int block, string? sha256 = null)
     {
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "INSERT OR IGNORE INTO staged_blocks (hash, block) VALUES ($hash, $block)";
+            command.CommandText = "INSERT OR REPLACE INTO staged_blocks (hash, block, sha256) VALUES ($hash, $block, $sha256)";
             command.Parameters.AddWithValue("$hash", hash);
             command.Parameters.AddWithValue("$block", block);
+            command.Parameters.AddWithValue("$sha256", (object?)sha256 ?? DBNull.Value);
             command.ExecuteNonQuery();
         }
     }
@@ -228,12 +236,34 @@ public sealed class LocalIndex : IDisposable
             _upsert.Parameters["$mtime"].Value = file.ModifiedAt.UtcTicks;
             _upsert.Parameters["$hash"].Value = (object?)file.Hash ?? DBNull.Value;
             _upsert.Parameters["$link_target"].Value = (object?)file.LinkTarget ?? DBNull.Value;
+            _upsert.Parameters["$ctime"].Value = (object?)file.Stamp?.ChangedAtNanoseconds ?? DBNull.Value;
+            _upsert.Parameters["$inode"].Value = (object?)file.Stamp?.Inode ?? DBNull.Value;
             _upsert.Parameters["$state"].Value = StateText(file.State);
             // The schema enforces it too: a commit id exactly when pending.
             _upsert.Parameters["$commit_id"].Value = file.State != IndexState.Pending ? DBNull.Value
                 : string.IsNullOrEmpty(file.CommitId) ? throw new ArgumentException($"Pending row \"{file.Path}\" has no commit id.", nameof(files))
                 : file.CommitId;
         });
+
+    /// <summary>Gives rows kept before stamps were their file's stamp, as a scan found the file
+    /// unchanged by size and time (what the hash was taken of, as far as anyone can tell now).</summary>
+    public void FillStamps(IEnumerable<(string Path, FileStamp Stamp)> rows)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "UPDATE files SET ctime = $ctime, inode = $inode WHERE path = $path AND ctime IS NULL";
+            var path = command.Parameters.Add("$path", SqliteType.Text);
+            var ctime = command.Parameters.Add("$ctime", SqliteType.Integer);
+            var inode = command.Parameters.Add("$inode", SqliteType.Integer);
+            InBatches(rows, command, row =>
+            {
+                path.Value = row.Path;
+                ctime.Value = row.Stamp.ChangedAtNanoseconds;
+                inode.Value = row.Stamp.Inode;
+            });
+        }
+    }
 
     public void Remove(IEnumerable<string> paths)
     {
@@ -280,7 +310,7 @@ public sealed class LocalIndex : IDisposable
 
     /// <summary>
     /// The backend cataloged <paramref name="commitId"/>: its rows become committed, its deletions
-    /// leave the index, and <paramref name="rejectedPaths"/> become dirty so the next run sends them
+    /// leave the index, and <paramref name="rejectedPaths"/> become dirty, their hashes forgotten, so the next run reads and sends them
     /// again. Rows since re-sent in a later commit are left alone. One transaction.
     /// </summary>
     public void ConfirmCommit(string commitId, IReadOnlyCollection<string> rejectedPaths)
@@ -296,7 +326,8 @@ public sealed class LocalIndex : IDisposable
         using var transaction = _connection.BeginTransaction();
         using var reject = _connection.CreateCommand();
         reject.Transaction = transaction;
-        reject.CommandText = "UPDATE files SET state = 'dirty', commit_id = NULL WHERE commit_id = $commit_id AND path = $path";
+        // The backend found other bytes than the hash said: that hash is never to be trusted again.
+        reject.CommandText = "UPDATE files SET state = 'dirty', commit_id = NULL, hash = NULL WHERE commit_id = $commit_id AND path = $path";
         reject.Parameters.AddWithValue("$commit_id", commitId);
         var path = reject.Parameters.Add("$path", SqliteType.Text);
         foreach (var rejected in rejectedPaths)
@@ -342,10 +373,13 @@ public sealed class LocalIndex : IDisposable
         using var transaction = _connection.BeginTransaction();
         using var command = _connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = (version == 0 ? CreateFiles : "") + $"""
+        // Staged blocks from before their digests were kept are forgotten: at most the uploads
+        // that were in flight are sent again.
+        command.CommandText = (version == 0 ? CreateFiles : "") + (version is > 0 and < 3 ? AddStamps + "DROP TABLE IF EXISTS staged_blocks;\n" : "") + $"""
             CREATE TABLE IF NOT EXISTS staged_blocks (
-                hash  TEXT    NOT NULL,
-                block INTEGER NOT NULL,
+                hash   TEXT    NOT NULL,
+                block  INTEGER NOT NULL,
+                sha256 TEXT,
                 PRIMARY KEY (hash, block)
             ) WITHOUT ROWID;
             PRAGMA user_version = {SchemaVersion};
@@ -364,9 +398,18 @@ public sealed class LocalIndex : IDisposable
                 link_target TEXT,
                 state       TEXT    NOT NULL CHECK (state IN ('committed', 'pending', 'dirty')),
                 commit_id   TEXT,
+                ctime       INTEGER, -- change time, ns since the epoch (null where the system does not tell)
+                inode       INTEGER,
                 CHECK ((state = 'pending') = (commit_id IS NOT NULL))
             ) WITHOUT ROWID;
             CREATE INDEX files_by_commit ON files (commit_id) WHERE commit_id IS NOT NULL;
+
+            """;
+
+    // Rows from before stamps were kept get theirs from the next scan that finds them unchanged.
+    private const string AddStamps = """
+            ALTER TABLE files ADD COLUMN ctime INTEGER;
+            ALTER TABLE files ADD COLUMN inode INTEGER;
 
             """;
 
@@ -451,7 +494,8 @@ public sealed class LocalIndex : IDisposable
             "pending" => IndexState.Pending,
             _ => IndexState.Dirty,
         },
-        reader.IsDBNull(7) ? null : reader.GetString(7));
+        reader.IsDBNull(7) ? null : reader.GetString(7),
+        reader.IsDBNull(8) || reader.IsDBNull(9) ? null : new FileStamp(reader.GetInt64(8), reader.GetInt64(9)));
 
     private static string KindText(EntryKind kind) => kind switch
     {

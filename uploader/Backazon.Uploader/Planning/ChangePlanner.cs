@@ -4,8 +4,10 @@ using Backazon.Uploader.Scanning;
 namespace Backazon.Uploader.Planning;
 
 /// <summary>
-/// Compares a scan with the local index by size, modification time and link target only — it
-/// never reads file content, so an unchanged tree costs one index lookup per file and no hashing.
+/// Compares a scan with the local index by size, modification time, change time and inode (as
+/// restic does: a file rewritten with its old modification time still moves its change time)
+/// and link target — it never reads file content, so an unchanged tree costs one index lookup
+/// per file and no hashing.
 /// It streams: each new or changed entry is yielded as the scan finds it, and the deletions
 /// (index rows the scan did not see) at the end, read from the index a page at a time — nothing
 /// proportional to the tree is held in memory.
@@ -39,6 +41,7 @@ public sealed class ChangePlanner(LocalIndex index)
     {
         var open = openCommits ?? new HashSet<string>();
         var seen = new List<string>(SeenBatch);
+        var unstamped = new List<(string, FileStamp)>();
         foreach (var entry in scan)
         {
             seen.Add(entry.CatalogPath);
@@ -62,10 +65,20 @@ public sealed class ChangePlanner(LocalIndex index)
             else
             {
                 counts.Unchanged++;
+                if (previous.Stamp is null && entry.Stamp is not null)
+                {
+                    unstamped.Add((entry.CatalogPath, entry.Stamp));
+                    if (unstamped.Count == SeenBatch)
+                    {
+                        index.FillStamps(unstamped);
+                        unstamped.Clear();
+                    }
+                }
             }
         }
 
         index.MarkSeen(seen);
+        index.FillStamps(unstamped);
         var skipped = new HashSet<string>(skippedCatalogPaths ?? [], StringComparer.Ordinal);
         foreach (var row in index.Under(rootCatalogPath, unseenOnly: true))
         {
@@ -88,7 +101,8 @@ public sealed class ChangePlanner(LocalIndex index)
             // A link's own time and size say nothing useful (and some platforms report the
             // target's): its target string is what the catalog keeps.
             EntryKind.Symlink => !string.Equals(previous.LinkTarget, entry.LinkTarget, StringComparison.Ordinal),
-            _ => previous.Size != entry.Size || previous.ModifiedAt.UtcTicks != entry.ModifiedAt.UtcTicks,
+            _ => previous.Size != entry.Size || previous.ModifiedAt.UtcTicks != entry.ModifiedAt.UtcTicks
+                || (previous.Stamp is not null && entry.Stamp is not null && previous.Stamp != entry.Stamp),
         };
 }
 

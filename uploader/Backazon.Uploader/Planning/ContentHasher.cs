@@ -5,7 +5,7 @@ namespace Backazon.Uploader.Planning;
 /// <summary>
 /// A file's content identity (<see cref="ContentIdentity"/>: its SHA-256, or its chunk list's
 /// hash for chunked sizes, with the chunks), read once, sequentially, in 1 MiB pieces. A file whose size or
-/// modification time differs after the read from before it — or that yields more or fewer bytes
+/// modification time (or, where the system tells, change time and inode) differs after the read from before it — or that yields more or fewer bytes
 /// than its size said — throws <see cref="FileChangedException"/>.
 /// </summary>
 public static class ContentHasher
@@ -23,6 +23,7 @@ public static class ContentHasher
         var before = new FileInfo(localPath);
         var sizeBefore = before.Length;
         var modifiedBefore = before.LastWriteTimeUtc;
+        var stampBefore = Scanning.UnixStat.StampOf(localPath);
         var options = new FileStreamOptions
         {
             Mode = FileMode.Open,
@@ -74,7 +75,13 @@ public static class ContentHasher
             throw new FileChangedException(localPath, "modified during the read");
         }
 
+        // A writer that puts the old modification time back still moves the change time.
+        if (stampBefore is not null && Scanning.UnixStat.StampOf(localPath) != stampBefore)
+        {
+            throw new FileChangedException(localPath, "rewritten during the read");
+        }
+
         var (hash, chunks) = identity.Finish();
-        return new FileDigest(hash, read, new DateTimeOffset(modifiedBefore.Ticks, TimeSpan.Zero), chunks);
+        return new FileDigest(hash, read, new DateTimeOffset(modifiedBefore.Ticks, TimeSpan.Zero), chunks, stampBefore);
     }
 }

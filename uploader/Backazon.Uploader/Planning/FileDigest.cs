@@ -7,4 +7,6 @@ namespace Backazon.Uploader.Planning;
 /// </summary>
 /// <param name="Chunks">chunked content's chunks, in order (null for other sizes, and when the
 /// digest came from the index without a read)</param>
-public sealed record FileDigest(string Hash, long Size, DateTimeOffset ModifiedAt, IReadOnlyList<Contracts.ChunkRef>? Chunks = null);
+/// <param name="Stamp">the file's change time and inode, unchanged for the whole read (null
+/// where the system does not tell)</param>
+public sealed record FileDigest(string Hash, long Size, DateTimeOffset ModifiedAt, IReadOnlyList<Contracts.ChunkRef>? Chunks = null, Scanning.FileStamp? Stamp = null);

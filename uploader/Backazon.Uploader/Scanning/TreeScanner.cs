@@ -147,14 +147,15 @@ public sealed class TreeScanner(ExclusionRules exclusions, Action<string, string
                 return new ScannedEntry(catalogPath, info.FullName, EntryKind.Symlink, 0, modifiedAt, linkTarget);
             }
 
-            if (UnixFileType.SpecialKind(info.FullName) is { } special)
+            var inode = UnixStat.Read(info.FullName);
+            if (inode?.SpecialKind is { } special)
             {
                 skipped(info.FullName, $"not a regular file ({special})");
                 return null;
             }
 
             return new ScannedEntry(catalogPath, info.FullName, EntryKind.File, ((FileInfo)info).Length, modifiedAt, null,
-                OperatingSystem.IsWindows() ? null : (int)info.UnixFileMode);
+                OperatingSystem.IsWindows() ? null : (int)info.UnixFileMode, inode?.Stamp);
         }
         catch (FileNotFoundException)
         {

@@ -196,8 +196,10 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     }
 
     /// <summary>Hashes a batch's files (a few at a time) and keeps every hash in the index at
-    /// once. A file whose size and time still match a row that only lacked its confirmation
-    /// keeps the hash it had: a rerun after a kill hashes nothing twice.</summary>
+    /// once. A file whose size, time, change time and inode still match a row that only lacked
+    /// its confirmation keeps the hash it had: a rerun after a kill hashes nothing twice. Without
+    /// a stamp to compare (Windows, macOS, an old row) the file is read again: a hash is reused
+    /// only when nothing can have changed since it was taken.</summary>
     private async Task HashAsync(ChannelReader<Batch> input, ChannelWriter<Batch> output, RunState run, CancellationToken cancellationToken)
     {
         var credentialsChecked = false;
@@ -215,10 +217,11 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             {
                 var entry = file.Entry;
                 // (Not for chunked sizes: their grant needs the chunks, which only a read gives.)
-                if (file.Change.Previous is { Kind: EntryKind.File, Hash: not null } before
-                    && before.Size == entry.Size && before.ModifiedAt.UtcTicks == entry.ModifiedAt.UtcTicks && !BackupLimits.IsChunked(before.Size))
+                if (file.Change.Previous is { Kind: EntryKind.File, Hash: not null, Stamp: not null } before
+                    && before.Size == entry.Size && before.ModifiedAt.UtcTicks == entry.ModifiedAt.UtcTicks && before.Stamp == entry.Stamp
+                    && !BackupLimits.IsChunked(before.Size))
                 {
-                    file.Digest = new FileDigest(before.Hash, before.Size, before.ModifiedAt);
+                    file.Digest = new FileDigest(before.Hash, before.Size, before.ModifiedAt, Stamp: before.Stamp);
                     progress.NotToRead(entry.Size);
                     return;
                 }
@@ -234,7 +237,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             });
 
             index.Upsert(batch.Files.Where(f => f.Ready).Select(f =>
-                new IndexedFile(f.Entry.CatalogPath, EntryKind.File, f.Digest!.Size, f.Digest.ModifiedAt, f.Digest.Hash, null, IndexState.Dirty)));
+                new IndexedFile(f.Entry.CatalogPath, EntryKind.File, f.Digest!.Size, f.Digest.ModifiedAt, f.Digest.Hash, null, IndexState.Dirty, Stamp: f.Digest.Stamp)));
             await output.WriteAsync(batch, cancellationToken);
         }
     }
@@ -382,7 +385,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         {
             var d = file.Digest!;
             changes.Add((new FileChange(file.Entry.CatalogPath, EntryKinds.File, d.Size, d.Hash, d.ModifiedAt, null, file.Change.Kind == ChangeKind.New, file.Entry.Mode),
-                new IndexedFile(file.Entry.CatalogPath, EntryKind.File, d.Size, d.ModifiedAt, d.Hash, null, IndexState.Pending)));
+                new IndexedFile(file.Entry.CatalogPath, EntryKind.File, d.Size, d.ModifiedAt, d.Hash, null, IndexState.Pending, Stamp: d.Stamp)));
         }
 
         foreach (var other in batch.Others)

@@ -23,8 +23,9 @@ public delegate Task<Uri?> RenewUpload(CancellationToken cancellationToken);
 /// Content up to <see cref="BackupLimits.SinglePutMaxBytes"/> goes in one request through a
 /// create-only SAS, hashed again just before, so a file rewritten since it was hashed is caught
 /// before its commit. Larger content goes as numbered blocks, a few in flight; each staged block
-/// is recorded in the local index, so an upload interrupted by a kill, a sleep or an expired SAS
-/// goes on from the blocks already in storage, and the block list is committed last.
+/// is recorded in the local index with its SHA-256, so an upload interrupted by a kill, a sleep or
+/// an expired SAS goes on from the blocks already in storage, and the block list is committed
+/// last — only when every byte read on the way hashes to what was granted.
 /// </summary>
 public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOptions = null, UploadPace? pace = null)
 {
@@ -114,9 +115,14 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
         }
     }
 
-    /// <summary>Stages the blocks the index does not list as staged, a few at a time, then
-    /// commits the whole list. A 403 (the SAS ran out) renews the URL once for all blocks in
-    /// flight and goes on.</summary>
+    /// <summary>
+    /// Reads the file once, in block order, through SHA-256, and stages each block storage does
+    /// not hold yet (a few in flight); commits the block list only when the bytes read — which are
+    /// the bytes sent, or bytes that match what an earlier run sent — hash to what was granted.
+    /// A file rewritten since it was hashed (even with its old size and time) is so caught here,
+    /// before its commit, instead of failing the backend's check and counting against the device.
+    /// A 403 (the SAS ran out) renews the URL once for all blocks in flight and goes on.
+    /// </summary>
     private async Task SendBlocksAsync(string localPath, FileDigest expected, Uri url, RenewUpload renew, Action<long> sent, Action<long> alreadyThere,
         CancellationToken cancellationToken)
     {
@@ -125,35 +131,18 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
         var target = new UrlHolder(url, renew, _clientOptions);
         for (var round = 1; ; round++)
         {
-            var staged = index.StagedBlocks(expected.Hash);
+            var staged = index.StagedBlockDigests(expected.Hash);
             if (round == 1)
             {
-                alreadyThere(staged.Where(b => b < count).Sum(b => Math.Min(blockSize, expected.Size - (long)b * blockSize)));
+                alreadyThere(staged.Keys.Where(b => b < count).Sum(b => Math.Min(blockSize, expected.Size - (long)b * blockSize)));
             }
 
-            var missing = Enumerable.Range(0, count).Where(b => !staged.Contains(b));
-            using (var handle = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
+            var read = await StageInOrderAsync(localPath, expected, blockSize, count, staged, target, sent, cancellationToken);
+            if (read != expected.Hash)
             {
-                await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = BlocksInFlight, CancellationToken = cancellationToken }, async (block, ct) =>
-                {
-                    var offset = (long)block * blockSize;
-                    var length = (int)Math.Min(blockSize, expected.Size - offset);
-                    var buffer = ArrayPool<byte>.Shared.Rent(length);
-                    try
-                    {
-                        await ReadExactlyAsync(handle, buffer.AsMemory(0, length), offset, localPath, ct);
-                        await target.WithRenewalAsync(async client =>
-                        {
-                            using var content = new PacedStream(new MemoryStream(buffer, 0, length, writable: false), _pace);
-                            await client.StageBlockAsync(BlockId(block), content, new BlockBlobStageBlockOptions { ProgressHandler = new DeltaProgress(sent) }, ct);
-                        }, ct);
-                        index.AddStagedBlock(expected.Hash, block);
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                    }
-                });
+                // What went is not what was granted: drop the record of it, and send nothing more.
+                index.ClearStagedBlocks(expected.Hash);
+                throw new FileChangedException(localPath, "what was sent differs from what was hashed");
             }
 
             if (target.NothingToSend)
@@ -172,6 +161,89 @@ public sealed class BlobSender(LocalIndex index, BlobClientOptions? clientOption
                 // Blocks the index remembers are gone (a rejected upload removed, or storage
                 // expired them): send them all again, once.
                 index.ClearStagedBlocks(expected.Hash);
+            }
+        }
+    }
+
+    /// <summary>One sequential read of the file's blocks, hashed in order, staging those that are
+    /// not staged yet or whose bytes differ from what was staged; returns the SHA-256 of all the
+    /// bytes read. The first staging that fails stops the read.</summary>
+    private async Task<string> StageInOrderAsync(string localPath, FileDigest expected, int blockSize, int count, Dictionary<int, string?> staged,
+        UrlHolder target, Action<long> sent, CancellationToken cancellationToken)
+    {
+        using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var slots = new SemaphoreSlim(BlocksInFlight);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var staging = new List<Task>();
+        using (var handle = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous))
+        {
+            try
+            {
+                for (var block = 0; block < count; block++)
+                {
+                    await slots.WaitAsync(failed.Token);
+                    var offset = (long)block * blockSize;
+                    var length = (int)Math.Min(blockSize, expected.Size - offset);
+                    var buffer = ArrayPool<byte>.Shared.Rent(length);
+                    var handedOver = false;
+                    try
+                    {
+                        await ReadExactlyAsync(handle, buffer.AsMemory(0, length), offset, localPath, failed.Token);
+                        whole.AppendData(buffer, 0, length);
+                        var digest = Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, length)));
+                        if (!staged.TryGetValue(block, out var before) || before != digest)
+                        {
+                            staging.Add(StageAsync(block, buffer, length, digest));
+                            handedOver = true;
+                        }
+                    }
+                    finally
+                    {
+                        if (!handedOver)
+                        {
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            slots.Release();
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // A staging failed: its error is the one to report, below.
+            }
+            catch
+            {
+                // The read failed: the blocks in flight stop too, and own their buffers till then.
+                await failed.CancelAsync();
+                await Task.WhenAll(staging).ContinueWith(_ => { }, TaskScheduler.Default);
+                throw;
+            }
+
+            await Task.WhenAll(staging);
+        }
+
+        return Convert.ToHexStringLower(whole.GetHashAndReset());
+
+        async Task StageAsync(int block, byte[] buffer, int length, string digest)
+        {
+            try
+            {
+                await target.WithRenewalAsync(async client =>
+                {
+                    using var content = new PacedStream(new MemoryStream(buffer, 0, length, writable: false), _pace);
+                    await client.StageBlockAsync(BlockId(block), content, new BlockBlobStageBlockOptions { ProgressHandler = new DeltaProgress(sent) }, failed.Token);
+                }, failed.Token);
+                index.AddStagedBlock(expected.Hash, block, digest);
+            }
+            catch
+            {
+                await failed.CancelAsync();
+                throw;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                slots.Release();
             }
         }
     }
