@@ -67,4 +67,12 @@ public sealed class AdminFunctions(ApiEndpoint api, AccountService accounts, Enr
         string deviceId,
         CancellationToken cancellationToken) =>
         api.OperatorAsync(request, async () => new OkObjectResult(await accounts.RevokeDeviceAsync(accountId, deviceId, cancellationToken)));
+
+    [Function(nameof(ClearDeviceRejections))]
+    public Task<IActionResult> ClearDeviceRejections(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "admin/accounts/{accountId}/devices/{deviceId}/rejections")] HttpRequest request,
+        string accountId,
+        string deviceId,
+        CancellationToken cancellationToken) =>
+        api.OperatorAsync(request, async () => new OkObjectResult(await accounts.ClearRejectionsAsync(accountId, deviceId, cancellationToken)));
 }

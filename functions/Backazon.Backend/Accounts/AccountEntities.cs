@@ -57,9 +57,37 @@ public sealed class DeviceEntity : ITableEntity
     public DateTimeOffset? LastBackupAt { get; set; }
 
     /// <summary>Uploads of this device whose bytes did not match what it declared (size or hash),
-    /// and how many bytes they held: counted against it, and past a limit its backups stop.</summary>
+    /// and how many bytes they held, since <see cref="RejectedSince"/>: counted against it, and
+    /// past a limit its backups stop. Read them through <see cref="RejectedUploadsAt"/>.</summary>
     public int RejectedUploads { get; set; }
     public long RejectedBytes { get; set; }
+
+    /// <summary>When the current run of rejections began.</summary>
+    public DateTimeOffset? RejectedSince { get; set; }
+
+    /// <summary>How long a run of rejections counts: a device that sent no wrong bytes for this
+    /// long starts from zero again, so what it takes to be stopped is many wrong uploads close
+    /// together — a device lying on purpose — never a few honest accidents over its life.</summary>
+    public static readonly TimeSpan RejectionWindow = TimeSpan.FromDays(7);
+
+    /// <summary>The rejections that count at <paramref name="now"/> (none once the window passed;
+    /// rows from before the window was kept count none).</summary>
+    public int RejectedUploadsAt(DateTimeOffset now) =>
+        RejectedSince is { } since && now - since < RejectionWindow ? RejectedUploads : 0;
+
+    public void CountRejection(long bytes, DateTimeOffset now)
+    {
+        if (RejectedUploadsAt(now) == 0)
+        {
+            (RejectedUploads, RejectedBytes, RejectedSince) = (0, 0, now);
+        }
+
+        RejectedUploads++;
+        RejectedBytes += bytes;
+    }
+
+    /// <summary>The operator (or the device's owner) says the rejections were not the device's fault.</summary>
+    public void ClearRejections() => (RejectedUploads, RejectedBytes, RejectedSince) = (0, 0, null);
 
     /// <summary>The device's last run report, as JSON.</summary>
     public string? LastReport { get; set; }

@@ -132,6 +132,25 @@ public sealed class AccountService(AccountStore store, AccountIndex index, PlanC
             }
         }, cancellationToken);
 
+    /// <summary>Clears a device's count of uploads that failed the check, so a device stopped by
+    /// it backs up again at once (an honest one whose files kept changing under it, say).</summary>
+    public Task<AccountView> ClearRejectionsAsync(string accountId, string deviceId, CancellationToken cancellationToken = default) =>
+        OptimisticRetry.RunAsync(async ct =>
+        {
+            var device = await store.FindDeviceAsync(accountId, deviceId, ct)
+                ?? throw BackazonException.NotFound("The device");
+            device.ClearRejections();
+            try
+            {
+                await store.Table.UpdateEntityAsync(device, device.ETag, TableUpdateMode.Replace, ct);
+                return await store.GetViewAsync(accountId, ct);
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                throw OptimisticRetry.Lost(e);
+            }
+        }, cancellationToken);
+
     /// <summary>A display name: optional or required, at most 200 characters, no control characters.</summary>
     public static string? ValidName(string? value, string field, bool required)
     {

@@ -10,7 +10,7 @@ using Backazon.Contracts;
 namespace Backazon.Backend.Accounts;
 
 /// <summary>Table access for accounts and their devices (one partition per account).</summary>
-public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
+public sealed class AccountStore(StorageClients storage, PlanCatalog plans, TimeProvider? clock = null)
 {
     public TableClient Table { get; } = storage.Tables.GetTableClient(StorageNames.AccountsTable);
 
@@ -63,7 +63,7 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
             account.UsedBytes,
             account.ReservedBytes,
             devices.OrderBy(d => d.EnrolledAt)
-                .Select(d => new DeviceView(d.DeviceId, d.Name, d.EnrolledAt, d.LastSeenAt, d.RevokedAt is not null, d.RejectedUploads))
+                .Select(d => new DeviceView(d.DeviceId, d.Name, d.EnrolledAt, d.LastSeenAt, d.RevokedAt is not null, d.RejectedUploadsAt((clock ?? TimeProvider.System).GetUtcNow())))
                 .ToList(),
             account.CreatedAt);
     }
@@ -93,7 +93,7 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
 
     /// <summary>Counts an upload of the device that failed the backend's check (best effort: a
     /// count lost to a long race is no reason to fail the check that found it).</summary>
-    public async Task CountRejectedUploadAsync(string accountId, string deviceId, long bytes, CancellationToken cancellationToken = default)
+    public async Task CountRejectedUploadAsync(string accountId, string deviceId, long bytes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -104,8 +104,7 @@ public sealed class AccountStore(StorageClients storage, PlanCatalog plans)
                     return;
                 }
 
-                device.RejectedUploads++;
-                device.RejectedBytes += bytes;
+                device.CountRejection(bytes, now);
                 try
                 {
                     await Table.UpdateEntityAsync(device, device.ETag, TableUpdateMode.Replace, ct);

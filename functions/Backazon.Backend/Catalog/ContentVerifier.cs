@@ -157,9 +157,10 @@ public sealed class ContentVerifier(
                 await chunkLists.DeleteStagingAsync(accountId, hash, cancellationToken); // what the device sends next starts clean
             }
 
+            // Counted only against the one device that held the upload (see ContentEntity.DeviceId).
             if (row.DeviceId is not null)
             {
-                await accounts.CountRejectedUploadAsync(accountId, row.DeviceId, arrived.Value, cancellationToken);
+                await accounts.CountRejectedUploadAsync(accountId, row.DeviceId, arrived.Value, clock.GetUtcNow(), cancellationToken);
             }
 
             return (new(VerificationResult.Mismatch, 0, $"The upload failed verification ({what}); it was removed and will be sent again."), null);

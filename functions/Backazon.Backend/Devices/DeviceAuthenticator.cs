@@ -40,7 +40,7 @@ public sealed class DeviceAuthenticator(AccountStore accounts, TimeProvider cloc
             }
         }
 
-        return new DeviceCaller(parsed.AccountId, parsed.DeviceId, device.RejectedUploads);
+        return new DeviceCaller(parsed.AccountId, parsed.DeviceId, device.RejectedUploadsAt(now));
     }
 
     /// <summary>Whether the token is a revoked device's own (its secret matches): asked only after

@@ -1,5 +1,7 @@
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Backazon.Backend.Configuration;
 
 namespace Backazon.Backend.Storage;
@@ -22,9 +24,21 @@ public sealed class ContentBlobs(StorageClients storage)
     public BlobClient Checked(string accountId, string hash, string? snapshot) =>
         snapshot is null ? Blob(accountId, hash) : Blob(accountId, hash).WithSnapshot(snapshot);
 
-    /// <summary>Deletes the blob with its snapshots (and any uncommitted blocks).</summary>
-    public static Task DeleteAsync(BlobClient blob, CancellationToken cancellationToken = default) =>
-        blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+    /// <summary>Deletes the blob with its snapshots (and any uncommitted blocks).
+    /// A lease a device took through its write SAS is broken first: the backend must always be
+    /// able to take back what a device wrote, or one lease would jam the check for good.</summary>
+    public static async Task DeleteAsync(BlobClient blob, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.LeaseIdMissing || e.ErrorCode == BlobErrorCode.LeaseIdMismatchWithBlobOperation)
+        {
+            await blob.GetBlobLeaseClient().BreakAsync(TimeSpan.Zero, cancellationToken: cancellationToken);
+            await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+        }
+    }
 
     public Task DeleteAsync(string accountId, string hash, CancellationToken cancellationToken = default) =>
         DeleteAsync(Blob(accountId, hash), cancellationToken);

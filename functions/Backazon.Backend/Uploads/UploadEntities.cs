@@ -35,7 +35,8 @@ public sealed class ContentEntity : ITableEntity
     public string State { get; set; } = ContentStates.Granted;
     public long Size { get; set; }
 
-    /// <summary>The device that last asked to upload it.</summary>
+    /// <summary>The one device that was granted its upload, or null once a second device was
+    /// (both could write through their SAS, so a mismatch can be blamed on neither).</summary>
     public string? DeviceId { get; set; }
     public DateTimeOffset IssuedAt { get; set; }
 

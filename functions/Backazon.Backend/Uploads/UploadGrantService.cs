@@ -87,7 +87,7 @@ public sealed class UploadGrantService(
     public const int MaxRejectedUploads = 10;
 
     private static string? DeviceRefusal(DeviceCaller caller) => caller.RejectedUploads >= MaxRejectedUploads
-        ? $"This device sent {caller.RejectedUploads} uploads whose bytes did not match what it declared, so its backups are stopped; the operator can revoke it and enroll it again."
+        ? $"This device sent {caller.RejectedUploads} uploads whose bytes did not match what it declared within {DeviceEntity.RejectionWindow.TotalDays:0} days, so its backups are stopped; they start again {DeviceEntity.RejectionWindow.TotalDays:0} days after the first of them, or when the operator clears the count (backazon admin device clear ACCOUNT DEVICE)."
         : null;
 
     /// <summary>Backups continue while past due; they stop when suspended or canceled.</summary>
@@ -230,7 +230,12 @@ public sealed class UploadGrantService(
                 else if (row is not null)
                 {
                     row.ExpiresAt = expiresAt;
-                    row.DeviceId = caller.DeviceId;
+                    if (row.DeviceId != caller.DeviceId)
+                    {
+                        // Another device may still write through its own SAS: whoever's bytes
+                        // fail the check, the check cannot say, so it blames no device.
+                        row.DeviceId = null;
+                    }
                     actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, row.ETag));
                     decided.Add((file, new Renewed(row)));
                 }

@@ -99,6 +99,83 @@ public sealed class FrozenContentTests(BackendFixture backend)
         Assert.Contains("did not match what it declared", refused.Reason);
     }
 
+    [Fact]
+    public async Task BlockUpload_OfWrongBytesThenLeasedForever_IsTakenBack_CountedOnItsDevice_AndTheRestOfTheCommitIsCataloged()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var declared = Random((int)BackupLimits.SinglePutMaxBytes + 1024 * 1024);
+        var honest = Encoding.UTF8.GetBytes("an honest file in the same commit");
+        var grant = await GrantAsync(device, "big.bin", declared);
+        var blob = new BlockBlobClient(new Uri(grant.UploadUrl!));
+        await StageAndCommitAsync(blob, Random(declared.Length));
+        await blob.GetBlobLeaseClient().AcquireAsync(TimeSpan.FromSeconds(-1)); // infinite, through the device's own SAS
+        var small = await GrantAsync(device, "honest.txt", honest);
+        await new BlobClient(new Uri(small.UploadUrl!)).UploadAsync(BinaryData.FromBytes(honest));
+
+        var status = await device.CommitAndWaitAsync(TestDevice.File("big.bin", declared), TestDevice.File("honest.txt", honest));
+
+        Assert.Equal(1, status.Cataloged);
+        Assert.Equal("big.bin", Assert.Single(status.Rejected).Path);
+        Assert.False(await Content(device, declared).ExistsAsync());
+        Assert.Equal(1, (await DeviceRowAsync(device)).RejectedUploads);
+        Assert.Equal(["honest.txt"], (await device.ListAsync("")).Where(i => i.Kind == EntryKinds.File).Select(i => i.Path.TrimStart('/')));
+    }
+
+    [Fact]
+    public async Task Upload_GrantedToTwoDevices_ThatFailsTheCheck_CountsAgainstNeither()
+    {
+        using var first = await TestDevice.CreateAsync(backend);
+        using var second = await TestDevice.EnrollAsync(backend, first.AccountId);
+        var declared = Encoding.UTF8.GetBytes("the same bytes on two computers");
+        var grant = await GrantAsync(first, "shared.txt", declared);
+        await GrantAsync(second, "shared.txt", declared); // renews the same content's grant
+        await new BlobClient(new Uri(grant.UploadUrl!)).UploadAsync(BinaryData.FromString("not what either declared"));
+
+        Assert.Single((await second.CommitAndWaitAsync(TestDevice.File("shared.txt", declared))).Rejected);
+
+        Assert.Equal((0, 0), ((await DeviceRowAsync(first)).RejectedUploads, (await DeviceRowAsync(second)).RejectedUploads));
+    }
+
+    [Fact]
+    public async Task Device_StoppedByRejections_BacksUpAgain_OnceTheOperatorClearsThem_OrAWeekAfter()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var store = backend.App.Services.GetRequiredService<Backazon.Backend.Accounts.AccountStore>();
+        var row = await DeviceRowAsync(device);
+        var longAgo = DateTimeOffset.UtcNow - Backazon.Backend.Accounts.DeviceEntity.RejectionWindow - TimeSpan.FromMinutes(1);
+        for (var i = 0; i < Backazon.Backend.Uploads.UploadGrantService.MaxRejectedUploads; i++)
+        {
+            await store.CountRejectedUploadAsync(device.AccountId, device.DeviceId, 1, longAgo);
+        }
+
+        // Ten rejections more than a week ago count nothing now.
+        Assert.Equal(GrantOutcomes.Upload, (await HonestGrantAsync(device, "a.txt")).Outcome);
+        for (var i = 0; i < Backazon.Backend.Uploads.UploadGrantService.MaxRejectedUploads; i++)
+        {
+            await store.CountRejectedUploadAsync(device.AccountId, device.DeviceId, 1, DateTimeOffset.UtcNow);
+        }
+
+        var refused = await HonestGrantAsync(device, "b.txt");
+        Assert.Equal(GrantOutcomes.Refused, refused.Outcome);
+        Assert.Contains("clears the count", refused.Reason);
+
+        using var http = backend.OperatorClient();
+        var cleared = await http.DeleteAsync($"admin/accounts/{device.AccountId}/devices/{device.DeviceId}/rejections");
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+        Assert.Equal(GrantOutcomes.Upload, (await HonestGrantAsync(device, "c.txt")).Outcome);
+        var unknown = await http.DeleteAsync($"admin/accounts/{device.AccountId}/devices/nosuchdevice/rejections");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    private static async Task<UploadGrant> HonestGrantAsync(TestDevice device, string path)
+    {
+        var bytes = Encoding.UTF8.GetBytes("honest " + path + Guid.NewGuid());
+        return Assert.Single((await device.Api.RequestGrantsAsync(new([new GrantFile(path, bytes.Length, TestDevice.Sha256(bytes))]))).Files);
+    }
+
+    private async Task<Backazon.Backend.Accounts.DeviceEntity> DeviceRowAsync(TestDevice device) =>
+        (await backend.App.Services.GetRequiredService<Backazon.Backend.Accounts.AccountStore>().FindDeviceAsync(device.AccountId, device.DeviceId))!;
+
     private static async Task<UploadGrant> GrantAsync(TestDevice device, string path, byte[] bytes)
     {
         var grant = Assert.Single((await device.Api.RequestGrantsAsync(new([new GrantFile(path, bytes.Length, TestDevice.Sha256(bytes))]))).Files);

@@ -77,6 +77,10 @@ public sealed partial class BackazonClient : IDisposable
         SendAsync<AccountView>(HttpMethod.Delete,
             $"admin/accounts/{Uri.EscapeDataString(accountId)}/devices/{Uri.EscapeDataString(deviceId)}", null, cancellationToken);
 
+    public Task<AccountView> ClearRejectionsAsync(string accountId, string deviceId, CancellationToken cancellationToken = default) =>
+        SendAsync<AccountView>(HttpMethod.Delete,
+            $"admin/accounts/{Uri.EscapeDataString(accountId)}/devices/{Uri.EscapeDataString(deviceId)}/rejections", null, cancellationToken);
+
     public Task<UploadGrantResponse> RequestGrantsAsync(UploadGrantRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<UploadGrantResponse>(HttpMethod.Post, "uploads/grants", request, cancellationToken);
 

@@ -162,19 +162,35 @@ public static class AdminCommands
 
     private static Command Device(CliContext cli)
     {
+        var revoke = DeviceVerb(cli, "revoke", "Revoke a device: its credentials stop working at once", async (client, accountId, target, ct) =>
+        {
+            await client.RevokeDeviceAsync(accountId, target.Id, ct);
+            return $"Device '{target.Name}' ({target.Id}) revoked.";
+        });
+        var clear = DeviceVerb(cli, "clear", "Clear a device's count of uploads that failed the backend's check, so a device stopped by it backs up again",
+            async (client, accountId, target, ct) =>
+            {
+                await client.ClearRejectionsAsync(accountId, target.Id, ct);
+                return $"Device '{target.Name}' ({target.Id}) may back up again: its {target.RejectedUploads} rejected uploads no longer count.";
+            });
+        return new Command("device", "Devices") { revoke, clear };
+    }
+
+    /// <summary>An operator verb on one device of an account, found by name or id.</summary>
+    private static Command DeviceVerb(CliContext cli, string name, string description, Func<BackazonClient, string, DeviceView, CancellationToken, Task<string>> act)
+    {
         var account = new Argument<string>("account") { Description = "The account id" };
         var device = new Argument<string>("device") { Description = "The device's name or id (see 'admin account show')" };
-        var revoke = new Command("revoke", "Revoke a device: its credentials stop working at once") { account, device };
-        revoke.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        var command = new Command(name, description) { account, device };
+        command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             using var client = OperatorClient(cli);
             var accountId = parse.GetValue(account)!;
             var target = DeviceNames.Find((await client.GetAccountAsync(accountId, cancellationToken)).Devices, parse.GetValue(device)!);
-            await client.RevokeDeviceAsync(accountId, target.Id, cancellationToken);
-            await cli.Out.WriteLineAsync($"Device '{target.Name}' ({target.Id}) revoked.");
+            await cli.Out.WriteLineAsync(await act(client, accountId, target, cancellationToken));
             return ExitCodes.Success;
         }));
-        return new Command("device", "Devices") { revoke };
+        return command;
     }
 
     private static BackazonClient OperatorClient(CliContext cli)
