@@ -12,10 +12,17 @@ namespace Backazon.Backend.Storage;
 /// with a managed identity (Azure, where shared keys are off) they are user delegation SAS,
 /// signed with a delegation key that is fetched once and reused until it nears its end.
 /// </summary>
+/// <remarks>
+/// Azure gives a delegation key at most seven days of life, and a link signed with it dies with
+/// it whatever its own expiry says. So keys are asked for with all seven days, a key is reused
+/// while it covers a link's life or nearly (all but a seventh of it), and a link is never
+/// signed to outlive its key: it is cut to the key's end, and says so in its expiry. A page of
+/// a thousand links costs one key request, and a week of them about one a day.
+/// </remarks>
 public sealed class SasIssuer(StorageClients storage, IOptions<SasOptions> options, TimeProvider clock)
 {
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan DelegationKeyLifetime = TimeSpan.FromDays(1);
+    public static readonly TimeSpan DelegationKeyLifetime = TimeSpan.FromDays(7) - ClockSkew;
 
     private readonly SemaphoreSlim _keyLock = new(1, 1);
     private UserDelegationKey? _key;
@@ -63,19 +70,29 @@ public sealed class SasIssuer(StorageClients storage, IOptions<SasOptions> optio
             return new SignedUrl(blob.GenerateSasUri(builder), builder.ExpiresOn);
         }
 
-        var key = await DelegationKeyAsync(builder.ExpiresOn, cancellationToken);
+        var key = await DelegationKeyAsync(now, lifetime, cancellationToken);
+        if (builder.ExpiresOn > key.SignedExpiresOn)
+        {
+            builder.ExpiresOn = key.SignedExpiresOn;
+        }
+
         var uri = new BlobUriBuilder(blob.Uri) { Sas = builder.ToSasQueryParameters(key, storage.Blobs.AccountName) }.ToUri();
         return new SignedUrl(uri, builder.ExpiresOn);
     }
 
-    private async Task<UserDelegationKey> DelegationKeyAsync(DateTimeOffset mustCover, CancellationToken cancellationToken)
+    private async Task<UserDelegationKey> DelegationKeyAsync(DateTimeOffset now, TimeSpan lifetime, CancellationToken cancellationToken)
     {
+        var mustCover = now + lifetime - lifetime / 7;
+        if (Volatile.Read(ref _key) is { } current && current.SignedExpiresOn >= mustCover)
+        {
+            return current;
+        }
+
         await _keyLock.WaitAsync(cancellationToken);
         try
         {
             if (_key is null || _key.SignedExpiresOn < mustCover)
             {
-                var now = clock.GetUtcNow();
                 var request = new BlobGetUserDelegationKeyOptions(now + DelegationKeyLifetime) { StartsOn = now - ClockSkew };
                 _key = (await storage.Blobs.GetUserDelegationKeyAsync(request, cancellationToken)).Value;
             }

@@ -44,7 +44,8 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
 
         // The same key again is a retry of a request whose answer was lost: answer it again.
         var commitId = request.Id ?? Secrets.NewId();
-        if (request.Id is not null && await FindAsync(caller, commitId, cancellationToken) is { } earlier)
+        var bodyHash = BodyHash(changes, request.GrantIds);
+        if (request.Id is not null && await FindAsync(caller, commitId, bodyHash, cancellationToken) is { } earlier)
         {
             return earlier;
         }
@@ -70,13 +71,14 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
                 CommittedAt = committedAt,
                 Changes = changes.Count,
                 State = CommitStates.Pending,
+                BodyHash = bodyHash,
             }, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 409 && request.Id is not null)
         {
             // Two deliveries of one retried request raced; the first one's row stands, and its
             // manifest was the same batch.
-            if (await FindAsync(caller, commitId, cancellationToken) is { } raced)
+            if (await FindAsync(caller, commitId, bodyHash, cancellationToken) is { } raced)
             {
                 return raced;
             }
@@ -91,8 +93,9 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
     /// <summary>The commit this device made under this key, if any. A pending one is queued once
     /// more: the first attempt may have died between its row and its message, and cataloging the
     /// same commit twice changes nothing. Another device's key is refused rather than answered:
-    /// keys name one device's batches.</summary>
-    private async Task<CommitResponse?> FindAsync(DeviceCaller caller, string commitId, CancellationToken cancellationToken)
+    /// keys name one device's batches. So is another body under the same key: answering with
+    /// the first commit would drop the new changes without a word.</summary>
+    private async Task<CommitResponse?> FindAsync(DeviceCaller caller, string commitId, string bodyHash, CancellationToken cancellationToken)
     {
         var row = await accounts.Table.GetEntityIfExistsAsync<CommitEntity>(caller.AccountId, CommitEntity.RowFor(commitId), cancellationToken: cancellationToken);
         if (!row.HasValue)
@@ -106,6 +109,11 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
             throw BackazonException.Conflict("Another device made a commit with this id; choose a new one.");
         }
 
+        if (commit.BodyHash is not null && commit.BodyHash != bodyHash)
+        {
+            throw BackazonException.Conflict("A commit with this id was made with other changes; send a new batch under a new id.");
+        }
+
         if (commit.State == CommitStates.Pending)
         {
             await EnqueueAsync(new CatalogMessage(caller.AccountId, caller.DeviceId, commitId), cancellationToken);
@@ -113,6 +121,9 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
 
         return new CommitResponse(commitId, commit.CommittedAt, commit.Changes);
     }
+
+    private static string BodyHash(IReadOnlyList<FileChange> changes, IReadOnlyList<string>? grantIds) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { changes, grantIds }, Json)));
 
     public Task EnqueueAsync(CatalogMessage message, CancellationToken cancellationToken = default) =>
         _queue.SendMessageAsync(BinaryData.FromObjectAsJson(message, Json), cancellationToken: cancellationToken);

@@ -88,6 +88,10 @@ public sealed class CommitEntity : ITableEntity
     public string State { get; set; } = "";
     public int Cataloged { get; set; }
 
+    /// <summary>SHA-256 of the request's changes and grants: a retry under the same id must
+    /// carry the same body (null in rows from before it was kept).</summary>
+    public string? BodyHash { get; set; }
+
     /// <summary>JSON list of rejected files (path and reason).</summary>
     public string? RejectedJson { get; set; }
 

@@ -16,6 +16,23 @@ namespace Backazon.IntegrationTests.Backups;
 public sealed class CatalogTests(BackendFixture backend)
 {
     [Fact]
+    public async Task Commit_IdReusedWithAnotherBody_Is409_AndTheSameBodyAgainIsTheFirstAnswer()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var first = Encoding.UTF8.GetBytes("first batch");
+        var second = Encoding.UTF8.GetBytes("second batch, other changes");
+        await device.BackupAsync(("a.txt", first), ("b.txt", second));
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        var change = TestDevice.File("a.txt", first);
+        var answer = await device.Api.CommitAsync(new CommitRequest([change], id));
+
+        Assert.Equal(answer, await device.Api.CommitAsync(new CommitRequest([change], id)));
+        var refused = await Assert.ThrowsAsync<BackazonApiException>(() => device.Api.CommitAsync(new CommitRequest([TestDevice.File("b.txt", second)], id)));
+        Assert.Equal(409, refused.Status);
+        Assert.Contains("other changes", refused.Message);
+    }
+
+    [Fact]
     public async Task Backup_CatalogsVersionCountsUsageAndReleasesReservation()
     {
         using var device = await TestDevice.CreateAsync(backend);

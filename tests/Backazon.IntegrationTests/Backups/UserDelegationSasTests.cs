@@ -26,12 +26,14 @@ public sealed class UserDelegationSasTests : IAsyncLifetime
     private AzuriteProcess _azurite = null!;
     private StorageClients _storage = null!;
     private BlobClientOptions _options = null!;
+    private readonly KeyRequestCounter _keyRequests = new();
 
     public async Task InitializeAsync()
     {
         var (certificate, key) = SelfSignedCertificate.WritePem(_folder);
         _azurite = await AzuriteProcess.StartAsync(new AzuriteOptions(CertificatePath: certificate, KeyPath: key));
         _options = new BlobClientOptions { Transport = new HttpClientTransport(TrustingHandler()) };
+        _options.AddPolicy(_keyRequests, HttpPipelinePosition.PerCall);
         var credential = new UnsignedTestTokenCredential();
         _storage = new StorageClients(
             new BlobServiceClient(_azurite.BlobEndpoint, credential, _options),
@@ -76,10 +78,52 @@ public sealed class UserDelegationSasTests : IAsyncLifetime
         Assert.Equal((int)HttpStatusCode.Forbidden, refused.Status);
     }
 
+    [Fact]
+    public async Task DownloadUrls_AThousandForAWeek_CostOneKeyRequest_AndNoneOutlivesItsKey()
+    {
+        var issuer = new SasIssuer(_storage, Options.Create(new SasOptions()), TimeProvider.System);
+        var target = _storage.Blobs.GetBlobContainerClient("content").GetBlobClient("acct/week");
+        await target.UploadAsync(BinaryData.FromString("kept a week"), overwrite: true);
+        _keyRequests.Count = 0;
+
+        var urls = new List<SignedUrl>();
+        for (var i = 0; i < 1000; i++)
+        {
+            urls.Add(await issuer.DownloadUrlAsync(target, $"file-{i}.txt", TimeSpan.FromDays(7)));
+        }
+
+        Assert.Equal(1, _keyRequests.Count);
+        foreach (var url in urls)
+        {
+            var query = System.Web.HttpUtility.ParseQueryString(url.Url.Query);
+            var linkEnds = DateTimeOffset.Parse(query["se"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var keyEnds = DateTimeOffset.Parse(query["ske"]!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(linkEnds <= keyEnds, $"a link ending {linkEnds:O} was signed with a key ending {keyEnds:O}");
+            Assert.Equal(linkEnds, url.ExpiresAt); // the expiry said is the real one
+            Assert.True(linkEnds > DateTimeOffset.UtcNow.AddDays(6), "a week's link lasts nearly a week");
+        }
+
+        Assert.Equal("kept a week", (await new BlobClient(urls[^1].Url, _options).DownloadContentAsync()).Value.Content.ToString());
+    }
+
     public async Task DisposeAsync()
     {
         await _azurite.DisposeAsync();
         Directory.Delete(_folder, recursive: true);
+    }
+
+    /// <summary>Counts Get User Delegation Key requests.</summary>
+    private sealed class KeyRequestCounter : HttpPipelineSynchronousPolicy
+    {
+        public int Count;
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (message.Request.Uri.Query.Contains("comp=userdelegationkey", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref Count);
+            }
+        }
     }
 
     // The test certificate is made for this run only; nothing else trusts it.

@@ -71,6 +71,29 @@ public sealed class CliBackupTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backup_WhoseCommitStatusPollFailsOnce_StillCompletes()
+    {
+        var files = TestTree.Generate(_tree, folders: 1, filesPerFolder: 5, largeFileBytes: 0);
+        var failed = 0;
+        _machine.Requests.Before = request =>
+        {
+            // The first question about a commit meets a dropped connection; the commit landed.
+            if (request.Method == HttpMethod.Get && request.RequestUri!.AbsolutePath.Contains("/backups/commits/") && Interlocked.Exchange(ref failed, 1) == 0)
+            {
+                throw new HttpRequestException("connection reset by peer");
+            }
+
+            return Task.CompletedTask;
+        };
+
+        var result = await RunAsync("backup", _tree);
+
+        Assert.True(result.Code == 0, result.Out + result.Error);
+        Assert.Equal(1, failed);
+        await CatalogAssert.ExactlyAsync(_machine.Api, _tree, files);
+    }
+
+    [Fact]
     public async Task Backup_UnreadableFile_IsSkippedAndListed_RestCompletesWithExitCode3()
     {
         TestTree.Generate(_tree, folders: 1, filesPerFolder: 5, largeFileBytes: 0);

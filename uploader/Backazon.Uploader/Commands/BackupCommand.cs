@@ -49,6 +49,12 @@ public static class BackupCommand
             try
             {
                 var summary = await job.RunAsync(given, excludes, view, pace, cancellationToken);
+                if (summary.NothingTaken)
+                {
+                    await cli.Error.WriteLineAsync($"Nothing was backed up: each of the {summary.Skipped.Count} files to send was skipped, for the reasons listed.");
+                    return ExitCodes.Failure;
+                }
+
                 return summary.Complete ? ExitCodes.Success : ExitCodes.CompletedWithSkips;
             }
             finally

@@ -100,6 +100,13 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
                 _open.TryRemove(commitId, out _);
                 continue;
             }
+            catch (BackazonApiException e) when (e.Status is null or >= 500)
+            {
+                // The server or the way to it failed this once: the commit landed all the same
+                // and is asked about again (here, or by the next run), so a failed question
+                // never fails a run whose commits were accepted.
+                continue;
+            }
 
             if (status.State != CommitStates.Cataloged)
             {

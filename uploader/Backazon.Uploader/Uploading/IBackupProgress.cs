@@ -61,6 +61,10 @@ public sealed record BackupSummary(
     int NowExcluded = 0)
 {
     public bool Complete => Skipped.Count == 0;
+
+    /// <summary>There was something to back up and none of it could be taken: a failure, not a
+    /// run that mostly worked.</summary>
+    public bool NothingTaken => Skipped.Count > 0 && New + Changed + Deleted == 0;
 }
 
 public sealed record SkippedFile(string Path, string Reason);
