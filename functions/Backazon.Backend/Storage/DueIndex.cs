@@ -52,7 +52,13 @@ public sealed class DueEntity : ITableEntity
 /// rather than scanning everything stored (the Due table). A row's partition is its kind, its
 /// account for the kinds a per-account job reads, and a quarter-hour, rounded up from the moment
 /// it comes due: one range query over partition keys up to the quarter of now (filtered to what is
-/// due by now) finds them, whatever the table holds for later. Rows are written before the
+/// due by now) finds them, whatever the table holds for later. The kinds every account shares
+/// (grants, commits, ledgers) spread each quarter over <see cref="Spread"/> partitions, each call
+/// taking the next: a table partition serves about 2,000 entities a second, and one partition per
+/// quarter-hour would cap the grants of the whole service there. A call's rows stay together (a
+/// grant request's rows cost one transaction per hundred, as before); the same work written again
+/// may land in another partition, which the readers already allow for: a row whose work is done
+/// or stands elsewhere is simply deleted. Rows are written before the
 /// state they stand for, so nothing can come due unseen; a row that finds its work already done
 /// (or moved later) is simply deleted.
 /// </summary>
@@ -61,17 +67,26 @@ public sealed class DueIndex(StorageClients storage)
     private const int RowsPerTransaction = 100;
     private static readonly TimeSpan Step = TimeSpan.FromMinutes(15);
 
+    /// <summary>How many partitions a quarter-hour of shared work spreads over.</summary>
+    public const int Spread = 16;
+
+    private int _nextBucket = Random.Shared.Next(Spread);
+
     public TableClient Table { get; } = storage.Tables.GetTableClient(StorageNames.DueTable);
 
     /// <summary>Records that each (account, id) comes due at <paramref name="dueAt"/>, in the
     /// partitions every account shares; harmless to repeat.</summary>
-    public Task AddAsync(string kind, DateTimeOffset dueAt, IEnumerable<(string AccountId, string Id)> items, CancellationToken cancellationToken = default) =>
-        AddRowsAsync(Partition(kind, null, dueAt), dueAt, items.Distinct().Select(item => new DueEntity
+    public async Task AddAsync(string kind, DateTimeOffset dueAt, IEnumerable<(string AccountId, string Id)> items, CancellationToken cancellationToken = default)
+    {
+        var rows = items.Distinct().Select(item => new DueEntity
         {
             RowKey = $"{item.AccountId}|{item.Id}",
             AccountId = item.AccountId,
             Id = item.Id,
-        }), cancellationToken);
+        });
+        var bucket = (uint)Interlocked.Increment(ref _nextBucket) % Spread;
+        await AddRowsAsync(Partition(kind, null, dueAt) + "|" + bucket.ToString("x", CultureInfo.InvariantCulture), dueAt, rows, cancellationToken);
+    }
 
     /// <summary>Records rows of one account that come due at <paramref name="dueAt"/>, in that
     /// account's own partitions; harmless to repeat (rows of one key replace each other).</summary>
@@ -91,9 +106,10 @@ public sealed class DueIndex(StorageClients storage)
     /// when <paramref name="accountId"/> is given.</summary>
     public IAsyncEnumerable<DueEntity> DueAsync(string kind, DateTimeOffset now, string? accountId = null, CancellationToken cancellationToken = default)
     {
+        // "~" sorts after every bucket, so the range holds each spread partition of now's quarter.
         var prefix = Prefix(kind, accountId);
         return Table.QueryAsync<DueEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey le {Partition(kind, accountId, now)} and DueAt le {now}"),
+            TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey le {Partition(kind, accountId, now) + "|~"} and DueAt le {now}"),
             cancellationToken: cancellationToken);
     }
 
