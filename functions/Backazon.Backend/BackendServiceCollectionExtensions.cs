@@ -26,8 +26,8 @@ public static class BackendServiceCollectionExtensions
             "Sas:UploadMinutes must be 1..60 and Sas:DownloadHours 1..168.").ValidateOnStart();
         services.AddOptions<OperatorOptions>().BindConfiguration("Operator");
         services.AddOptions<LifecycleOptions>().BindConfiguration("Lifecycle").Validate(o => o.PurgeAfterDays >= 1 && o.StaleDeviceHours > 0
-            && o.ContentReleaseDelayHours >= 1 && o.SweepBudgetSeconds >= 0 && (string.IsNullOrWhiteSpace(o.StaleDeviceWebhookUrl) || Uri.IsWellFormedUriString(o.StaleDeviceWebhookUrl, UriKind.Absolute)),
-            "Lifecycle: PurgeAfterDays >= 1, StaleDeviceHours > 0, ContentReleaseDelayHours >= 1, SweepBudgetSeconds >= 0, StaleDeviceWebhookUrl absolute.").ValidateOnStart();
+            && o.ContentReleaseDelayHours >= 1 && o.SweepBudgetSeconds >= 0 && o.SweepPageSize >= 1 && (string.IsNullOrWhiteSpace(o.StaleDeviceWebhookUrl) || Uri.IsWellFormedUriString(o.StaleDeviceWebhookUrl, UriKind.Absolute)),
+            "Lifecycle: PurgeAfterDays >= 1, StaleDeviceHours > 0, ContentReleaseDelayHours >= 1, SweepBudgetSeconds >= 0, SweepPageSize >= 1, StaleDeviceWebhookUrl absolute.").ValidateOnStart();
         services.AddHttpClient();
 
         services.AddSingleton<AccountStore>();

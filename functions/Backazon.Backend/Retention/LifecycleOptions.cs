@@ -21,6 +21,10 @@ public sealed class LifecycleOptions
     /// runs at most 30 minutes on Flex Consumption by default). 0: after every partition.</summary>
     public int SweepBudgetSeconds { get; set; } = 300;
 
+    /// <summary>Rows a sweep's scan reads a page (the weekly consistency pass saves its place
+    /// between pages).</summary>
+    public int SweepPageSize { get; set; } = 1000;
+
     /// <summary>How far this clock and storage's may disagree (and longer than a commit takes
     /// from writing its references to writing its versions): the monthly consistency pass drops
     /// only references last written at least this long before it began.</summary>

@@ -13,11 +13,12 @@ namespace Backazon.Backend.Uploads;
 /// whatever partial or bad blob it left deleted — no SAS for it is alive by then); commits still
 /// pending after a while are queued again. What is due is read from the <see cref="DueIndex"/>,
 /// so a sweep costs what came due, not what is stored; once a week a full pass over every
-/// account's grants and commits checks that nothing escaped the index.
+/// account's grants and commits checks that nothing escaped the index, resumed from sweep to
+/// sweep within a time budget.
 /// </summary>
 public sealed class GrantSweeper(
     AccountStore accounts, ContentVerifier verifier, CommitService commits, GrantLedger ledger, Chunks.ChunkLists chunkLists, DueIndex due, TimeProvider clock,
-    ILogger<GrantSweeper> logger)
+    Microsoft.Extensions.Options.IOptions<Retention.LifecycleOptions> lifecycle, ILogger<GrantSweeper> logger)
 {
     /// <summary>A commit not cataloged this long after it was made is queued again.</summary>
     public static readonly TimeSpan CommitRequeueAfter = TimeSpan.FromMinutes(10);
@@ -26,6 +27,8 @@ public sealed class GrantSweeper(
     public static readonly TimeSpan FullPassEvery = TimeSpan.FromDays(7);
 
     private const string FullPassMarker = "sweep|full";
+    private const string GrantsPhase = "grants";
+    private const string CommitsPhase = "commits";
 
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken = default)
     {
@@ -75,10 +78,7 @@ public sealed class GrantSweeper(
 
         await due.DoneAsync(done, cancellationToken);
 
-        if (await FullPassDueAsync(now, cancellationToken))
-        {
-            await FullPassAsync(now, tally, cancellationToken);
-        }
+        await FullPassAsync(now, tally, cancellationToken);
 
         var result = tally.Result;
         if (result.Verified + result.Released + result.Requeued + result.Failed > 0)
@@ -135,36 +135,84 @@ public sealed class GrantSweeper(
         tally.Requeued++;
     }
 
-    /// <summary>Whether a week has passed since the last full pass (then the marker moves on).</summary>
-    private async Task<bool> FullPassDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var marker = await due.Table.GetEntityIfExistsAsync<TableEntity>(FullPassMarker, "", cancellationToken: cancellationToken);
-        if (marker.HasValue && marker.Value!.GetDateTimeOffset("At") is { } last && now - last < FullPassEvery)
-        {
-            return false;
-        }
-
-        await due.Table.UpsertEntityAsync(new TableEntity(FullPassMarker, "") { ["At"] = now }, TableUpdateMode.Replace, cancellationToken);
-        return true;
-    }
-
-    /// <summary>The consistency check: every expired grant and stale commit of every account, found
-    /// by scanning (what the index would miss: rows from before it existed, a lost write).</summary>
+    /// <summary>
+    /// The consistency check: every expired grant and stale commit of every account, found by
+    /// scanning (what the index would miss: rows from before it existed, a lost write). It starts
+    /// a week after the last one began, and works a page at a time within the sweep's time
+    /// budget: where the budget runs out, the marker keeps the query's continuation and the next
+    /// sweep goes on from there. The pass counts as done only once both scans reach their end.
+    /// </summary>
     private async Task FullPassAsync(DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
     {
-        await foreach (var grant in accounts.Table.QueryAsync<ContentEntity>(
-            TableClient.CreateQueryFilter($"RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"} and State eq {ContentStates.Granted} and ExpiresAt lt {now}"),
-            cancellationToken: cancellationToken))
+        var found = await due.Table.GetEntityIfExistsAsync<TableEntity>(FullPassMarker, "", cancellationToken: cancellationToken);
+        var marker = found.HasValue ? found.Value! : new TableEntity(FullPassMarker, "");
+        if (marker.GetString("Phase") is null)
         {
-            await SettleAsync(grant, tally, cancellationToken);
+            if (marker.GetDateTimeOffset("At") is { } last && now - last < FullPassEvery)
+            {
+                return;
+            }
+
+            marker["Phase"] = GrantsPhase;
+            marker["Continuation"] = null;
+            marker["StartedAt"] = now;
         }
 
-        await foreach (var commit in accounts.Table.QueryAsync<CommitEntity>(
-            TableClient.CreateQueryFilter($"RowKey ge {CommitEntity.RowPrefix} and RowKey lt {"commit;"} and State eq {CommitStates.Pending} and CommittedAt lt {now - CommitRequeueAfter}"),
-            cancellationToken: cancellationToken))
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(lifecycle.Value.SweepBudgetSeconds);
+        if (marker.GetString("Phase") == GrantsPhase)
         {
-            await RequeueAsync(commit, tally, cancellationToken);
+            var grants = accounts.Table.QueryAsync<ContentEntity>(
+                TableClient.CreateQueryFilter($"RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"} and State eq {ContentStates.Granted} and ExpiresAt lt {now}"),
+                maxPerPage: lifecycle.Value.SweepPageSize, cancellationToken: cancellationToken);
+            if (!await ScanAsync(grants, marker, deadline, grant => SettleAsync(grant, tally, cancellationToken), cancellationToken))
+            {
+                return;
+            }
+
+            marker["Phase"] = CommitsPhase;
+            marker["Continuation"] = null;
         }
+
+        var commits = accounts.Table.QueryAsync<CommitEntity>(
+            TableClient.CreateQueryFilter($"RowKey ge {CommitEntity.RowPrefix} and RowKey lt {"commit;"} and State eq {CommitStates.Pending} and CommittedAt lt {now - CommitRequeueAfter}"),
+            maxPerPage: lifecycle.Value.SweepPageSize, cancellationToken: cancellationToken);
+        if (!await ScanAsync(commits, marker, deadline, commit => RequeueAsync(commit, tally, cancellationToken), cancellationToken))
+        {
+            return;
+        }
+
+        marker["At"] = marker.GetDateTimeOffset("StartedAt");
+        marker["Phase"] = null;
+        marker["Continuation"] = null;
+        await due.Table.UpsertEntityAsync(marker, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>Goes on with one scan from the marker's continuation, a page at a time; true once
+    /// it reached the end, false (the continuation saved) when the budget ran out first.</summary>
+    private async Task<bool> ScanAsync<T>(Azure.AsyncPageable<T> query, TableEntity marker, DateTimeOffset deadline, Func<T, Task> visit, CancellationToken cancellationToken)
+        where T : notnull
+    {
+        await foreach (var page in query.AsPages(marker.GetString("Continuation")).WithCancellation(cancellationToken))
+        {
+            foreach (var row in page.Values)
+            {
+                await visit(row);
+            }
+
+            if (page.ContinuationToken is null)
+            {
+                return true;
+            }
+
+            if (DateTimeOffset.UtcNow >= deadline)
+            {
+                marker["Continuation"] = page.ContinuationToken;
+                await due.Table.UpsertEntityAsync(marker, TableUpdateMode.Replace, cancellationToken);
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private sealed class Tally
