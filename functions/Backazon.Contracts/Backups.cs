@@ -125,6 +125,10 @@ public static class CommitStates
 {
     public const string Pending = "pending";
     public const string Cataloged = "cataloged";
+
+    /// <summary>The backend gave up on it after many tries: nothing of it was cataloged, and the
+    /// device sends its files again.</summary>
+    public const string Failed = "failed";
 }
 
 public sealed record RejectedFile(string Path, string Reason);

@@ -1,3 +1,4 @@
+using Backazon.Backend.Configuration;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Azure;

@@ -32,7 +32,7 @@ public static class AppSettings
     /// <summary>Six-field NCRONTAB schedule of the daily retention fan-out.</summary>
     public const string RetentionSchedule = "RETENTION_SCHEDULE";
 
-    /// <summary>Optional lifecycle settings (defaults in Retention/LifecycleOptions.cs): days from
+    /// <summary>Optional lifecycle settings (defaults in Configuration/LifecycleOptions.cs): days from
     /// cancellation to purge (30), hours without a backup before a device is stale (36), the
     /// stale-device webhook (none), hours before unreferenced content is released (24), and the
     /// seconds an account sweep works before re-queuing itself (300).</summary>

@@ -1,3 +1,4 @@
+using Backazon.Backend.Configuration;
 using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
@@ -36,6 +37,7 @@ public sealed class RetentionService(
     AccountLifecycleService lifecycle,
     StaleDeviceService staleDevices,
     Devices.RunReportService runs,
+    Uploads.CommitService commits,
     IRetentionQueue queue,
     DueIndex due,
     IOptions<LifecycleOptions> options,
@@ -181,9 +183,11 @@ public sealed class RetentionService(
         }
 
         var stale = await staleDevices.CheckAccountAsync(account, cancellationToken);
-        var oldRuns = await runs.PruneAsync(account.PartitionKey, now - Devices.RunEntity.KeptFor(plans.Get(account.PlanId)), cancellationToken);
-        logger.LogInformation("Retention sweep of account {Account}: {Freed} bytes freed, {Orphans} orphan blobs removed, {Stale} devices newly stale, {Runs} old runs removed.",
-            account.PartitionKey, freed, orphans, stale, oldRuns);
+        var keptFor = Devices.RunEntity.KeptFor(plans.Get(account.PlanId));
+        var oldRuns = await runs.PruneAsync(account.PartitionKey, now - keptFor, cancellationToken);
+        var oldCommits = await commits.ForgetAsync(account.PartitionKey, now - keptFor, cancellationToken);
+        logger.LogInformation("Retention sweep of account {Account}: {Freed} bytes freed, {Orphans} orphan blobs removed, {Stale} devices newly stale, {Runs} old runs and {Commits} old commits removed.",
+            account.PartitionKey, freed, orphans, stale, oldRuns, oldCommits);
     }
 
     private const string FullPassRow = "retain|full";

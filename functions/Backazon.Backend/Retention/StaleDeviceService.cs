@@ -1,3 +1,4 @@
+using Backazon.Backend.Configuration;
 using System.Net.Http.Json;
 using Azure;
 using Azure.Data.Tables;

@@ -25,6 +25,10 @@ public static class DueKinds
     /// <summary>A content whose references are to be checked then, and released if none is left
     /// (per account).</summary>
     public const string Release = "release";
+
+    /// <summary>A commit made then, whose row and result are removed once the plan's history
+    /// has passed it (per account; the daily sweep asks for those due by now less the history).</summary>
+    public const string ForgetCommit = "forget";
 }
 
 /// <summary>One piece of work that comes due: which account, and the content hash or commit id.</summary>

@@ -59,8 +59,10 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
         var committedAt = clock.GetUtcNow();
         await _uploads.GetBlobClient(ManifestBlobName(caller.AccountId, commitId))
             .UploadAsync(BinaryData.FromObjectAsJson(new CommitManifest(caller.DeviceId, committedAt, changes, request.GrantIds), Json), overwrite: true, cancellationToken);
-        // Due before the row: should its message be lost, the sweeper finds the commit by its time.
+        // Due before the row: should its message be lost, the sweeper finds the commit by its
+        // time; and the row is forgotten once the plan's history has passed it.
         await due.AddAsync(DueKinds.Commit, committedAt + GrantSweeper.CommitRequeueAfter, [(caller.AccountId, commitId)], cancellationToken);
+        await due.AddForAccountAsync(DueKinds.ForgetCommit, caller.AccountId, committedAt, [new DueEntity { RowKey = commitId, Id = commitId }], cancellationToken);
         try
         {
             await accounts.Table.AddEntityAsync(new CommitEntity
@@ -124,6 +126,36 @@ public sealed class CommitService(AccountStore accounts, StorageClients storage,
 
     private static string BodyHash(IReadOnlyList<FileChange> changes, IReadOnlyList<string>? grantIds) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { changes, grantIds }, Json)));
+
+    /// <summary>Removes the account's commits made before <paramref name="before"/> (their rows,
+    /// manifests and results), found through the due index: a commit still pending is left for
+    /// the sweeper to settle first. Returns how many went.</summary>
+    public async Task<int> ForgetAsync(string accountId, DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        var forgotten = 0;
+        var done = new List<DueEntity>();
+        await foreach (var row in due.DueAsync(DueKinds.ForgetCommit, before, accountId, cancellationToken))
+        {
+            var commit = await accounts.Table.GetEntityIfExistsAsync<CommitEntity>(accountId, CommitEntity.RowFor(row.Id), cancellationToken: cancellationToken);
+            if (commit is { HasValue: true, Value.State: CommitStates.Pending })
+            {
+                continue;
+            }
+
+            await _uploads.GetBlobClient(ResultBlobName(accountId, row.Id)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            await _uploads.GetBlobClient(ManifestBlobName(accountId, row.Id)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            if (commit.HasValue)
+            {
+                await accounts.Table.DeleteEntityAsync(commit.Value!, ETag.All, cancellationToken);
+                forgotten++;
+            }
+
+            done.Add(row);
+        }
+
+        await due.DoneAsync(done, cancellationToken);
+        return forgotten;
+    }
 
     public Task EnqueueAsync(CatalogMessage message, CancellationToken cancellationToken = default) =>
         _queue.SendMessageAsync(BinaryData.FromObjectAsJson(message, Json), cancellationToken: cancellationToken);

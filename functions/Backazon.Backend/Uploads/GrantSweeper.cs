@@ -18,10 +18,14 @@ namespace Backazon.Backend.Uploads;
 /// </summary>
 public sealed class GrantSweeper(
     AccountStore accounts, ContentVerifier verifier, CommitService commits, GrantLedger ledger, Chunks.ChunkLists chunkLists, DueIndex due, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<Retention.LifecycleOptions> lifecycle, ILogger<GrantSweeper> logger)
+    Microsoft.Extensions.Options.IOptions<Configuration.LifecycleOptions> lifecycle, ILogger<GrantSweeper> logger)
 {
     /// <summary>A commit not cataloged this long after it was made is queued again.</summary>
     public static readonly TimeSpan CommitRequeueAfter = TimeSpan.FromMinutes(10);
+
+    /// <summary>A commit queued again this often (each time delivered up to the queue's five
+    /// times) and still not cataloged ends failed: about an hour of tries, and then no more.</summary>
+    public const int MaxRequeues = 6;
 
     /// <summary>How often the full consistency pass runs.</summary>
     public static readonly TimeSpan FullPassEvery = TimeSpan.FromDays(7);
@@ -58,9 +62,8 @@ public sealed class GrantSweeper(
         await foreach (var row in due.DueAsync(DueKinds.Commit, now, cancellationToken: cancellationToken))
         {
             var commit = await accounts.Table.GetEntityIfExistsAsync<CommitEntity>(row.AccountId, CommitEntity.RowFor(row.Id), cancellationToken: cancellationToken);
-            if (commit.HasValue && commit.Value!.State == CommitStates.Pending)
+            if (commit.HasValue && commit.Value!.State == CommitStates.Pending && await RequeueAsync(commit.Value, tally, cancellationToken))
             {
-                await RequeueAsync(commit.Value, tally, cancellationToken);
                 await due.PostponeAsync(DueKinds.Commit, row, now + CommitRequeueAfter, cancellationToken);
             }
             else
@@ -129,10 +132,34 @@ public sealed class GrantSweeper(
         }
     }
 
-    private async Task RequeueAsync(CommitEntity commit, Tally tally, CancellationToken cancellationToken)
+    /// <summary>Queues a pending commit once more, counting it on its row; a commit queued
+    /// <see cref="MaxRequeues"/> times already ends failed instead (false: nothing more to do).
+    /// Its device then sends the files again under a new commit.</summary>
+    private async Task<bool> RequeueAsync(CommitEntity commit, Tally tally, CancellationToken cancellationToken)
     {
+        var giveUp = commit.Requeues >= MaxRequeues;
+        commit.Requeues++;
+        commit.State = giveUp ? CommitStates.Failed : commit.State;
+        try
+        {
+            await accounts.Table.UpdateEntityAsync(commit, commit.ETag, TableUpdateMode.Replace, cancellationToken);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false; // cataloged (or forgotten) meanwhile
+        }
+
+        if (giveUp)
+        {
+            tally.Failed++;
+            logger.LogError("Commit {Commit} of account {Account} was not cataloged after {Tries} requeues; it failed, and its device will send its files again.",
+                commit.CommitId, commit.PartitionKey, MaxRequeues);
+            return false;
+        }
+
         await commits.EnqueueAsync(new CatalogMessage(commit.PartitionKey, commit.DeviceId, commit.CommitId), cancellationToken);
         tally.Requeued++;
+        return true;
     }
 
     /// <summary>

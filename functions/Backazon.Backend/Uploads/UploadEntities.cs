@@ -92,6 +92,10 @@ public sealed class CommitEntity : ITableEntity
     /// carry the same body (null in rows from before it was kept).</summary>
     public string? BodyHash { get; set; }
 
+    /// <summary>How often the sweeper queued it again; past <see cref="GrantSweeper.MaxRequeues"/>
+    /// it ends <see cref="Contracts.CommitStates.Failed"/>.</summary>
+    public int Requeues { get; set; }
+
     /// <summary>JSON list of rejected files (path and reason).</summary>
     public string? RejectedJson { get; set; }
 

@@ -204,6 +204,18 @@ public sealed class LocalIndexTests : IDisposable
     }
 
     [Fact]
+    public void FailCommit_MakesItsRowsDirty_KeepsTheirHashes_AndSaysWhich()
+    {
+        _index.Upsert([Row("a") with { State = IndexState.Pending, CommitId = "c1", Hash = "h" }, Row("b") with { State = IndexState.Pending, CommitId = "c2" }]);
+
+        Assert.Equal(["a"], _index.FailCommit("c1"));
+
+        Assert.Equal((IndexState.Dirty, "h"), (_index.Find("a")!.State, _index.Find("a")!.Hash));
+        Assert.Equal(IndexState.Pending, _index.Find("b")!.State);
+        Assert.Equal(["c2"], _index.PendingCommitIds());
+    }
+
+    [Fact]
     public void ConfirmCommit_RejectedRow_ForgetsItsHash()
     {
         _index.Upsert([Row("rejected") with { State = IndexState.Pending, CommitId = "c1", Hash = "wrong" }]);

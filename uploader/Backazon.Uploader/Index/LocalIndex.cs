@@ -347,6 +347,31 @@ public sealed class LocalIndex : IDisposable
         transaction.Commit();
     }
 
+    /// <summary>The backend gave <paramref name="commitId"/> up: its rows become dirty (sent
+    /// again next run, their hashes kept: nothing says they were wrong). Returns their paths.</summary>
+    public IReadOnlyList<string> FailCommit(string commitId)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "UPDATE files SET state = 'dirty', commit_id = NULL WHERE commit_id = $commit_id RETURNING path";
+            command.Parameters.AddWithValue("$commit_id", commitId);
+            var paths = new List<string>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    paths.Add(reader.GetString(0));
+                }
+            }
+
+            transaction.Commit();
+            return paths;
+        }
+    }
+
     public void Dispose()
     {
         _find.Dispose();

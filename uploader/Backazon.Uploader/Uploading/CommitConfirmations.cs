@@ -18,6 +18,8 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
     private static readonly TimeSpan DrainQuickStep = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan DrainQuickFor = TimeSpan.FromSeconds(15);
 
+    private const string FailedCommitReason = "the server could not catalog it; it is sent again next run";
+
     private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _added = new(0);
 
@@ -105,6 +107,20 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
                 // The server or the way to it failed this once: the commit landed all the same
                 // and is asked about again (here, or by the next run), so a failed question
                 // never fails a run whose commits were accepted.
+                continue;
+            }
+
+            if (status.State == CommitStates.Failed)
+            {
+                // Nothing of it was cataloged, and the backend tries no more: its files go again.
+                foreach (var path in index.FailCommit(commitId))
+                {
+                    run.Skip(path, FailedCommitReason);
+                    progress.Skipped(path, FailedCommitReason);
+                }
+
+                _open.TryRemove(commitId, out _);
+                settled++;
                 continue;
             }
 

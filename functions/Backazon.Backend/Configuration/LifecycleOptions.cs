@@ -1,4 +1,4 @@
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Configuration;
 
 /// <summary>Retention and subscription lifecycle settings (section "Lifecycle"); every one is
 /// optional with the default below.</summary>
