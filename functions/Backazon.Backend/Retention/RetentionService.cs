@@ -78,21 +78,9 @@ public sealed class RetentionService(
         var rules = RulesOf(account.Value);
         var now = clock.GetUtcNow();
         var removed = 0;
-        // One query per folder, not per file: a commit of thousands of files touches few folders.
-        var wanted = paths.ToHashSet(StringComparer.Ordinal);
-        foreach (var folder in wanted.Select(p => Uploads.CatalogPathRules.Split(p).Folder).Distinct(StringComparer.Ordinal))
+        foreach (var inFolder in paths.Distinct(StringComparer.Ordinal).GroupBy(p => Uploads.CatalogPathRules.Split(p).Folder, StringComparer.Ordinal))
         {
-            var partition = CatalogKeys.Partition(accountId, deviceId, folder);
-            var filter = TableClient.CreateQueryFilter(
-                $"PartitionKey eq {partition} and RowKey ge {CatalogKeys.FilePrefix} and RowKey lt {"f}"}");
-            var byPath = new Dictionary<string, List<CatalogEntity>>(StringComparer.Ordinal);
-            await foreach (var row in catalog.Table.QueryAsync<CatalogEntity>(filter, cancellationToken: cancellationToken))
-            {
-                if (wanted.Contains(row.Path))
-                {
-                    (byPath.TryGetValue(row.Path, out var list) ? list : byPath[row.Path] = []).Add(row);
-                }
-            }
+            var byPath = await VersionsOfAsync(accountId, deviceId, inFolder.Key, inFolder, cancellationToken);
 
             var next = new List<(DateTimeOffset At, DueEntity Row)>();
             var leftForce = new HashSet<string>(StringComparer.Ordinal);
@@ -131,6 +119,37 @@ public sealed class RetentionService(
 
     private static string RetentionRowKey(string deviceId, string path) =>
         $"{deviceId}|{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)))[..32]}";
+
+    /// <summary>The versions of each file, read as one key range per file (a few at once): a
+    /// changed file costs its own rows, however many files share its folder.</summary>
+    private async Task<Dictionary<string, List<CatalogEntity>>> VersionsOfAsync(
+        string accountId, string deviceId, string folder, IEnumerable<string> paths, CancellationToken cancellationToken)
+    {
+        var partition = CatalogKeys.Partition(accountId, deviceId, folder);
+        var byPath = new System.Collections.Concurrent.ConcurrentDictionary<string, List<CatalogEntity>>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(paths, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (path, ct) =>
+        {
+            var name = Uploads.CatalogPathRules.Split(path).Name;
+            var filter = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {partition} and RowKey ge {CatalogKeys.FileRowsStart(name)} and RowKey lt {CatalogKeys.FileRowsEnd(name)}");
+            var versions = new List<CatalogEntity>();
+            await foreach (var row in catalog.Table.QueryAsync<CatalogEntity>(filter, cancellationToken: ct))
+            {
+                if (row.Path == path) // a long name's key is cut short: another may share it
+                {
+                    versions.Add(row);
+                }
+            }
+
+            if (versions.Count > 0)
+            {
+                byPath[path] = versions;
+            }
+        });
+
+        // In path order, as one query over the folder gave them.
+        return byPath.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    }
 
     /// <summary>One step of an account sweep; re-queues the rest when out of time.</summary>
     public async Task SweepAccountAsync(RetentionMessage message, CancellationToken cancellationToken = default)

@@ -15,6 +15,7 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private readonly ConcurrentQueue<string> _scans = new();
     private readonly ConcurrentQueue<string> _crossPartition = new();
+    private readonly ConcurrentDictionary<string, int> _rowsRead = new();
 
     private long _blobBytesRead;
 
@@ -27,7 +28,24 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
         {
             Interlocked.Add(ref _blobBytesRead, message.Response.Headers.ContentLength ?? 0);
         }
+        else if (message.Request.Method == RequestMethod.Get && message.Response.Status == 200 && message.Response.ContentStream is { CanSeek: true } body
+            && TableOf(message.Request.Uri.Path) is { } table)
+        {
+            // A query answers {"value": [rows]}; a point read, one row. (Table answers are
+            // buffered before the policies see them, so reading here takes nothing from the caller.)
+            var at = body.Position;
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            body.Position = at;
+            var rows = json.RootElement.TryGetProperty("value", out var value) ? value.GetArrayLength() : 1;
+            _rowsRead.AddOrUpdate(table, rows, (_, n) => n + rows);
+        }
     }
+
+    /// <summary>Table rows the backend read since the last reset, of one table.</summary>
+    public int RowsReadOf(string table) => _rowsRead.GetValueOrDefault(table);
+
+    private static string? TableOf(string path) =>
+        System.Text.RegularExpressions.Regex.Match(path, @"^/?(?:[^/(]+/)?([A-Za-z][A-Za-z0-9]*)\(") is { Success: true } m ? m.Groups[1].Value : null;
 
     public override void OnSendingRequest(HttpMessage message)
     {
@@ -81,9 +99,11 @@ public sealed class StorageRequestCounter : HttpPipelineSynchronousPolicy
         _counts.Clear();
         _scans.Clear();
         _crossPartition.Clear();
+        _rowsRead.Clear();
     }
 
-    public string Describe() => string.Join(", ", _counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key}: {c.Value}"));
+    public string Describe() => string.Join(", ", _counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key}: {c.Value}"))
+        + (_rowsRead.IsEmpty ? "" : "; rows read: " + string.Join(", ", _rowsRead.OrderBy(r => r.Key).Select(r => $"{r.Key} {r.Value}")));
 
     /// <summary>The storage requests one call costs, the fewest of three tries: the counter sees
     /// the backend's own background work too (the cataloger, its timers), which can only add to a

@@ -11,8 +11,9 @@ namespace Backazon.IntegrationTests.Retention;
 
 /// <summary>
 /// The daily retention run of an account reads what came due, not what is stored: with 10,000
-/// and with 100,000 versions cataloged, a run that removes the same expired version makes the
-/// same number of storage requests, none unbounded by partition key; so does the next day's run
+/// and with 100,000 versions cataloged, all in the changed file's own folder, a run that removes
+/// the same expired version makes the same number of storage requests, none unbounded by
+/// partition key, and reads that one file's rows of the catalog, not its folder's; so does the next day's run
 /// that releases the version's content, with no read over a range of catalog partitions (the
 /// reference check reads the content's first reference, not the account's catalog). (The monthly consistency pass, which does walk
 /// everything, is marked as done just before.)
@@ -54,7 +55,9 @@ public sealed class RetentionCostTests(BackendFixture backend, ITestOutputHelper
         requests.Reset();
         await sim.SweepAsync(device.AccountId);
         var (total, seen, scans) = (requests.Total, requests.Describe(), requests.Scans.ToList());
-        output.WriteLine($"{versions:N0} versions: {total} requests ({seen})");
+        var catalogRows = requests.RowsReadOf(StorageNames.CatalogTable);
+        output.WriteLine($"{versions:N0} versions: {total} requests ({seen}), {catalogRows} catalog rows read");
+        Assert.True(catalogRows <= 4, $"the run read {catalogRows:N0} catalog rows for one file of two versions");
 
         var plan = await sim.Get<CatalogReader>().VersionsAsync(device.AccountId, device.DeviceId, "docs/plan.txt");
         Assert.Equal(["second"], plan.Select(v => v.Hash).Select(h => h == RetentionHarness.Sha256("second"u8.ToArray()) ? "second" : h));
@@ -70,8 +73,9 @@ public sealed class RetentionCostTests(BackendFixture backend, ITestOutputHelper
         return (total, release, scans, ranges);
     }
 
-    /// <summary>Versions written straight into the catalog with their references, a hundred files
-    /// a folder and a transaction, a few transactions at once: what a long-lived device has.</summary>
+    /// <summary>Versions written straight into the catalog with their references, all in "docs"
+    /// (where the test's file lives), a hundred a transaction, a few transactions at once: a
+    /// long-lived device's folder of mail or photos.</summary>
     private static async Task SeedCatalogAsync(RetentionHarness sim, string accountId, string deviceId, int count)
     {
         var table = sim.Get<CatalogWriter>().Table;
@@ -80,7 +84,7 @@ public sealed class RetentionCostTests(BackendFixture backend, ITestOutputHelper
         await Parallel.ForEachAsync(Enumerable.Range(0, count).Chunk(100).Select((files, folder) => (files, folder)),
             new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (chunk, ct) =>
             {
-                var folder = $"seeded/f{chunk.folder:D4}";
+                const string folder = "docs";
                 var rows = chunk.files.Select(i => new CatalogEntity
                 {
                     PartitionKey = CatalogKeys.Partition(accountId, deviceId, folder),
