@@ -42,8 +42,6 @@ public sealed class DeviceFunctions(ApiEndpoint api, EnrollmentService enrollmen
             int? limit = query["limit"].Count == 0 ? null
                 : int.TryParse(query["limit"].ToString(), out var n) ? n
                 : throw BackazonException.BadRequest("'limit' must be a whole number.", "limit");
-            return new OkObjectResult(await runs.ListAsync(caller, Text(query["device"]), Text(query["continuation"]), limit, cancellationToken));
+            return new OkObjectResult(await runs.ListAsync(caller, QueryValues.Text(query["device"]), QueryValues.Text(query["continuation"]), limit, cancellationToken));
         });
-
-    private static string? Text(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 ? null : value.ToString();
 }
