@@ -187,8 +187,14 @@ public sealed class DeviceLinkService(
             var plan = plans.Get(account.PlanId);
             if (account.ActiveDevices >= plan.DeviceLimit)
             {
-                throw BackazonException.Conflict(
-                    $"The {plan.DisplayName} plan allows {plan.DeviceLimit} device(s) and {account.ActiveDevices} are linked; revoke one before linking another.");
+                // Both people hear it: the member now, the computer at its next poll (which ends
+                // its wait rather than have it poll until the code expires).
+                var full = $"The {plan.DisplayName} plan allows {plan.DeviceLimit} device(s) and {account.ActiveDevices} are enrolled; " +
+                    "revoke one, then run 'backazon enroll' again.";
+                link.State = DeviceLinkStates.Done;
+                link.Refusal = full;
+                await _codes.UpdateEntityAsync(link, ETag.All, TableUpdateMode.Replace, cancellationToken);
+                throw BackazonException.Conflict(full);
             }
 
             link.AccountId = caller.AccountId;
