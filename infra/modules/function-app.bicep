@@ -26,6 +26,8 @@ param dataTableEndpoint string
 
 @secure()
 param operatorKeyHash string
+param customerSignInAuthority string
+param customerSignInAudience string
 param uploadSasMinutes int
 param downloadLinkHours int
 param grantSweepSchedule string
@@ -59,6 +61,8 @@ var backazonSettings = {
   DataStorage__credential: 'managedidentity'
   DataStorage__clientId: identityClientId
   Operator__KeyHash: operatorKeyHash
+  CustomerSignIn__Authority: customerSignInAuthority
+  CustomerSignIn__Audience: customerSignInAudience
   Sas__UploadMinutes: string(uploadSasMinutes)
   Sas__DownloadHours: string(downloadLinkHours)
   GRANT_SWEEP_SCHEDULE: grantSweepSchedule

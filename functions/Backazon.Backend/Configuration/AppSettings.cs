@@ -20,6 +20,11 @@ public static class AppSettings
     /// <summary>SHA-256 (lowercase hex) of the operator key. The key itself is never stored.</summary>
     public const string OperatorKeyHash = "Operator__KeyHash";
 
+    /// <summary>Customer sign-in: the OpenID Connect issuer's address (its discovery document is
+    /// read from there) and the audience its tokens must carry. Empty: customer sign-in is off.</summary>
+    public const string CustomerSignInAuthority = "CustomerSignIn__Authority";
+    public const string CustomerSignInAudience = "CustomerSignIn__Audience";
+
     /// <summary>Lifetime of upload SAS URLs, in minutes.</summary>
     public const string UploadSasMinutes = "Sas__UploadMinutes";
 
@@ -55,6 +60,8 @@ public static class AppSettings
         DataStorageCredential,
         DataStorageClientId,
         OperatorKeyHash,
+        CustomerSignInAuthority,
+        CustomerSignInAudience,
         UploadSasMinutes,
         DownloadLinkHours,
         GrantSweepSchedule,

@@ -82,6 +82,15 @@ public sealed partial class BackazonClient : IDisposable
     public Task<EnrollmentCodeView> CreateEnrollmentCodeAsync(string accountId, CancellationToken cancellationToken = default) =>
         SendAsync<EnrollmentCodeView>(HttpMethod.Post, $"admin/accounts/{Uri.EscapeDataString(accountId)}/enrollment-codes", null, cancellationToken);
 
+    public Task<InvitationView> CreateInvitationAsync(string accountId, string email, CancellationToken cancellationToken = default) =>
+        SendAsync<InvitationView>(HttpMethod.Post, $"admin/accounts/{Uri.EscapeDataString(accountId)}/invitations", new CreateInvitationRequest(email), cancellationToken);
+
+    public Task<List<MemberView>> ListMembersAsync(string accountId, CancellationToken cancellationToken = default) =>
+        SendAsync<List<MemberView>>(HttpMethod.Get, $"admin/accounts/{Uri.EscapeDataString(accountId)}/members", null, cancellationToken);
+
+    public Task<object> RemoveMemberAsync(string accountId, string memberId, CancellationToken cancellationToken = default) =>
+        SendAsync<object>(HttpMethod.Delete, $"admin/accounts/{Uri.EscapeDataString(accountId)}/members/{Uri.EscapeDataString(memberId)}", null, cancellationToken);
+
     public Task<AccountView> RevokeDeviceAsync(string accountId, string deviceId, CancellationToken cancellationToken = default) =>
         SendAsync<AccountView>(HttpMethod.Delete,
             $"admin/accounts/{Uri.EscapeDataString(accountId)}/devices/{Uri.EscapeDataString(deviceId)}", null, cancellationToken);
