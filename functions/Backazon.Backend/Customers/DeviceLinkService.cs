@@ -172,7 +172,7 @@ public sealed class DeviceLinkService(
         var (code, link) = await FindAsync(userCode, cancellationToken);
         if (link.State != DeviceLinkStates.Pending)
         {
-            throw BackazonException.Conflict($"The code {code} was already {(link.State == DeviceLinkStates.Denied ? "denied" : "approved")}.");
+            throw BackazonException.Conflict($"This code was already {(link.State == DeviceLinkStates.Denied ? "denied" : "answered")}.");
         }
 
         if (approve)
@@ -212,7 +212,7 @@ public sealed class DeviceLinkService(
             var again = await FindAsync(userCode, cancellationToken);
             if (again.Link.State != DeviceLinkStates.Pending)
             {
-                throw BackazonException.Conflict($"The code {code} was already decided by someone else.");
+                throw BackazonException.Conflict("This code was already answered by someone else.");
             }
 
             again.Link.State = link.State;
@@ -245,7 +245,7 @@ public sealed class DeviceLinkService(
         if (pointer.Value!.ExpiresAt <= clock.GetUtcNow())
         {
             throw new BackazonException(ProblemKind.Gone, "The code expired.",
-                $"The code {code} expired at {pointer.Value.ExpiresAt:u}; run 'backazon enroll' on the computer again for a new one.");
+                $"This code expired at {pointer.Value.ExpiresAt:u}; run 'backazon enroll' on the computer again for a new one.");
         }
 
         var link = await _codes.GetEntityIfExistsAsync<DeviceLinkEntity>(pointer.Value.DeviceCodeHash, DeviceLinkEntity.Row, cancellationToken: cancellationToken);

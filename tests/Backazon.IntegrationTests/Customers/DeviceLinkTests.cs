@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Customers;
@@ -45,7 +44,11 @@ public sealed partial class DeviceLinkTests(SignInFixture backend)
         Assert.Equal("Plan 9", (await member.GetFromJsonAsync<List<CustomerDeviceView>>("me/devices", Api.Json))!.Single(d => d.Id == enrolled.DeviceId).Os);
         Assert.Equal(DeviceLinkErrors.InvalidGrant, await PollErrorAsync(computer, started.DeviceCode));
 
-        // Neither code is kept as such.
+        // Neither code is kept as such, and no secret of this flow is logged.
+        var logs = string.Join("\n", backend.Logs.Lines);
+        Assert.DoesNotContain(started.DeviceCode, logs);
+        Assert.DoesNotContain(enrolled.Token.Split('.')[^1], logs);
+        Assert.DoesNotContain(token, logs);
         var codes = backend.Storage.Tables.GetTableClient(Backend.Configuration.StorageNames.EnrollmentCodesTable);
         await foreach (var row in codes.QueryAsync<Azure.Data.Tables.TableEntity>())
         {
@@ -67,7 +70,7 @@ public sealed partial class DeviceLinkTests(SignInFixture backend)
         var late = await Api.ProblemAsync(await member.PostAsync($"me/device-links/{started.UserCode}/approve", null), HttpStatusCode.Conflict);
 
         Assert.Equal(DeviceLinkErrors.AccessDenied, await PollErrorAsync(computer, started.DeviceCode));
-        Assert.Equal($"The code {started.UserCode} was already denied.", late.GetProperty("detail").GetString());
+        Assert.Equal("This code was already denied.", late.GetProperty("detail").GetString());
         var unknown = await Api.ProblemAsync(await member.GetAsync("me/device-links/BBBB-BBBB"), HttpStatusCode.NotFound);
         Assert.Equal("No computer is waiting with that code; check the code the computer shows.", unknown.GetProperty("detail").GetString());
     }

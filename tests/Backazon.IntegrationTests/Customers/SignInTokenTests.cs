@@ -94,6 +94,7 @@ public sealed class SignInTokenTests(SignInFixture backend)
 
         var again = await Api.ProblemAsync(await CustomerSignInClient.AcceptAsync(backend, second, invitation.Token, ensure: false), HttpStatusCode.BadRequest);
         Assert.Equal("This invitation has already been used. Ask for a new one.", again.GetProperty("detail").GetString());
+        Assert.DoesNotContain(invitation.Token, string.Join("\n", backend.Logs.Lines));
         Assert.Equal(HttpStatusCode.Forbidden, (await backend.Client(second).GetAsync("me/account")).StatusCode);
 
         var other = await backend.CreateAccountAsync();
