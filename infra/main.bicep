@@ -41,6 +41,12 @@ param customerSignInAuthority string = ''
 @description('Customer sign-in: the audience of the customer API\'s app registration (its application (client) ID).')
 param customerSignInAudience string = ''
 
+@description('Customer sign-in: the client id of the web page\'s app registration (a single-page application, code flow with PKCE).')
+param customerSignInClientId string = ''
+
+@description('Customer sign-in: the scopes the web page asks for, for example "openid email api://API-CLIENT-ID/backazon".')
+param customerSignInScope string = ''
+
 @description('Data account replication (see infra/README.md for what each keeps).')
 @allowed(['Standard_ZRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_GRS', 'Standard_RAGRS'])
 param dataStorageSku string = 'Standard_ZRS'
@@ -291,6 +297,8 @@ module functionApp 'modules/function-app.bicep' = {
     operatorKeyHash: operatorKeyHash
     customerSignInAuthority: customerSignInAuthority
     customerSignInAudience: customerSignInAudience
+    customerSignInClientId: customerSignInClientId
+    customerSignInScope: customerSignInScope
     uploadSasMinutes: uploadSasMinutes
     downloadLinkHours: downloadLinkHours
     grantSweepSchedule: grantSweepSchedule

@@ -25,6 +25,11 @@ public static class AppSettings
     public const string CustomerSignInAuthority = "CustomerSignIn__Authority";
     public const string CustomerSignInAudience = "CustomerSignIn__Audience";
 
+    /// <summary>The public client a web page signs customers in with, and the scopes it asks for
+    /// (handed to the page by GET /api/sign-in).</summary>
+    public const string CustomerSignInClientId = "CustomerSignIn__ClientId";
+    public const string CustomerSignInScope = "CustomerSignIn__Scope";
+
     /// <summary>Lifetime of upload SAS URLs, in minutes.</summary>
     public const string UploadSasMinutes = "Sas__UploadMinutes";
 
@@ -62,6 +67,8 @@ public static class AppSettings
         OperatorKeyHash,
         CustomerSignInAuthority,
         CustomerSignInAudience,
+        CustomerSignInClientId,
+        CustomerSignInScope,
         UploadSasMinutes,
         DownloadLinkHours,
         GrantSweepSchedule,
