@@ -35,6 +35,18 @@ param principalType string = 'User'
 @description('SHA-256 of the operator key, 64 lowercase hex digits (see infra/README.md).')
 param operatorKeyHash string
 
+@description('Customer sign-in: the OpenID Connect authority of the Microsoft Entra External ID tenant, https://TENANT.ciamlogin.com/TENANT-ID/v2.0 (infra/README.md, "Customer sign-in"). Empty: nobody can sign in as a customer; devices and operators work as before.')
+param customerSignInAuthority string = ''
+
+@description('Customer sign-in: the audience of the customer API\'s app registration (its application (client) ID).')
+param customerSignInAudience string = ''
+
+@description('Customer sign-in: the client id of the web page\'s app registration (a single-page application, code flow with PKCE).')
+param customerSignInClientId string = ''
+
+@description('Customer sign-in: the scopes the web page asks for, for example "openid email api://API-CLIENT-ID/backazon".')
+param customerSignInScope string = ''
+
 @description('Data account replication (see infra/README.md for what each keeps).')
 @allowed(['Standard_ZRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_GRS', 'Standard_RAGRS'])
 param dataStorageSku string = 'Standard_ZRS'
@@ -283,6 +295,10 @@ module functionApp 'modules/function-app.bicep' = {
     dataQueueEndpoint: dataStorage.outputs.queueEndpoint
     dataTableEndpoint: dataStorage.outputs.tableEndpoint
     operatorKeyHash: operatorKeyHash
+    customerSignInAuthority: customerSignInAuthority
+    customerSignInAudience: customerSignInAudience
+    customerSignInClientId: customerSignInClientId
+    customerSignInScope: customerSignInScope
     uploadSasMinutes: uploadSasMinutes
     downloadLinkHours: downloadLinkHours
     grantSweepSchedule: grantSweepSchedule

@@ -1,6 +1,7 @@
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Customers;
 using Backazon.Backend.Devices;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Retention;
@@ -37,6 +38,12 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<DeviceAuthenticator>();
         services.AddSingleton<OperatorAuthenticator>();
         services.AddSingleton<RunReportService>();
+
+        services.AddCustomerSignIn();
+        services.AddSingleton<Customers.MembershipService>();
+        services.AddSingleton<Customers.CustomerAuthenticator>();
+        services.AddSingleton<Customers.CustomerService>();
+        services.AddSingleton<Customers.DeviceLinkService>();
 
         services.AddSingleton<SasIssuer>();
         services.AddSingleton<GrantLedger>();

@@ -44,7 +44,7 @@ public sealed record UpdateAccountRequest(string? Plan, string? Status);
 public sealed record EnrollmentCodeView(string Code, string AccountId, DateTimeOffset ExpiresAt);
 
 /// <summary>Device: trade a single-use code for a device identity.</summary>
-public sealed record EnrollRequest(string? Code, string? DeviceName);
+public sealed record EnrollRequest(string? Code, string? DeviceName, string? Os = null);
 
 /// <summary>The one response that ever carries the device token; the backend keeps only its hash.</summary>
 public sealed record EnrollResponse(string AccountId, string DeviceId, string DeviceName, string Token);

@@ -5,6 +5,7 @@ using Backazon.Backend.Storage;
 using Backazon.Functions;
 using Backazon.LocalHost.Azurite;
 using Backazon.LocalHost.Functions;
+using Backazon.LocalHost.LocalIssuer;
 
 namespace Backazon.LocalHost;
 
@@ -49,6 +50,13 @@ public static class LocalBackend
 
         builder.AddBackazonFunctions();
         builder.Services.AddMvcCore();
+        // With no issuer configured, customers sign in at the local one (the stand-in for External ID).
+        var localIssuer = string.IsNullOrWhiteSpace(configuration["CustomerSignIn:Authority"]);
+        if (localIssuer)
+        {
+            builder.AddLocalIssuer();
+        }
+
         var functions = FunctionDescriptor.Discover([typeof(HealthFunctions).Assembly, .. extraFunctionAssemblies]);
         var queueOptions = QueueHostOptions.FromHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
         foreach (var function in functions)
@@ -70,6 +78,11 @@ public static class LocalBackend
         }
 
         var app = builder.Build();
+        if (localIssuer)
+        {
+            app.MapLocalIssuer();
+        }
+
         app.MapHttpFunctions(functions);
         if (azurite is not null)
         {

@@ -31,7 +31,7 @@ param logAnalyticsWorkspaceId string
 var contentContainer = 'content'
 var containers = [contentContainer, 'uploads']
 var queues = ['catalog', 'catalog-poison', 'retention', 'retention-poison']
-var tables = ['Accounts', 'EnrollmentCodes', 'Catalog', 'Due', 'References']
+var tables = ['Accounts', 'EnrollmentCodes', 'Members', 'Catalog', 'Due', 'References']
 
 resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
   name: name

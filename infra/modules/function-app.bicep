@@ -26,6 +26,10 @@ param dataTableEndpoint string
 
 @secure()
 param operatorKeyHash string
+param customerSignInAuthority string
+param customerSignInAudience string
+param customerSignInClientId string
+param customerSignInScope string
 param uploadSasMinutes int
 param downloadLinkHours int
 param grantSweepSchedule string
@@ -59,6 +63,10 @@ var backazonSettings = {
   DataStorage__credential: 'managedidentity'
   DataStorage__clientId: identityClientId
   Operator__KeyHash: operatorKeyHash
+  CustomerSignIn__Authority: customerSignInAuthority
+  CustomerSignIn__Audience: customerSignInAudience
+  CustomerSignIn__ClientId: customerSignInClientId
+  CustomerSignIn__Scope: customerSignInScope
   Sas__UploadMinutes: string(uploadSasMinutes)
   Sas__DownloadHours: string(downloadLinkHours)
   GRANT_SWEEP_SCHEDULE: grantSweepSchedule

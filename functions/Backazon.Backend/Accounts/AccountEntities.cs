@@ -48,6 +48,9 @@ public sealed class DeviceEntity : ITableEntity
     public ETag ETag { get; set; }
 
     public string Name { get; set; } = "";
+
+    /// <summary>The operating system the computer said it runs when it enrolled (shown to members).</summary>
+    public string? Os { get; set; }
     public string SecretHash { get; set; } = "";
     public DateTimeOffset EnrolledAt { get; set; }
     public DateTimeOffset? LastSeenAt { get; set; }

@@ -20,6 +20,16 @@ public static class AppSettings
     /// <summary>SHA-256 (lowercase hex) of the operator key. The key itself is never stored.</summary>
     public const string OperatorKeyHash = "Operator__KeyHash";
 
+    /// <summary>Customer sign-in: the OpenID Connect issuer's address (its discovery document is
+    /// read from there) and the audience its tokens must carry. Empty: customer sign-in is off.</summary>
+    public const string CustomerSignInAuthority = "CustomerSignIn__Authority";
+    public const string CustomerSignInAudience = "CustomerSignIn__Audience";
+
+    /// <summary>The public client a web page signs customers in with, and the scopes it asks for
+    /// (handed to the page by GET /api/sign-in).</summary>
+    public const string CustomerSignInClientId = "CustomerSignIn__ClientId";
+    public const string CustomerSignInScope = "CustomerSignIn__Scope";
+
     /// <summary>Lifetime of upload SAS URLs, in minutes.</summary>
     public const string UploadSasMinutes = "Sas__UploadMinutes";
 
@@ -55,6 +65,10 @@ public static class AppSettings
         DataStorageCredential,
         DataStorageClientId,
         OperatorKeyHash,
+        CustomerSignInAuthority,
+        CustomerSignInAudience,
+        CustomerSignInClientId,
+        CustomerSignInScope,
         UploadSasMinutes,
         DownloadLinkHours,
         GrantSweepSchedule,

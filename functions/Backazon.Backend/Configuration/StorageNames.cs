@@ -26,7 +26,12 @@ public static class StorageNames
     /// <summary>One partition per account: the account, its devices, its content, its open
     /// upload grants and its commits, so that usage changes atomically with what it counts.</summary>
     public const string AccountsTable = "Accounts";
+    /// <summary>Single-use codes, each keyed by its hash: operator enrollment codes, invitations,
+    /// and the device and user codes of computers asking to be linked.</summary>
     public const string EnrollmentCodesTable = "EnrollmentCodes";
+
+    /// <summary>Signed-in identities (issuer, subject), each bound to the one account it belongs to.</summary>
+    public const string MembersTable = "Members";
 
     /// <summary>File versions, one partition per (account, device, folder).</summary>
     public const string CatalogTable = "Catalog";
@@ -42,5 +47,5 @@ public static class StorageNames
     public static readonly IReadOnlyList<string> Queues =
         [CatalogQueue, CatalogQueue + PoisonSuffix, RetentionQueue, RetentionQueue + PoisonSuffix];
     public static readonly IReadOnlyList<string> Tables =
-        [AccountsTable, EnrollmentCodesTable, CatalogTable, DueTable, ReferencesTable];
+        [AccountsTable, EnrollmentCodesTable, MembersTable, CatalogTable, DueTable, ReferencesTable];
 }

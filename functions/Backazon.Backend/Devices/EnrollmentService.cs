@@ -73,7 +73,7 @@ public sealed class EnrollmentService(StorageClients storage, AccountStore accou
 
         try
         {
-            await AddDeviceAsync(entry.AccountId, deviceId, deviceName, secret, now, cancellationToken);
+            await AddDeviceAsync(entry.AccountId, deviceId, deviceName, ValidOs(request.Os), secret, now, cancellationToken);
         }
         catch (BackazonException)
         {
@@ -87,7 +87,9 @@ public sealed class EnrollmentService(StorageClients storage, AccountStore accou
         return new EnrollResponse(entry.AccountId, deviceId, deviceName, new DeviceToken(entry.AccountId, deviceId, secret).ToString());
     }
 
-    private Task AddDeviceAsync(string accountId, string deviceId, string name, string secret, DateTimeOffset now, CancellationToken cancellationToken) =>
+    /// <summary>Adds a device to an account within its plan's device limit (also used by a
+    /// computer linked by a member's approval); refusals are BackazonExceptions, nothing written.</summary>
+    public Task AddDeviceAsync(string accountId, string deviceId, string name, string? os, string secret, DateTimeOffset now, CancellationToken cancellationToken) =>
         OptimisticRetry.RunAsync(async ct =>
         {
             var account = await accounts.GetAccountAsync(accountId, ct);
@@ -110,6 +112,7 @@ public sealed class EnrollmentService(StorageClients storage, AccountStore accou
                 PartitionKey = accountId,
                 RowKey = DeviceEntity.RowFor(deviceId),
                 Name = name,
+                Os = os,
                 SecretHash = Secrets.Hash(secret),
                 EnrolledAt = now,
             };
@@ -129,6 +132,12 @@ public sealed class EnrollmentService(StorageClients storage, AccountStore accou
                 throw OptimisticRetry.Lost(e);
             }
         }, cancellationToken);
+
+    /// <summary>An operating system's name as a computer reports it: optional, short, printable.</summary>
+    public static string? ValidOs(string? os) =>
+        string.IsNullOrWhiteSpace(os) ? null
+        : os.Length <= 100 && !os.Any(char.IsControl) ? os.Trim()
+        : throw BackazonException.BadRequest("The field 'os' must be at most 100 characters with no control characters.", "os");
 
     private static BackazonException CodeRefused(string detail) =>
         new(ProblemKind.BadRequest, "The enrollment code was refused.", detail, "code");

@@ -29,6 +29,9 @@ public sealed class BackazonException(ProblemKind kind, string title, string det
     /// <summary>The request field at fault, when one is (JSON name, e.g. "code").</summary>
     public string? Field { get; } = field;
 
+    /// <summary>A machine-readable code where a protocol names one (RFC 8628's "slow_down", say).</summary>
+    public string? Error { get; init; }
+
     public static BackazonException BadRequest(string detail, string? field = null) =>
         new(ProblemKind.BadRequest, "The request is not valid.", detail, field);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Backazon.Backend.Customers;
 using Backazon.Backend.Devices;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Security;
@@ -10,11 +11,11 @@ using Microsoft.Extensions.Logging;
 namespace Backazon.Functions.Http;
 
 /// <summary>
-/// What every HTTP function shares: who is calling (device or operator), reading JSON bodies,
+/// What every HTTP function shares: who is calling (device, signed-in member or operator), reading JSON bodies,
 /// and turning refusals into ProblemDetails. Kept here rather than in Functions middleware so
 /// the local runtime, which hosts the same classes without the Functions host, behaves the same.
 /// </summary>
-public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticator operators, ILogger<ApiEndpoint> logger)
+public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticator operators, CustomerAuthenticator customers, ILogger<ApiEndpoint> logger)
 {
     public const int DefaultMaxBodyBytes = 64 * 1024;
 
@@ -50,6 +51,14 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
 
             return await handle(caller);
         });
+
+    /// <summary>A signed-in member of an account (a customer's bearer token from the configured issuer).</summary>
+    public Task<IActionResult> CustomerAsync(HttpRequest request, Func<CustomerCaller, Task<IActionResult>> handle) =>
+        RunAsync(request, async () => await handle(await customers.AuthenticateAsync(request.HttpContext)));
+
+    /// <summary>Anyone signed in at the configured issuer, member of an account or not yet (accepting an invitation).</summary>
+    public Task<IActionResult> SignedInAsync(HttpRequest request, Func<CustomerIdentity, Task<IActionResult>> handle) =>
+        RunAsync(request, async () => await handle(await customers.IdentifyAsync(request.HttpContext)));
 
     public Task<IActionResult> OperatorAsync(HttpRequest request, Func<Task<IActionResult>> handle) =>
         RunAsync(request, async () =>
@@ -188,6 +197,11 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             problem.Extensions["field"] = e.Field;
         }
 
+        if (e.Error is not null)
+        {
+            problem.Extensions["error"] = e.Error;
+        }
+
         if (e.Kind == ProblemKind.Busy)
         {
             // A client that retries (the uploader does) comes back after a pause, not at once.
@@ -196,6 +210,9 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
 
         return new ObjectResult(problem) { StatusCode = status };
     }
+
+    /// <summary>Where this server is reached, as the caller reached it (for links it hands out).</summary>
+    public static Uri PublicBase(HttpRequest request) => new($"{request.Scheme}://{request.Host}/");
 
     private static string? BearerToken(HttpRequest request)
     {

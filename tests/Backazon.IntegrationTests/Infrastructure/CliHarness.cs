@@ -69,7 +69,10 @@ public sealed class CliHarness : IDisposable
     public System.Diagnostics.Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
     /// <summary>The same, with more environment (HOME, say).</summary>
-    public System.Diagnostics.Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public System.Diagnostics.Process Start(IReadOnlyDictionary<string, string> environment, params string[] args) => StartIn(_config, environment, args);
+
+    /// <summary>The real CLI as a process of its own on any config folder (a machine not enrolled yet, say).</summary>
+    public static System.Diagnostics.Process StartIn(string config, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(UploaderDll);
@@ -78,7 +81,7 @@ public sealed class CliHarness : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["BACKAZON_CONFIG_DIR"] = _config;
+        start.Environment["BACKAZON_CONFIG_DIR"] = config;
         start.Environment["NO_COLOR"] = "1";
         foreach (var (name, value) in environment)
         {

@@ -20,4 +20,13 @@ public static class Eventually
 
     public static Task HoldsAsync(Func<bool> condition, string because, int timeoutSeconds = 30) =>
         HoldsAsync(() => Task.FromResult(condition()), because, timeoutSeconds);
+
+    /// <summary>Awaits a value that background work makes appear (non-null), and returns it.</summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T?>> read, string because, int timeoutSeconds = 30)
+        where T : class
+    {
+        T? value = null;
+        await HoldsAsync(async () => (value = await read()) is not null, because, timeoutSeconds);
+        return value!;
+    }
 }

@@ -76,9 +76,12 @@ public sealed class ApiEndpointTests
         var storage = Backazon.Backend.Storage.StorageClients.FromConfiguration(
             new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DataStorage"] = "UseDevelopmentStorage=true" }).Build());
         var store = new Backazon.Backend.Accounts.AccountStore(storage, new Backazon.Backend.Plans.PlanCatalog(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
+        var signIn = Microsoft.Extensions.Options.Options.Create(new Backazon.Backend.Customers.CustomerSignInOptions());
         var endpoint = new ApiEndpoint(
             new Backazon.Backend.Devices.DeviceAuthenticator(store, TimeProvider.System),
             new Backazon.Backend.Security.OperatorAuthenticator(Microsoft.Extensions.Options.Options.Create(new Backazon.Backend.Configuration.OperatorOptions())),
+            new Backazon.Backend.Customers.CustomerAuthenticator(signIn, Moq.Mock.Of<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>(), new Backazon.Backend.Customers.MembershipService(storage, store, signIn, TimeProvider.System),
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Backazon.Backend.Customers.CustomerAuthenticator>.Instance),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<ApiEndpoint>.Instance);
 
         var result = await endpoint.AnonymousAsync(Request("{}"), () => throw new InvalidOperationException("secret internals"));

@@ -4,4 +4,7 @@ namespace Backazon.Uploader.Api;
 public sealed class BackazonApiException(string message, int? status = null) : Exception(message)
 {
     public int? Status { get; } = status;
+
+    /// <summary>The answer's protocol error code, where it has one (RFC 8628's "slow_down", say).</summary>
+    public string? Error { get; init; }
 }

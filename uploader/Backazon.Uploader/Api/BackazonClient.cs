@@ -52,6 +52,15 @@ public sealed partial class BackazonClient : IDisposable
     public Task<EnrollResponse> EnrollAsync(EnrollRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<EnrollResponse>(HttpMethod.Post, "devices/enroll", request, cancellationToken);
 
+    /// <summary>Asks to link this computer by a code a signed-in member approves (RFC 8628).</summary>
+    public Task<DeviceAuthorizationResponse> StartDeviceLinkAsync(DeviceLinkRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<DeviceAuthorizationResponse>(HttpMethod.Post, "devices/link", request, cancellationToken);
+
+    /// <summary>One poll: the credentials once approved; otherwise a BackazonApiException whose
+    /// Error is RFC 8628's code.</summary>
+    public Task<EnrollResponse> PollDeviceLinkAsync(string deviceCode, CancellationToken cancellationToken = default) =>
+        SendAsync<EnrollResponse>(HttpMethod.Post, "devices/link/token", new DeviceTokenRequest(DeviceLinkErrors.GrantType, deviceCode), cancellationToken);
+
     public Task<AccountView> DeviceStatusAsync(CancellationToken cancellationToken = default) =>
         SendAsync<AccountView>(HttpMethod.Get, "device/status", null, cancellationToken);
 
@@ -72,6 +81,15 @@ public sealed partial class BackazonClient : IDisposable
 
     public Task<EnrollmentCodeView> CreateEnrollmentCodeAsync(string accountId, CancellationToken cancellationToken = default) =>
         SendAsync<EnrollmentCodeView>(HttpMethod.Post, $"admin/accounts/{Uri.EscapeDataString(accountId)}/enrollment-codes", null, cancellationToken);
+
+    public Task<InvitationView> CreateInvitationAsync(string accountId, string email, CancellationToken cancellationToken = default) =>
+        SendAsync<InvitationView>(HttpMethod.Post, $"admin/accounts/{Uri.EscapeDataString(accountId)}/invitations", new CreateInvitationRequest(email), cancellationToken);
+
+    public Task<List<MemberView>> ListMembersAsync(string accountId, CancellationToken cancellationToken = default) =>
+        SendAsync<List<MemberView>>(HttpMethod.Get, $"admin/accounts/{Uri.EscapeDataString(accountId)}/members", null, cancellationToken);
+
+    public Task<object> RemoveMemberAsync(string accountId, string memberId, CancellationToken cancellationToken = default) =>
+        SendAsync<object>(HttpMethod.Delete, $"admin/accounts/{Uri.EscapeDataString(accountId)}/members/{Uri.EscapeDataString(memberId)}", null, cancellationToken);
 
     public Task<AccountView> RevokeDeviceAsync(string accountId, string deviceId, CancellationToken cancellationToken = default) =>
         SendAsync<AccountView>(HttpMethod.Delete,
@@ -153,12 +171,18 @@ public sealed partial class BackazonClient : IDisposable
     private static async Task<BackazonApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         string? detail = null;
+        string? error = null;
         try
         {
             using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
             if (problem.RootElement.ValueKind == JsonValueKind.Object && problem.RootElement.TryGetProperty("detail", out var d))
             {
                 detail = d.GetString();
+            }
+
+            if (problem.RootElement.ValueKind == JsonValueKind.Object && problem.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String)
+            {
+                error = e.GetString();
             }
         }
         catch (JsonException)
@@ -172,7 +196,7 @@ public sealed partial class BackazonClient : IDisposable
             HttpStatusCode.NotFound => "The server has no such thing.",
             _ => $"The server answered {status} {response.ReasonPhrase}.",
         };
-        return new BackazonApiException(detail, status);
+        return new BackazonApiException(detail, status) { Error = error };
     }
 
     public void Dispose() => _http.Dispose();

@@ -13,12 +13,14 @@ public static class AdminCommands
 {
     public static Command Create(CliContext cli)
     {
-        var admin = new Command("admin", "Operator commands: accounts, plans, enrollment codes, devices");
+        var admin = new Command("admin", "Operator commands: accounts, plans, enrollment codes, devices, invitations, members");
         admin.Subcommands.Add(Login(cli));
         admin.Subcommands.Add(Plans(cli));
         admin.Subcommands.Add(Account(cli));
         admin.Subcommands.Add(Code(cli));
         admin.Subcommands.Add(Device(cli));
+        admin.Subcommands.Add(Invite(cli));
+        admin.Subcommands.Add(Members(cli));
         LifecycleCommands.AddTo(admin, cli, () => OperatorClient(cli));
         return admin;
     }
@@ -158,6 +160,50 @@ public static class AdminCommands
             return ExitCodes.Success;
         }));
         return new Command("code", "Enrollment codes") { create };
+    }
+
+    private static Command Invite(CliContext cli)
+    {
+        var account = new Argument<string>("account") { Description = "The account id" };
+        var email = new Argument<string>("email") { Description = "Whom to invite (the link goes to them; the first sign-in that opens it joins the account)" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the link" };
+        var invite = new Command("invite", "Invite a person to an account: a single-use link, valid 7 days") { account, email, quiet };
+        invite.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            var invitation = await client.CreateInvitationAsync(parse.GetValue(account)!, parse.GetValue(email)!, cancellationToken);
+            await cli.Out.WriteLineAsync(parse.GetValue(quiet) ? invitation.Link
+                : $"Invitation for {invitation.Email} to account {invitation.AccountId}, valid until {Times.Local(invitation.ExpiresAt)}; send them this link:{Environment.NewLine}{invitation.Link}");
+            return ExitCodes.Success;
+        }));
+        return invite;
+    }
+
+    private static Command Members(CliContext cli)
+    {
+        var account = new Argument<string>("account") { Description = "The account id" };
+        var list = new Command("list", "The people of an account: id, e-mail invited, when they joined") { account };
+        list.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            foreach (var member in await client.ListMembersAsync(parse.GetValue(account)!, cancellationToken))
+            {
+                await cli.Out.WriteLineAsync($"{member.Id}  {member.Email}  joined {Times.Local(member.JoinedAt)}");
+            }
+
+            return ExitCodes.Success;
+        }));
+        var removeAccount = new Argument<string>("account") { Description = "The account id" };
+        var member = new Argument<string>("member") { Description = "The member id (see 'admin members list')" };
+        var remove = new Command("remove", "Remove a person from an account: their sign-in stops reaching it at once (devices stay)") { removeAccount, member };
+        remove.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
+        {
+            using var client = OperatorClient(cli);
+            await client.RemoveMemberAsync(parse.GetValue(removeAccount)!, parse.GetValue(member)!, cancellationToken);
+            await cli.Out.WriteLineAsync($"Member {parse.GetValue(member)} removed.");
+            return ExitCodes.Success;
+        }));
+        return new Command("members", "The people of an account") { list, remove };
     }
 
     private static Command Device(CliContext cli)

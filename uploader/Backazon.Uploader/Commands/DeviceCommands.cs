@@ -13,10 +13,10 @@ public static class DeviceCommands
     public static Command Enroll(CliContext cli)
     {
         var server = new Option<string>("--server") { Description = "The Backazon server's address, e.g. https://backazon.example.com", Required = true };
-        var code = new Option<string>("--code") { Description = "The enrollment code from your operator", Required = true };
+        var code = new Option<string?>("--code") { Description = "The enrollment code from your operator; without one, a code is shown for a member of the account to approve" };
         var name = new Option<string?>("--name") { Description = "A name for this device (default: the machine name)" };
         var force = new Option<bool>("--force") { Description = "Replace this machine's existing enrollment" };
-        var command = new Command("enroll", "Enroll this machine with an enrollment code") { server, code, name, force };
+        var command = new Command("enroll", "Enroll this machine: with an operator's code, or by a code a member of the account approves") { server, code, name, force };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             var existing = cli.Config.Read<DeviceConfig>(DeviceConfig.FileName);
@@ -29,7 +29,11 @@ public static class DeviceCommands
             var serverValue = parse.GetValue(server)!;
             // Not retried: a code is single-use, and a retry after a lost answer would spend it twice.
             using var client = cli.Client(serverValue, token: null, retry: false);
-            var enrolled = await client.EnrollAsync(new EnrollRequest(parse.GetValue(code), parse.GetValue(name) ?? Environment.MachineName), cancellationToken);
+            var deviceName = parse.GetValue(name) ?? Environment.MachineName;
+            var os = System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+            var enrolled = parse.GetValue(code) is { } given
+                ? await client.EnrollAsync(new EnrollRequest(given, deviceName, os), cancellationToken)
+                : await LinkAsync(cli, client, new DeviceLinkRequest(deviceName, os), cancellationToken);
             cli.Config.WriteSecret(DeviceConfig.FileName,
                 new DeviceConfig(CliContext.ParseServer(serverValue).ToString().TrimEnd('/'), enrolled.AccountId, enrolled.DeviceId, enrolled.DeviceName, enrolled.Token));
             await cli.Out.WriteLineAsync($"Enrolled as device '{enrolled.DeviceName}' ({enrolled.DeviceId}) of account {enrolled.AccountId}.");
@@ -37,6 +41,32 @@ public static class DeviceCommands
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>RFC 8628 from the computer's side: show the code, then poll at the interval the
+    /// server gave (five seconds more after each slow_down) until a member approves or denies it,
+    /// or it expires; a refusal is the server's one sentence.</summary>
+    private static async Task<EnrollResponse> LinkAsync(CliContext cli, Api.BackazonClient client, DeviceLinkRequest request, CancellationToken cancellationToken)
+    {
+        var started = await client.StartDeviceLinkAsync(request, cancellationToken);
+        await cli.Out.WriteLineAsync($"Open {started.VerificationUri} and enter {started.UserCode}");
+        await cli.Out.WriteLineAsync($"(signed in to your Backazon account; the code is good for {started.ExpiresIn / 60} minutes)");
+        var interval = TimeSpan.FromSeconds(Math.Max(1, started.Interval));
+        while (true)
+        {
+            await Task.Delay(interval, cancellationToken);
+            try
+            {
+                return await client.PollDeviceLinkAsync(started.DeviceCode, cancellationToken);
+            }
+            catch (Api.BackazonApiException e) when (e.Error == DeviceLinkErrors.AuthorizationPending)
+            {
+            }
+            catch (Api.BackazonApiException e) when (e.Error == DeviceLinkErrors.SlowDown)
+            {
+                interval += TimeSpan.FromSeconds(5);
+            }
+        }
     }
 
     public static Command Status(CliContext cli)
