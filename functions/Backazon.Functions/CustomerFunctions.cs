@@ -62,6 +62,13 @@ public sealed class CustomerFunctions(
         CancellationToken cancellationToken) =>
         api.CustomerAsync(request, async caller => new OkObjectResult(await customers.RevokeDeviceAsync(caller, deviceId, cancellationToken)));
 
+    [Function(nameof(ClearMyDeviceRejections))]
+    public Task<IActionResult> ClearMyDeviceRejections(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "me/devices/{deviceId}/rejections")] HttpRequest request,
+        string deviceId,
+        CancellationToken cancellationToken) =>
+        api.CustomerAsync(request, async caller => new OkObjectResult(await customers.ClearRejectionsAsync(caller, deviceId, cancellationToken)));
+
     /// <summary>A computer's backup runs, newest first, a page at a time (query as device/runs).</summary>
     [Function(nameof(ListMyDeviceRuns))]
     public Task<IActionResult> ListMyDeviceRuns(

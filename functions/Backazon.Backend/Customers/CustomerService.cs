@@ -54,6 +54,15 @@ public sealed class CustomerService(AccountStore accounts, AccountService accoun
         return View((await accounts.FindDeviceAsync(caller.AccountId, deviceId, cancellationToken))!);
     }
 
+    /// <summary>The owner says the uploads of this computer that failed the check were not its
+    /// fault (its files kept changing under it): the count that stops its backups starts over.</summary>
+    public async Task<CustomerDeviceView> ClearRejectionsAsync(CustomerCaller caller, string deviceId, CancellationToken cancellationToken = default)
+    {
+        await DeviceAsync(caller, deviceId, cancellationToken);
+        await accountService.ClearRejectionsAsync(caller.AccountId, deviceId, cancellationToken);
+        return View((await accounts.FindDeviceAsync(caller.AccountId, deviceId, cancellationToken))!);
+    }
+
     /// <summary>The caller's account seen as one of its devices would see it, for the browse and
     /// restore services the device routes use (they scope everything to this account).</summary>
     public async Task<DeviceCaller> AsDeviceAsync(CustomerCaller caller, string deviceId, CancellationToken cancellationToken = default)

@@ -70,6 +70,7 @@ public sealed class CustomerApiTests(SignInFixture backend) : IDisposable
             new(HttpMethod.Post, $"me/devices/{id}/restores") { Content = JsonContent.Create(new RestoreRequest(["x"], null, null, null, null), options: Api.Json) },
             new(HttpMethod.Patch, $"me/devices/{id}") { Content = JsonContent.Create(new RenameDeviceRequest("mine now"), options: Api.Json) },
             new(HttpMethod.Post, $"me/devices/{id}/revoke"),
+            new(HttpMethod.Delete, $"me/devices/{id}/rejections"),
         ];
         foreach (var request in requests)
         {
@@ -102,6 +103,28 @@ public sealed class CustomerApiTests(SignInFixture backend) : IDisposable
         Assert.True(revoked!.Revoked);
         using var laptop = backend.Client(device.Token);
         Assert.Equal(HttpStatusCode.Unauthorized, (await laptop.GetAsync("device/status")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Member_ClearsTheRejectionsThatStoppedAComputer_ItBacksUpAgain()
+    {
+        var (account, token) = await CustomerSignInClient.NewMemberAsync(backend);
+        var device = await backend.EnrollAsync(account.Id, "laptop");
+        var store = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Backazon.Backend.Accounts.AccountStore>(backend.App.Services);
+        for (var i = 0; i < Backazon.Backend.Uploads.UploadGrantService.MaxRejectedUploads; i++)
+        {
+            await store.CountRejectedUploadAsync(account.Id, device.DeviceId, 1, DateTimeOffset.UtcNow);
+        }
+
+        using var laptop = new Uploader.Api.BackazonClient(backend.BaseAddress, device.Token, retry: false);
+        var bytes = "honest bytes"u8.ToArray();
+        var request = new UploadGrantRequest([new GrantFile("a.txt", bytes.Length, TestDevice.Sha256(bytes))]);
+        Assert.Equal(GrantOutcomes.Refused, (await laptop.RequestGrantsAsync(request)).Files[0].Outcome);
+
+        using var customer = backend.Client(token);
+        Assert.Equal(HttpStatusCode.OK, (await customer.DeleteAsync($"me/devices/{device.DeviceId}/rejections")).StatusCode);
+
+        Assert.Equal(GrantOutcomes.Upload, (await laptop.RequestGrantsAsync(request)).Files[0].Outcome);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
