@@ -53,6 +53,34 @@ public sealed class CliRestoreTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restore_OfAFileAtTheEndOfA4000CharacterPath_WorksInPlaceAndUnderTo()
+    {
+        // Twenty folders of 195 characters: the file's path is about 4,000 characters long,
+        // close to Linux's 4,096 (each name stays under the 255 a folder name may have).
+        var folder = _tree;
+        for (var i = 0; folder.Length < 3_991; i++)
+        {
+            folder = Path.Combine(folder, $"{i:D2}" + new string('d', Math.Min(193, 3_991 - folder.Length - 3)));
+        }
+
+        Directory.CreateDirectory(folder);
+        var deep = Path.Combine(folder, "deep.txt");
+        await File.WriteAllTextAsync(deep, "at the bottom");
+        Assert.True(deep.Length >= 4_000, $"{deep.Length} characters");
+        Assert.Equal(0, (await _machine.RunAsync("backup", _tree)).Code);
+
+        File.Delete(deep);
+        var inPlace = await _machine.RunAsync("restore", deep);
+        Assert.True(inPlace.Code == 0, inPlace.Out + inPlace.Error);
+        Assert.Equal("at the bottom", await File.ReadAllTextAsync(deep));
+
+        var under = await _machine.RunAsync("restore", deep, "--to", _target);
+        Assert.True(under.Code == 0, under.Out + under.Error);
+        var restored = Directory.GetFiles(_target, "deep.txt", SearchOption.AllDirectories);
+        Assert.Equal("at the bottom", await File.ReadAllTextAsync(Assert.Single(restored)));
+    }
+
+    [Fact]
     public async Task Restore_AtFirstBackupTime_BringsBackOldContentsAndDeletedFiles()
     {
         var files = TestTree.Generate(_tree, folders: 2, filesPerFolder: 6, largeFileBytes: 0);
