@@ -71,6 +71,22 @@ public sealed class CliBackupTests(BackendFixture backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Status_AfterABackupOfAFolderNamedByHand_ShowsThatBackup_NotNone()
+    {
+        TestTree.Generate(_tree, folders: 1, filesPerFolder: 3, largeFileBytes: 0);
+        Assert.Equal(0, (await RunAsync("backup", _tree)).Code);
+
+        var json = JsonDocument.Parse((await RunAsync("status", "--json")).Out).RootElement;
+        var text = (await RunAsync("status")).Out;
+
+        var startedAt = json.GetProperty("lastRun").GetProperty("startedAt").GetDateTimeOffset();
+        Assert.Equal(startedAt, json.GetProperty("lastSuccessfulBackupAt").GetDateTimeOffset());
+        Assert.DoesNotContain("no complete backup yet", text);
+        Assert.Contains("last complete backup started", text);
+        Assert.Contains(Path.GetFileName(_tree), text); // of which folders: not the configured ones
+    }
+
+    [Fact]
     public async Task Backup_WhoseCommitStatusPollFailsOnce_StillCompletes()
     {
         var files = TestTree.Generate(_tree, folders: 1, filesPerFolder: 5, largeFileBytes: 0);

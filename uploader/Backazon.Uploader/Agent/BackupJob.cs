@@ -42,6 +42,14 @@ public sealed class BackupJob(CliContext cli)
         });
     }
 
+    /// <summary>Whether the folders named are those configured (in any order): a backup of them
+    /// is the scheduled backup, however it was started.</summary>
+    private bool IsConfiguredSelection(IReadOnlyList<string> roots)
+    {
+        var configured = cli.Settings().ResolvedFolders().Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
+        return configured.Count > 0 && configured.SetEquals(roots.Select(Path.GetFullPath));
+    }
+
     /// <summary>Runs one backup and records how it ended.</summary>
     /// <exception cref="BackupBusyException">Another backup of this machine is running.</exception>
     public async Task<BackupSummary> RunAsync(IReadOnlyList<string> folders, IReadOnlyList<string> excludes, IBackupProgress progress, UploadPace pace,
@@ -50,8 +58,9 @@ public sealed class BackupJob(CliContext cli)
         using var held = RunLock.TryTake(cli.State.BackupLockFile) ?? throw new BackupBusyException();
         var device = cli.RequireDevice();
         var (roots, options) = Resolve(folders, excludes);
-        var asConfigured = folders.Count == 0 && excludes.Count == 0;
-        var lastSuccess = RunRecord.Read(cli.State)?.LastSuccessAt;
+        var before = RunRecord.Read(cli.State);
+        var asConfigured = excludes.Count == 0 && (folders.Count == 0 || IsConfiguredSelection(roots));
+        var lastSuccess = before?.LastSuccessAt;
         var startedAt = cli.Clock.GetUtcNow();
         try
         {
@@ -59,11 +68,17 @@ public sealed class BackupJob(CliContext cli)
             using var client = cli.DeviceClient();
             var summary = await new BackupRunner(client, index, new BlobSender(index, cli.StorageOptions, pace), progress, options, cli.Clock)
                 .RunAsync(roots, cancellationToken);
-            new RunRecord(summary.StartedAt, summary.FinishedAt, summary.Complete ? RunRecord.Completed : RunRecord.CompletedWithSkips, null,
-                summary.New, summary.Changed, summary.Deleted, summary.Skipped.Count, summary.BytesSent,
-                [.. summary.Skipped.Take(RunRecord.ProblemsKept).Select(s => $"{s.Path}: {s.Reason}")],
-                // A run of other folders than the configured ones does not stand for a backup.
-                asConfigured ? summary.StartedAt : lastSuccess).Write(cli.State);
+            var problems = summary.Skipped.Take(RunRecord.ProblemsKept).Select(s => $"{s.Path}: {s.Reason}").ToList();
+            var record = summary.NothingTaken
+                // Nothing could be taken: not a backup, whatever it was of.
+                ? new RunRecord(summary.StartedAt, summary.FinishedAt, RunRecord.Failed, $"Nothing was backed up: each of the {summary.Skipped.Count} files to send was skipped.",
+                    0, 0, 0, summary.Skipped.Count, summary.BytesSent, problems, lastSuccess, before?.LastCompleteAt, before?.LastCompleteFolders)
+                : new RunRecord(summary.StartedAt, summary.FinishedAt, summary.Complete ? RunRecord.Completed : RunRecord.CompletedWithSkips, null,
+                    summary.New, summary.Changed, summary.Deleted, summary.Skipped.Count, summary.BytesSent, problems,
+                    // A run of other folders than the configured ones does not stand for the
+                    // scheduled backup, but it is a backup of those folders all the same.
+                    asConfigured ? summary.StartedAt : lastSuccess, summary.StartedAt, roots);
+            record.Write(cli.State);
             // Shown only once recorded: whoever reacts to the summary finds it in status.
             progress.Finished(summary);
             return summary;
@@ -72,7 +87,7 @@ public sealed class BackupJob(CliContext cli)
         {
             var interrupted = e is OperationCanceledException && cancellationToken.IsCancellationRequested;
             new RunRecord(startedAt, cli.Clock.GetUtcNow(), interrupted ? RunRecord.Interrupted : RunRecord.Failed, interrupted ? null : e.Message,
-                0, 0, 0, 0, 0, [], lastSuccess).Write(cli.State);
+                0, 0, 0, 0, 0, [], lastSuccess, before?.LastCompleteAt, before?.LastCompleteFolders).Write(cli.State);
             throw;
         }
     }

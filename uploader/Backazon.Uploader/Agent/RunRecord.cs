@@ -5,7 +5,9 @@ namespace Backazon.Uploader.Agent;
 /// <summary>
 /// How the last backup run of this machine ended, by the agent or by hand (last-run.json). Only
 /// the holder of the backup lock writes it. <see cref="LastSuccessAt"/> (the start of the last
-/// run that finished) is carried forward by failed runs: it is what the schedule counts from.
+/// run of the configured folders that finished) is carried forward by failed runs: it is what
+/// the schedule counts from. <see cref="LastCompleteAt"/> and <see cref="LastCompleteFolders"/>
+/// say the same of the last run of any folders (a "backup FOLDER" by hand), for "status".
 /// </summary>
 public sealed record RunRecord(
     DateTimeOffset StartedAt,
@@ -18,7 +20,9 @@ public sealed record RunRecord(
     int Skipped,
     long BytesSent,
     IReadOnlyList<string> Problems,
-    DateTimeOffset? LastSuccessAt)
+    DateTimeOffset? LastSuccessAt,
+    DateTimeOffset? LastCompleteAt = null,
+    IReadOnlyList<string>? LastCompleteFolders = null)
 {
     public const string FileName = "last-run.json";
 

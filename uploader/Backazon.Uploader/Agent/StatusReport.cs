@@ -35,6 +35,8 @@ public sealed record StatusReport(
 
     public sealed record QuotaInfo(long UsedBytes, long TotalBytes, long ReservedBytes);
 
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
     public static async Task<StatusReport> ReadAsync(CliContext cli, CancellationToken cancellationToken)
     {
         var device = cli.RequireDevice();
@@ -71,7 +73,8 @@ public sealed record StatusReport(
             new DeviceInfo(device.DeviceId, device.DeviceName, device.AccountId, device.Server),
             new AgentInfo(running, running ? agent.Pid : null, RunLock.IsHeld(cli.State.BackupLockFile), running ? agent.RunningSince : null, pause is not null, pause?.Until),
             lastRun,
-            lastRun?.LastSuccessAt,
+            // The last complete backup, of the configured folders or of others named by hand.
+            Latest(lastRun?.LastSuccessAt, lastRun?.LastCompleteAt),
             next,
             new PendingInfo(agent.PendingFiles, agent.PendingBytes),
             account is null ? null : new QuotaInfo(account.UsedBytes, account.Plan.StorageQuotaBytes, account.ReservedBytes),

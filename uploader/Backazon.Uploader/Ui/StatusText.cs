@@ -1,17 +1,31 @@
 using Backazon.Contracts;
 using Backazon.Uploader.Agent;
+using Backazon.Uploader.Configuration;
 
 namespace Backazon.Uploader.Ui;
 
 /// <summary>The local half of "backazon status" for a person: the backups of this machine.</summary>
 public static class StatusText
 {
+    private static string LastBackup(StatusReport r)
+    {
+        if (r.LastSuccessfulBackupAt is not { } ok)
+        {
+            return "no complete backup yet";
+        }
+
+        // A backup of folders named by hand, newer than the configured one: say which folders.
+        return r.LastRun is { LastCompleteAt: { } at, LastCompleteFolders: { Count: > 0 } folders } && at == ok && r.LastRun.LastSuccessAt != at
+            ? $"last complete backup started {Times.Local(ok)}, of {string.Join(", ", folders.Select(HomePath.Shorten))}"
+            : "last complete backup started " + Times.Local(ok);
+    }
+
     public static string Describe(StatusReport r)
     {
         var agent = r.Agent;
         var lines = new List<string>
         {
-            $"Backups:  {(r.LastSuccessfulBackupAt is { } ok ? "last complete backup started " + Times.Local(ok) : "no complete backup yet")}",
+            $"Backups:  {LastBackup(r)}",
             "Agent:    " + (!agent.Running ? "not running ('backazon install' runs it in the background)"
                 : agent.Paused ? $"paused{(agent.PausedUntil is { } until ? " until " + Times.Local(until) : " until 'backazon resume'")} (pid {agent.Pid})"
                 : agent.RunningSince is { } since ? $"backing up since {Times.Local(since)} (pid {agent.Pid})"
