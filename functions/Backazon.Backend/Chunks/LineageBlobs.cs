@@ -80,6 +80,42 @@ public sealed class LineageBlobs(ContentBlobs blobs)
         await DeleteIfNoVersionAsync(name, cancellationToken);
     }
 
+    /// <summary>
+    /// Deletes the account's lineage snapshots that no content row names (what a crash between a
+    /// release's two steps, or a build given up after its snapshot, leaves), once older than
+    /// <paramref name="cutoff"/>: a snapshot whose content has no row, or whose content's verified
+    /// row names another snapshot. A row still granted may be counted with this snapshot, so it
+    /// stays. Returns how many went.
+    /// </summary>
+    public async Task<int> RemoveOrphansAsync(Accounts.AccountStore accounts, string accountId, DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        var removed = 0;
+        var lineages = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var item in blobs.Container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.Snapshots, Name(accountId, ""), cancellationToken))
+        {
+            lineages.Add(item.Name);
+            if (string.IsNullOrEmpty(item.Snapshot) || DateTimeOffset.Parse(item.Snapshot, System.Globalization.CultureInfo.InvariantCulture) >= cutoff
+                || Metadata(item.Metadata, ContentKey) is not { } content)
+            {
+                continue;
+            }
+
+            var row = await accounts.Table.GetEntityIfExistsAsync<Uploads.ContentEntity>(accountId, Uploads.ContentEntity.RowFor(content), cancellationToken: cancellationToken);
+            if (!row.HasValue || (row.Value!.IsVerified && row.Value.Snapshot != item.Snapshot))
+            {
+                await Blob(item.Name).WithSnapshot(item.Snapshot).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                removed++;
+            }
+        }
+
+        foreach (var name in lineages)
+        {
+            await DeleteIfNoVersionAsync(name, cancellationToken);
+        }
+
+        return removed;
+    }
+
     private async Task DeleteIfNoVersionAsync(string name, CancellationToken cancellationToken)
     {
         var blob = Blob(name);

@@ -167,7 +167,8 @@ public sealed class ContentReleaser(
     }
 
     /// <summary>Deletes content blobs of the account that no content row accounts for
-    /// (what a crash between a release's two steps leaves), once older than the release delay.
+    /// (what a crash between a release's two steps leaves), once older than the release delay,
+    /// and lineage snapshots no row names (<see cref="Chunks.LineageBlobs.RemoveOrphansAsync"/>).
     /// Content rows and blob names both sort by hash, so one merged pass suffices.</summary>
     public async Task<int> RemoveOrphanBlobsAsync(string accountId, CancellationToken cancellationToken = default)
     {
@@ -183,6 +184,7 @@ public sealed class ContentReleaser(
             }
         }
 
+        removed += await lineages.RemoveOrphansAsync(accounts, accountId, cutoff, cancellationToken);
         return removed;
     }
 }

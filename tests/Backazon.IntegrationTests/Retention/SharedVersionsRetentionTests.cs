@@ -91,6 +91,17 @@ public sealed class SharedVersionsRetentionTests(BackendFixture backend)
             var row = rows.Single(r => r.Hash == hash);
             Assert.Equal(expected, (await sim.Get<ContentBlobs>().Checked(row).DownloadContentAsync()).Value.Content.ToArray());
         }
+
+        // A snapshot no row names (a crash after a build's snapshot) goes with the monthly pass;
+        // the version a row names stays.
+        var orphan = (await lineage.CreateSnapshotAsync()).Value.Snapshot;
+        sim.Clock.Advance(TimeSpan.FromDays(32));
+        await sim.SweepAsync(device.AccountId);
+        await sim.SweepAsync(device.AccountId);
+        var left = (await sim.Get<LineageBlobs>().VersionsAsync(rows[0].Blob!)).Select(v => v.Snapshot).ToList();
+        Assert.DoesNotContain(orphan, left);
+        Assert.Contains(rows[^1].Snapshot!, left);
+        Assert.Equal(contents[^1].Bytes, (await sim.Get<ContentBlobs>().Checked(rows[^1]).DownloadContentAsync()).Value.Content.ToArray());
     }
 
     /// <summary>One version, as the uploader sends it: the grant names the previous content as
