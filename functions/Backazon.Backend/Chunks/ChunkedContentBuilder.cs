@@ -46,6 +46,15 @@ public sealed record BuildCheck(long Length, string? Hash, long BytesRead, strin
 /// so each position is read, not each distinct chunk) and hashes it. The identity, the hash of
 /// the list, therefore covers every byte. A lease could not do this: a write SAS may break it.
 /// </para>
+/// <para>
+/// The first version is a copy of the staging blob (one block per chunk, so later versions can
+/// share each one), not the staging blob itself. Reusing blocks of a blob a device could still
+/// write would need Put Block List's "Committed" entries: this SDK sends every id as "Latest",
+/// which takes an uncommitted block of the same id first, and a device knows the ids it chose
+/// and can stage such a block while its SAS lives without changing the ETag. With a raw
+/// Put Block List naming reused ids as Committed, guarded by the snapshot's ETag, the staging
+/// blob could become the lineage and the first backup would cost one upload and one read.
+/// </para>
 /// </summary>
 public sealed class ChunkedContentBuilder(AccountStore accounts, ContentBlobs blobs, LineageBlobs lineages, ChunkLists lists, SasIssuer sas, ILogger<ChunkedContentBuilder> logger)
 {
