@@ -52,6 +52,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<ContentBlobs>();
         services.AddSingleton<Chunks.ChunkLists>();
         services.AddSingleton<Chunks.ChunkedContentBuilder>();
+        services.AddSingleton<Chunks.LineageBlobs>();
         services.AddSingleton<DueIndex>();
         services.AddSingleton<ContentVerifier>();
         services.AddSingleton<ReferenceIndex>();

@@ -38,11 +38,11 @@ public sealed record Verification(VerificationResult Result, long Size, string? 
 /// turn verified and their bytes move from reserved to used. Safe to run twice or concurrently.
 /// A mismatch deletes the blob; the row stays granted, so the device sends it again.
 /// Chunked content (<see cref="BackupLimits.IsChunked"/>) is not sent to its blob at all: the
-/// check builds it from checked chunks and the device's staging blob, and reads only the new ones
-/// (<see cref="ChunkedContentBuilder"/>).
+/// check builds it as a snapshot of its file's lineage blob from checked blocks and the device's
+/// staging blob, and reads only the new ones (<see cref="ChunkedContentBuilder"/>).
 /// </summary>
 public sealed class ContentVerifier(
-    AccountStore accounts, ContentBlobs blobs, ChunkedContentBuilder builder, ChunkLists chunkLists, ContentTiering tiering, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
+    AccountStore accounts, ContentBlobs blobs, ChunkedContentBuilder builder, LineageBlobs lineages, ChunkLists chunkLists, ContentTiering tiering, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
 {
     // A transaction holds 100 operations: the content rows plus the account.
     private const int CountsPerTransaction = 99;
@@ -137,7 +137,7 @@ public sealed class ContentVerifier(
 
         var blob = blobs.Blob(accountId, hash);
         var chunked = BackupLimits.IsChunked(row.Size);
-        var (arrived, actualHash) = chunked ? await BuildAsync(accountId, hash, cancellationToken) : await FreezeAndReadAsync(blob, row, cancellationToken);
+        var (arrived, actualHash) = chunked ? await BuildAsync(row, cancellationToken) : await FreezeAndReadAsync(blob, row, cancellationToken);
         if (arrived is null)
         {
             return (NotArrived, null);
@@ -152,10 +152,14 @@ public sealed class ContentVerifier(
         {
             var what = arrived != row.Size ? $"{arrived:N0} bytes arrived, {row.Size:N0} were declared" : "the bytes do not match the declared hash";
             logger.LogWarning("Upload of content {Hash} for account {Account} by device {Device} failed verification ({What}); removed.", hash, accountId, row.DeviceId, what);
-            await ContentBlobs.DeleteAsync(blob, cancellationToken);
             if (chunked)
             {
+                await lineages.DiscardAsync(row.Blob!, hash, cancellationToken); // the version made of it
                 await chunkLists.DeleteStagingAsync(accountId, hash, cancellationToken); // what the device sends next starts clean
+            }
+            else
+            {
+                await ContentBlobs.DeleteAsync(blob, cancellationToken);
             }
 
             // Counted only against the one device that held the upload (see ContentEntity.DeviceId).
@@ -170,11 +174,19 @@ public sealed class ContentVerifier(
         return (null, row);
     }
 
-    /// <summary>Chunked content: built by the backend from checked chunks and the device's new
-    /// ones, and read only where the new ones are (<see cref="ChunkedContentBuilder"/>). No device
-    /// can write its blob, so it needs no snapshot.</summary>
-    private async Task<(long? Length, string? Hash)> BuildAsync(string accountId, string hash, CancellationToken cancellationToken) =>
-        await builder.BuildAndCheckAsync(accountId, hash, cancellationToken) is { } built ? (built.Length, built.Hash) : (null, null);
+    /// <summary>Chunked content: built by the backend as a version (a snapshot) of its file's
+    /// lineage blob from checked blocks and the device's new chunks, and read only where the new
+    /// ones are (<see cref="ChunkedContentBuilder"/>); the row then names that snapshot.</summary>
+    private async Task<(long? Length, string? Hash)> BuildAsync(ContentEntity row, CancellationToken cancellationToken)
+    {
+        if (await builder.BuildAndCheckAsync(row.PartitionKey, row.Hash, cancellationToken) is not { } built)
+        {
+            return (null, null);
+        }
+
+        (row.Blob, row.Snapshot) = (built.Blob, built.Snapshot);
+        return (built.Length, built.Hash);
+    }
 
     /// <summary>Other content: frozen first when it was sent in blocks, then read whole.</summary>
     private static async Task<(long? Length, string? Hash)> FreezeAndReadAsync(BlobClient blob, ContentEntity row, CancellationToken cancellationToken)
@@ -340,7 +352,7 @@ public sealed class ContentVerifier(
                     }
                     else
                     {
-                        current.Value.Snapshot = row.Snapshot; // what this check read
+                        (current.Value.Blob, current.Value.Snapshot) = (row.Blob, row.Snapshot); // what this check read
                         remaining.Add(current.Value);
                     }
                 }
@@ -368,6 +380,7 @@ public sealed class ContentVerifier(
         await blobs.DeleteAsync(grant.PartitionKey, grant.Hash, cancellationToken);
         if (BackupLimits.IsChunked(grant.Size))
         {
+            await builder.DiscardAsync(grant.PartitionKey, grant.Hash, cancellationToken); // a version built but never counted
             await chunkLists.DeleteAsync(grant.PartitionKey, grant.Hash, cancellationToken);
         }
 

@@ -176,14 +176,16 @@ public sealed class RestoreService(
     /// snapshot the backend checked (one point read for each such file; small content has none).</summary>
     private async Task<Azure.Storage.Blobs.BlobClient> CheckedBlobAsync(string accountId, CatalogItem item, CancellationToken cancellationToken)
     {
-        string? snapshot = null;
         if (item.Size > BackupLimits.SinglePutMaxBytes)
         {
             var row = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(item.Hash!), cancellationToken: cancellationToken);
-            snapshot = row.HasValue ? row.Value!.Snapshot : null;
+            if (row.HasValue)
+            {
+                return blobs.Checked(row.Value!); // a big file's version is a snapshot of its lineage blob
+            }
         }
 
-        return blobs.Checked(accountId, item.Hash!, snapshot);
+        return blobs.Checked(accountId, item.Hash!, null);
     }
 
     /// <summary>The device whose catalog to read: the caller's own by default, or another of the

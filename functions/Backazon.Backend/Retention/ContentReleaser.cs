@@ -24,7 +24,7 @@ namespace Backazon.Backend.Retention;
 /// <see cref="RemoveOrphanBlobsAsync"/> deletes on the next sweep.
 /// </summary>
 public sealed class ContentReleaser(
-    AccountStore accounts, CatalogWriter catalog, ReferenceIndex references, StorageClients storage, Chunks.ChunkLists chunkLists, DueIndex due, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
+    AccountStore accounts, CatalogWriter catalog, ReferenceIndex references, StorageClients storage, Chunks.ChunkLists chunkLists, Chunks.LineageBlobs lineages, DueIndex due, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
 {
     private readonly BlobContainerClient _content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
 
@@ -126,7 +126,15 @@ public sealed class ContentReleaser(
             return 0; // released by a concurrent sweep, or a commit is using it again
         }
 
-        await ContentBlobs.DeleteAsync(_content.GetBlobClient(ContentBlobs.Name(accountId, content.Hash)), cancellationToken);
+        if (content.Blob is { } lineage && content.Snapshot is { } snapshot)
+        {
+            await lineages.ReleaseAsync(lineage, snapshot, cancellationToken); // this version only: the blocks no other holds
+        }
+        else
+        {
+            await ContentBlobs.DeleteAsync(_content.GetBlobClient(ContentBlobs.Name(accountId, content.Hash)), cancellationToken);
+        }
+
         if (BackupLimits.IsChunked(content.Size))
         {
             await chunkLists.DeleteAsync(accountId, content.Hash, cancellationToken);
@@ -159,7 +167,8 @@ public sealed class ContentReleaser(
     }
 
     /// <summary>Deletes content blobs of the account that no content row accounts for
-    /// (what a crash between a release's two steps leaves), once older than the release delay.
+    /// (what a crash between a release's two steps leaves), once older than the release delay,
+    /// and lineage snapshots no row names (<see cref="Chunks.LineageBlobs.RemoveOrphansAsync"/>).
     /// Content rows and blob names both sort by hash, so one merged pass suffices.</summary>
     public async Task<int> RemoveOrphanBlobsAsync(string accountId, CancellationToken cancellationToken = default)
     {
@@ -175,11 +184,13 @@ public sealed class ContentReleaser(
             }
         }
 
+        removed += await lineages.RemoveOrphansAsync(accounts, accountId, cutoff, cancellationToken);
         return removed;
     }
 }
 
-/// <summary>An account's content rows next to its content blobs, by hash.</summary>
+/// <summary>An account's content rows next to its content blobs, by hash (a row of a lineage
+/// blob's version has none of its own).</summary>
 public static class ContentInventory
 {
     public static async IAsyncEnumerable<(string Hash, ContentEntity? Row, BlobItem? Blob)> MergeAsync(
@@ -187,12 +198,16 @@ public static class ContentInventory
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var prefix = accountId + "/";
+        var lineages = Chunks.LineageBlobs.Name(accountId, "");
         await using var rows = accounts.Table.QueryAsync<ContentEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"}"),
             cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using var blobs = content.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var row = await rows.MoveNextAsync() ? rows.Current : null;
-        var blob = await blobs.MoveNextAsync() ? blobs.Current : null;
+        // Lineage blobs ("lineage/...", after every hex name) hold versions of many contents,
+        // which their rows name (ContentEntity.Blob): they are no content's own blob.
+        async Task<BlobItem?> NextBlobAsync() => await blobs.MoveNextAsync() && !blobs.Current.Name.StartsWith(lineages, StringComparison.Ordinal) ? blobs.Current : null;
+        var blob = await NextBlobAsync();
         while (row is not null || blob is not null)
         {
             var order = row is null ? 1 : blob is null ? -1 : string.CompareOrdinal(row.Hash, blob.Name[prefix.Length..]);
@@ -200,7 +215,7 @@ public static class ContentInventory
             {
                 yield return (row!.Hash, row, blob);
                 row = await rows.MoveNextAsync() ? rows.Current : null;
-                blob = await blobs.MoveNextAsync() ? blobs.Current : null;
+                blob = await NextBlobAsync();
             }
             else if (order < 0)
             {
@@ -210,7 +225,7 @@ public static class ContentInventory
             else
             {
                 yield return (blob!.Name[prefix.Length..], null, blob);
-                blob = await blobs.MoveNextAsync() ? blobs.Current : null;
+                blob = await NextBlobAsync();
             }
         }
     }

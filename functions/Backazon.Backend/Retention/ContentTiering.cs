@@ -34,6 +34,10 @@ namespace Backazon.Backend.Retention;
 /// now), restores switch to the blob itself; a later pass, once no link to the snapshot can be
 /// alive, deletes the snapshot and tags the blob.
 /// </para>
+/// <para>
+/// Chunked content kept as a version of a lineage blob (<see cref="Chunks.LineageBlobs"/>) is
+/// never tagged: its snapshot is the version, and a tier on it would bill its shared blocks again.
+/// </para>
 /// </summary>
 public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, CatalogReader catalog, ReferenceIndex references, ILogger<ContentTiering> logger)
 {
@@ -65,7 +69,7 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
         }
 
         var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: cancellationToken);
-        if (!found.HasValue || found.Value is not { IsVerified: true, Size: >= MinBytes } content
+        if (!found.HasValue || found.Value is not { IsVerified: true, Size: >= MinBytes, Blob: null } content
             || !await references.IsCompleteAsync(accountId, cancellationToken) // else a version in force could be missed
             || !await OnlyOldVersionsKeepAsync(accountId, hash, rules, now, cancellationToken))
         {
@@ -121,7 +125,16 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
     public Task<bool> UntagIfTaggedAsync(string accountId, string hash, CancellationToken cancellationToken = default) =>
         AsHintAsync(accountId, hash, async () =>
         {
-            var tags = (await blobs.Blob(accountId, hash).GetTagsAsync(cancellationToken: cancellationToken)).Value.Tags;
+            IDictionary<string, string> tags;
+            try
+            {
+                tags = (await blobs.Blob(accountId, hash).GetTagsAsync(cancellationToken: cancellationToken)).Value.Tags;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                return false; // a version of a lineage blob (no blob of its own), never tagged
+            }
+
             if (!tags.ContainsKey(TagName))
             {
                 return false;

@@ -39,6 +39,14 @@ public sealed class UsageRecounter(AccountStore accounts, StorageClients storage
                 blobs++;
                 blobBytes += blob.Properties.ContentLength ?? 0;
             }
+            else if (row?.Blob is not null)
+            {
+                // A version of a lineage blob: its snapshot holds the row's bytes (storage bills
+                // the lineage's unique blocks, which this logical count does not show).
+                blobs++;
+                blobBytes += row.Size;
+                continue;
+            }
 
             if (row is null && orphans.Count < MaxListed)
             {

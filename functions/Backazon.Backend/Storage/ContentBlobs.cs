@@ -24,6 +24,11 @@ public sealed class ContentBlobs(StorageClients storage)
     public BlobClient Checked(string accountId, string hash, string? snapshot) =>
         snapshot is null ? Blob(accountId, hash) : Blob(accountId, hash).WithSnapshot(snapshot);
 
+    /// <summary>The bytes the backend checked for a content row: its lineage blob's snapshot
+    /// (chunked content), its own blob's snapshot (content sent in blocks), or its own blob.</summary>
+    public BlobClient Checked(Uploads.ContentEntity row) =>
+        row.Blob is { } lineage ? Container.GetBlobClient(lineage).WithSnapshot(row.Snapshot!) : Checked(row.PartitionKey, row.Hash, row.Snapshot);
+
     /// <summary>Deletes the blob with its snapshots (and any uncommitted blocks).
     /// A lease a device took through its write SAS is broken first: the backend must always be
     /// able to take back what a device wrote, or one lease would jam the check for good.</summary>

@@ -51,6 +51,11 @@ public sealed class ContentEntity : ITableEntity
     /// in one request: its blob itself cannot be overwritten.</summary>
     public string? Snapshot { get; set; }
 
+    /// <summary>Chunked content kept as one version of a big file's lineage blob
+    /// (<see cref="Chunks.LineageBlobs"/>): that blob's name; <see cref="Snapshot"/> is this
+    /// version. Null for content in a blob of its own, "{account}/{hash}".</summary>
+    public string? Blob { get; set; }
+
     /// <summary>The snapshot was given up for the blob itself (see
     /// <see cref="Retention.ContentTiering"/>); it is deleted after this moment, once no signed
     /// link to it can still be alive.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
+using static Backazon.IntegrationTests.Infrastructure.BigFiles;
 using Backazon.Uploader.Scanning;
 using Xunit.Abstractions;
 
@@ -105,24 +106,6 @@ public sealed class ChangedBytesTests(CountedBackendFixture backend, ITestOutput
         return (_machine.Storage.BytesSent + _machine.Requests.BytesSent, _machine.Storage.BytesSent, backend.Requests.BlobBytesRead, _machine.Requests.Count, clock.Elapsed);
     }
 
-    private static byte[] RandomBytes(Random random, int length)
-    {
-        var bytes = new byte[length];
-        random.NextBytes(bytes);
-        return bytes;
-    }
-
-    private static async Task WriteRandomAsync(string path, long size, Random random)
-    {
-        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-        var buffer = new byte[4 * MiB];
-        for (long written = 0; written < size; written += buffer.Length)
-        {
-            random.NextBytes(buffer);
-            await file.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - written)));
-        }
-    }
-
     private static async Task InsertAsync(string path, long at, byte[] inserted)
     {
         var shifted = path + ".new";
@@ -137,11 +120,5 @@ public sealed class ChangedBytesTests(CountedBackendFixture backend, ITestOutput
         }
 
         File.Move(shifted, path, overwrite: true);
-    }
-
-    private static async Task<string> Sha256Async(string path)
-    {
-        await using var file = File.OpenRead(path);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
     }
 }

@@ -35,7 +35,8 @@ public sealed class ChunkedStagingTests(BackendFixture backend)
         var commit = await sim.Get<CommitService>().CommitAsync(device, new CommitRequest([new FileChange("disk.img", EntryKinds.File, bytes.Length, hash, sim.Clock.GetUtcNow(), null)]));
         await sim.Get<CommitCataloger>().CatalogAsync(new CatalogMessage(device.AccountId, device.DeviceId, commit.CommitId));
 
-        var content = sim.Get<ContentBlobs>().Blob(device.AccountId, hash);
+        var row = await sim.Get<Backazon.Backend.Accounts.AccountStore>().Table.GetEntityAsync<ContentEntity>(device.AccountId, ContentEntity.RowFor(hash));
+        var content = sim.Get<ContentBlobs>().Checked(row.Value); // the version: a snapshot of the file's lineage blob
         var checkedETag = (await content.GetPropertiesAsync()).Value.ETag;
         Assert.False(await stagingSeen.ExistsAsync()); // the check took what it needed
 
