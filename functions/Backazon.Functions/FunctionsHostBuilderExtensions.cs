@@ -18,6 +18,7 @@ public static class FunctionsHostBuilderExtensions
     {
         services.AddBackazonBackend(configuration);
         services.AddSingleton<ApiEndpoint>();
+        services.AddOptions<Web.WebPageOptions>().BindConfiguration("WebPage");
         return services;
     }
 }

@@ -55,7 +55,11 @@ public static class LocalBackend
         if (localIssuer)
         {
             builder.AddLocalIssuer();
+            // The web page signs in at the local issuer as its registered public client.
+            configuration["WebPage:ClientId"] ??= LocalIssuerOptions.ClientId;
         }
+
+        builder.Services.AddHostedService<AzuriteCorsRule>();
 
         var functions = FunctionDescriptor.Discover([typeof(HealthFunctions).Assembly, .. extraFunctionAssemblies]);
         var queueOptions = QueueHostOptions.FromHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
@@ -90,7 +94,7 @@ public static class LocalBackend
         }
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Backazon local backend on {Urls}; data in {Folder}; operator key in {KeyFile}; {Count} functions.",
+            "Backazon local backend on {Urls} (the web page at /api/web/); data in {Folder}; operator key in {KeyFile}; {Count} functions.",
             string.Join(", ", app.Urls), dataFolder, OperatorKeyFile.PathIn(dataFolder), functions.Count));
         return app;
     }
