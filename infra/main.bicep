@@ -41,6 +41,12 @@ param customerSignInAuthority string = ''
 @description('Customer sign-in: the audience of the customer API\'s app registration (its application (client) ID).')
 param customerSignInAudience string = ''
 
+@description('The web page\'s client id at the issuer: a single-page application registration (code flow with PKCE, redirect URI https://FUNCTION-APP-HOST/api/web/). Empty: the page says sign-in is not configured.')
+param customerSignInWebClientId string = ''
+
+@description('Scopes the web page asks for, space-separated: openid and the customer API\'s scope (External ID: api://API-APP-ID/SCOPE).')
+param customerSignInWebScopes string = 'openid'
+
 @description('Data account replication (see infra/README.md for what each keeps).')
 @allowed(['Standard_ZRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_GRS', 'Standard_RAGRS'])
 param dataStorageSku string = 'Standard_ZRS'
@@ -190,6 +196,11 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+// The web page is served by the function app; browsers fetch signed links from data storage on
+// its behalf, so that origin (and no other) may read blobs cross-origin.
+var functionAppName = '${abbrs.functionApp}api-${resourceToken}'
+var webPageOrigin = 'https://${functionAppName}.azurewebsites.net'
+
 module dataStorage 'modules/data-storage.bicep' = {
   name: 'data-storage'
   scope: rg
@@ -203,6 +214,7 @@ module dataStorage 'modules/data-storage.bicep' = {
     coolAfterDays: coolAfterDays
     coldAfterDays: coldAfterDays
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
+    webPageOrigin: webPageOrigin
   }
 }
 
@@ -275,7 +287,7 @@ module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   scope: rg
   params: {
-    name: '${abbrs.functionApp}api-${resourceToken}'
+    name: functionAppName
     planName: '${abbrs.plan}${resourceToken}'
     location: location
     tags: tags
@@ -291,6 +303,8 @@ module functionApp 'modules/function-app.bicep' = {
     operatorKeyHash: operatorKeyHash
     customerSignInAuthority: customerSignInAuthority
     customerSignInAudience: customerSignInAudience
+    customerSignInWebClientId: customerSignInWebClientId
+    customerSignInWebScopes: customerSignInWebScopes
     uploadSasMinutes: uploadSasMinutes
     downloadLinkHours: downloadLinkHours
     grantSweepSchedule: grantSweepSchedule

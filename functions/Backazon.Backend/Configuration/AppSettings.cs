@@ -25,6 +25,11 @@ public static class AppSettings
     public const string CustomerSignInAuthority = "CustomerSignIn__Authority";
     public const string CustomerSignInAudience = "CustomerSignIn__Audience";
 
+    /// <summary>The web page's client id at that issuer and the scopes it asks for (read by
+    /// Backazon.Functions' WebPageOptions and told to the page).</summary>
+    public const string WebPageClientId = "WebPage__ClientId";
+    public const string WebPageScopes = "WebPage__Scopes";
+
     /// <summary>Lifetime of upload SAS URLs, in minutes.</summary>
     public const string UploadSasMinutes = "Sas__UploadMinutes";
 
@@ -62,6 +67,8 @@ public static class AppSettings
         OperatorKeyHash,
         CustomerSignInAuthority,
         CustomerSignInAudience,
+        WebPageClientId,
+        WebPageScopes,
         UploadSasMinutes,
         DownloadLinkHours,
         GrantSweepSchedule,
