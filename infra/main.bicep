@@ -41,11 +41,11 @@ param customerSignInAuthority string = ''
 @description('Customer sign-in: the audience of the customer API\'s app registration (its application (client) ID).')
 param customerSignInAudience string = ''
 
-@description('The web page\'s client id at the issuer: a single-page application registration (code flow with PKCE, redirect URI https://FUNCTION-APP-HOST/api/web/). Empty: the page says sign-in is not configured.')
-param customerSignInWebClientId string = ''
+@description('Customer sign-in: the client id of the web page\'s app registration (a single-page application, code flow with PKCE).')
+param customerSignInClientId string = ''
 
-@description('Scopes the web page asks for, space-separated: openid and the customer API\'s scope (External ID: api://API-APP-ID/SCOPE).')
-param customerSignInWebScopes string = 'openid'
+@description('Customer sign-in: the scopes the web page asks for, for example "openid email api://API-CLIENT-ID/backazon".')
+param customerSignInScope string = ''
 
 @description('Data account replication (see infra/README.md for what each keeps).')
 @allowed(['Standard_ZRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_GRS', 'Standard_RAGRS'])
@@ -303,8 +303,8 @@ module functionApp 'modules/function-app.bicep' = {
     operatorKeyHash: operatorKeyHash
     customerSignInAuthority: customerSignInAuthority
     customerSignInAudience: customerSignInAudience
-    customerSignInWebClientId: customerSignInWebClientId
-    customerSignInWebScopes: customerSignInWebScopes
+    customerSignInClientId: customerSignInClientId
+    customerSignInScope: customerSignInScope
     uploadSasMinutes: uploadSasMinutes
     downloadLinkHours: downloadLinkHours
     grantSweepSchedule: grantSweepSchedule

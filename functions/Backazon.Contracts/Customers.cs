@@ -86,3 +86,8 @@ public static class DeviceLinkStates
 
 /// <summary>What a member sees of a computer asking to be linked before approving it.</summary>
 public sealed record DeviceLinkView(string UserCode, string DeviceName, string? Os, DateTimeOffset RequestedAt, DateTimeOffset ExpiresAt, string State);
+
+/// <summary>Where and how a web page signs customers in: the issuer (its discovery document is at
+/// {Authority}/.well-known/openid-configuration), the public client and the scopes to ask for.
+/// Null fields: customer sign-in is not configured.</summary>
+public sealed record SignInConfigurationView(string? Authority, string? ClientId, string? Scope);

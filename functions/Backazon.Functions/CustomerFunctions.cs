@@ -1,10 +1,12 @@
 using Backazon.Backend.Customers;
+using Backazon.Backend.Devices;
 using Backazon.Backend.Restores;
 using Backazon.Contracts;
 using Backazon.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace Backazon.Functions;
 
@@ -14,8 +16,18 @@ namespace Backazon.Functions;
 /// revoking one, and approving a computer that asks to be linked. Every id is looked up in the
 /// caller's own account: another account's ids answer 404.
 /// </summary>
-public sealed class CustomerFunctions(ApiEndpoint api, CustomerService customers, MembershipService members, RestoreService restores, DeviceLinkService links)
+public sealed class CustomerFunctions(
+    ApiEndpoint api, CustomerService customers, MembershipService members, RestoreService restores, RunReportService runs, DeviceLinkService links,
+    IOptions<CustomerSignInOptions> signIn)
 {
+    /// <summary>No auth: what a web page needs to start signing a customer in.</summary>
+    [Function(nameof(SignInConfiguration))]
+    public IActionResult SignInConfiguration(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sign-in")] HttpRequest request) =>
+        new OkObjectResult(signIn.Value.Enabled
+            ? new SignInConfigurationView(signIn.Value.Authority, signIn.Value.ClientId, signIn.Value.Scope)
+            : new SignInConfigurationView(null, null, null));
+
     [Function(nameof(AcceptInvitation))]
     public Task<IActionResult> AcceptInvitation(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "me/invitations/accept")] HttpRequest request,
@@ -49,6 +61,16 @@ public sealed class CustomerFunctions(ApiEndpoint api, CustomerService customers
         string deviceId,
         CancellationToken cancellationToken) =>
         api.CustomerAsync(request, async caller => new OkObjectResult(await customers.RevokeDeviceAsync(caller, deviceId, cancellationToken)));
+
+    /// <summary>A computer's backup runs, newest first, a page at a time (query as device/runs).</summary>
+    [Function(nameof(ListMyDeviceRuns))]
+    public Task<IActionResult> ListMyDeviceRuns(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me/devices/{deviceId}/runs")] HttpRequest request,
+        string deviceId,
+        CancellationToken cancellationToken) =>
+        api.CustomerAsync(request, async caller =>
+            new OkObjectResult(await runs.ListAsync(await customers.AsDeviceAsync(caller, deviceId, cancellationToken), null,
+                QueryValues.Text(request.Query["continuation"]), QueryValues.Number(request.Query["limit"], "limit"), cancellationToken)));
 
     /// <summary>A folder of one of the account's computers as of a moment (query as catalog/list).</summary>
     [Function(nameof(ListMyDeviceCatalog))]

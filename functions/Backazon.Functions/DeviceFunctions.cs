@@ -1,6 +1,5 @@
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Devices;
-using Backazon.Backend.Errors;
 using Backazon.Contracts;
 using Backazon.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -39,9 +38,7 @@ public sealed class DeviceFunctions(ApiEndpoint api, EnrollmentService enrollmen
         api.DeviceAsync(request, async caller =>
         {
             var query = request.Query;
-            int? limit = query["limit"].Count == 0 ? null
-                : int.TryParse(query["limit"].ToString(), out var n) ? n
-                : throw BackazonException.BadRequest("'limit' must be a whole number.", "limit");
-            return new OkObjectResult(await runs.ListAsync(caller, QueryValues.Text(query["device"]), QueryValues.Text(query["continuation"]), limit, cancellationToken));
+            return new OkObjectResult(await runs.ListAsync(caller, QueryValues.Text(query["device"]), QueryValues.Text(query["continuation"]),
+                QueryValues.Number(query["limit"], "limit"), cancellationToken));
         });
 }

@@ -18,7 +18,6 @@ public static class FunctionsHostBuilderExtensions
     {
         services.AddBackazonBackend(configuration);
         services.AddSingleton<ApiEndpoint>();
-        services.AddOptions<Web.WebPageOptions>().BindConfiguration("WebPage");
         return services;
     }
 }

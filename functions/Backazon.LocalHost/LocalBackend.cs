@@ -55,8 +55,6 @@ public static class LocalBackend
         if (localIssuer)
         {
             builder.AddLocalIssuer();
-            // The web page signs in at the local issuer as its registered public client.
-            configuration["WebPage:ClientId"] ??= LocalIssuerOptions.ClientId;
         }
 
         builder.Services.AddHostedService<AzuriteCorsRule>();

@@ -28,8 +28,8 @@ param dataTableEndpoint string
 param operatorKeyHash string
 param customerSignInAuthority string
 param customerSignInAudience string
-param customerSignInWebClientId string
-param customerSignInWebScopes string
+param customerSignInClientId string
+param customerSignInScope string
 param uploadSasMinutes int
 param downloadLinkHours int
 param grantSweepSchedule string
@@ -65,8 +65,8 @@ var backazonSettings = {
   Operator__KeyHash: operatorKeyHash
   CustomerSignIn__Authority: customerSignInAuthority
   CustomerSignIn__Audience: customerSignInAudience
-  WebPage__ClientId: customerSignInWebClientId
-  WebPage__Scopes: customerSignInWebScopes
+  CustomerSignIn__ClientId: customerSignInClientId
+  CustomerSignIn__Scope: customerSignInScope
   Sas__UploadMinutes: string(uploadSasMinutes)
   Sas__DownloadHours: string(downloadLinkHours)
   GRANT_SWEEP_SCHEDULE: grantSweepSchedule

@@ -24,15 +24,5 @@ public sealed class WebPageCorsTests(InfraFixture infra)
             $"methods: [{string.Join(", ", methods)}]");
     }
 
-    [Fact]
-    public void FunctionApp_TellsThePage_ItsClientIdAndScopes()
-    {
-        foreach (var (parameter, environment) in new[] { ("customerSignInWebClientId", "CUSTOMER_SIGNIN_WEB_CLIENT_ID"), ("customerSignInWebScopes", "CUSTOMER_SIGNIN_WEB_SCOPES") })
-        {
-            var value = infra.ParametersFile["parameters"]?[parameter]?["value"]?.ToString() ?? "";
-            Rule.Holds(value.Contains(environment, StringComparison.Ordinal), $"azd passes {environment} as {parameter}", $"main.parameters.json: {value}");
-        }
-    }
-
     private static List<string> Strings(JsonNode? array) => array?.AsArray().Select(v => v!.ToString()).ToList() ?? [];
 }

@@ -25,10 +25,10 @@ public static class AppSettings
     public const string CustomerSignInAuthority = "CustomerSignIn__Authority";
     public const string CustomerSignInAudience = "CustomerSignIn__Audience";
 
-    /// <summary>The web page's client id at that issuer and the scopes it asks for (read by
-    /// Backazon.Functions' WebPageOptions and told to the page).</summary>
-    public const string WebPageClientId = "WebPage__ClientId";
-    public const string WebPageScopes = "WebPage__Scopes";
+    /// <summary>The public client a web page signs customers in with, and the scopes it asks for
+    /// (handed to the page by GET /api/sign-in).</summary>
+    public const string CustomerSignInClientId = "CustomerSignIn__ClientId";
+    public const string CustomerSignInScope = "CustomerSignIn__Scope";
 
     /// <summary>Lifetime of upload SAS URLs, in minutes.</summary>
     public const string UploadSasMinutes = "Sas__UploadMinutes";
@@ -67,8 +67,8 @@ public static class AppSettings
         OperatorKeyHash,
         CustomerSignInAuthority,
         CustomerSignInAudience,
-        WebPageClientId,
-        WebPageScopes,
+        CustomerSignInClientId,
+        CustomerSignInScope,
         UploadSasMinutes,
         DownloadLinkHours,
         GrantSweepSchedule,

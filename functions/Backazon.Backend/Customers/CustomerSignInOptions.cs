@@ -17,6 +17,11 @@ public sealed class CustomerSignInOptions
     /// <summary>The issuer name tokens must carry, when it differs from the one discovery publishes.</summary>
     public string? Issuer { get; set; }
 
+    /// <summary>The public client (code flow + PKCE) a web page signs customers in with, and the
+    /// scopes it asks for: handed to the page as they are (GET /api/sign-in), never checked here.</summary>
+    public string? ClientId { get; set; }
+    public string? Scope { get; set; }
+
     /// <summary>Days an invitation stays valid.</summary>
     public int InvitationDays { get; set; } = 7;
 

@@ -18,4 +18,9 @@ public static class QueryValues
         value.Count == 0 ? false
         : bool.TryParse(value.ToString(), out var flag) ? flag
         : throw BackazonException.BadRequest($"'{name}' must be true or false.", name);
+
+    public static int? Number(StringValues value, string name) =>
+        value.Count == 0 ? null
+        : int.TryParse(value.ToString(), CultureInfo.InvariantCulture, out var n) ? n
+        : throw BackazonException.BadRequest($"'{name}' must be a whole number.", name);
 }

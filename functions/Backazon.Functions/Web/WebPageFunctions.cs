@@ -11,21 +11,15 @@ namespace Backazon.Functions.Web;
 /// <summary>
 /// The customer's web page, served by the function app itself under /api/web/: same origin as the
 /// API (no CORS for API calls, one deployment, and the local backend serves it the same way). Its
-/// files are copied beside the app at build (wwwroot/). Every answer carries a strict
-/// Content-Security-Policy: scripts and styles from this origin only (WebAssembly compiled for the
-/// hashing), connections to this origin, the issuer and the data storage account only.
+/// files are copied beside the app at build (wwwroot/); it learns how to sign in from GET
+/// /api/sign-in. Every answer carries a strict Content-Security-Policy: scripts and styles from
+/// this origin only (WebAssembly compiled for the hashing), connections to this origin, the issuer
+/// and the data storage account only.
 /// </summary>
-public sealed class WebPageFunctions(IOptions<CustomerSignInOptions> signIn, IOptions<WebPageOptions> page, StorageClients storage)
+public sealed class WebPageFunctions(IOptions<CustomerSignInOptions> signIn, StorageClients storage)
 {
     private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "wwwroot");
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
-
-    [Function(nameof(WebConfig))]
-    public IActionResult WebConfig([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "web/config")] HttpRequest request)
-    {
-        Harden(request.HttpContext.Response);
-        return new OkObjectResult(new WebPageConfig(signIn.Value.Authority, page.Value.ClientId, page.Value.Scopes));
-    }
 
     [Function(nameof(WebPage))]
     public IActionResult WebPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "web/{*file}")] HttpRequest request, string? file = null)

@@ -56,6 +56,8 @@ public static class LocalIssuerRegistration
             {
                 options.Authority = Addresses(server).First() + "/";
                 options.Audience ??= LocalIssuerOptions.Audience;
+                options.ClientId ??= LocalIssuerOptions.ClientId;
+                options.Scope ??= $"{Scopes.OpenId} {Scopes.Email} {LocalIssuerOptions.ApiScope}";
             }
         });
         return builder;

@@ -49,6 +49,8 @@ public sealed class CustomerApiTests(SignInFixture backend) : IDisposable
 
         var versions = await customer.GetFromJsonAsync<List<CatalogItem>>($"me/devices/{device.Id}/versions?path={Uri.EscapeDataString(listed.Path)}", Api.Json);
         Assert.Equal(2, versions!.Count);
+        var runs = await customer.GetFromJsonAsync<RunPage>($"me/devices/{device.Id}/runs", Api.Json);
+        Assert.Equal(2, runs!.Items.Count);
     }
 
     [Fact]
@@ -64,6 +66,7 @@ public sealed class CustomerApiTests(SignInFixture backend) : IDisposable
         [
             new(HttpMethod.Get, $"me/devices/{id}/catalog"),
             new(HttpMethod.Get, $"me/devices/{id}/versions?path=x"),
+            new(HttpMethod.Get, $"me/devices/{id}/runs"),
             new(HttpMethod.Post, $"me/devices/{id}/restores") { Content = JsonContent.Create(new RestoreRequest(["x"], null, null, null, null), options: Api.Json) },
             new(HttpMethod.Patch, $"me/devices/{id}") { Content = JsonContent.Create(new RenameDeviceRequest("mine now"), options: Api.Json) },
             new(HttpMethod.Post, $"me/devices/{id}/revoke"),

@@ -16,22 +16,23 @@ namespace Backazon.IntegrationTests.Infrastructure;
 /// </summary>
 public static partial class CustomerSignInClient
 {
-    public const string ClientId = "backazon-local";
-
     public static async Task<string> SignInAsync(BackendFixture backend, string user, string? password = null)
     {
         password ??= "pw-" + user;
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = backend.BaseAddress };
+        // What a web page is told: where to sign in, as which client, asking for what.
+        var configuration = (await http.GetFromJsonAsync<SignInConfigurationView>("/api/sign-in", Api.Json))!;
+        Assert.Equal(new Uri(backend.BaseAddress, "/").ToString(), configuration.Authority);
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var redirect = new Uri(backend.BaseAddress, "/signed-in").ToString();
         var state = Base64Url(RandomNumberGenerator.GetBytes(16));
         var query = string.Join("&", new Dictionary<string, string>
         {
-            ["client_id"] = ClientId,
+            ["client_id"] = configuration.ClientId!,
             ["redirect_uri"] = redirect,
             ["response_type"] = "code",
-            ["scope"] = "openid email backazon",
+            ["scope"] = configuration.Scope!,
             ["code_challenge"] = challenge,
             ["code_challenge_method"] = "S256",
             ["state"] = state,
@@ -58,7 +59,7 @@ public static partial class CustomerSignInClient
             ["grant_type"] = "authorization_code",
             ["code"] = parameters["code"],
             ["redirect_uri"] = redirect,
-            ["client_id"] = ClientId,
+            ["client_id"] = configuration.ClientId!,
             ["code_verifier"] = verifier,
         }));
         var body = await token.Content.ReadFromJsonAsync<JsonElement>();

@@ -24,7 +24,7 @@ export async function signIn() {
   sessionStorage.setItem(pending, JSON.stringify({ verifier, state, returnTo: location.hash }));
   const url = new URL(metadata.authorization_endpoint);
   url.search = new URLSearchParams({
-    client_id: config.clientId, response_type: 'code', scope: config.scopes, redirect_uri: redirectUri(),
+    client_id: config.clientId, response_type: 'code', scope: config.scope, redirect_uri: redirectUri(),
     code_challenge: challenge, code_challenge_method: 'S256', state,
   });
   location.assign(url);

@@ -28,7 +28,7 @@ async function start() {
     if (!signOut()) { location.hash = '#/'; route(); }
   });
   try {
-    const config = await (await fetch('/api/web/config')).json();
+    const config = await (await fetch('/api/sign-in')).json();
     await startAuth(config);
     await completeSignIn();
   } catch (error) {
