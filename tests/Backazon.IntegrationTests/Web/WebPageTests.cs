@@ -149,6 +149,31 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
         await Expect(page.GetByRole(AriaRole.Row)).ToHaveCountAsync(0);
     }
 
+    [Fact]
+    public async Task LinkingCode_ShowsTheAskingComputer_AndApprovingItEnrollsItInTheAccount()
+    {
+        var (account, user) = await NewMemberAsync("Linking");
+        using var computer = Backend.Client();
+        var started = await (await computer.PostAsJsonAsync("devices/link", new DeviceLinkRequest("new-laptop", "linux"), Api.Json))
+            .Content.ReadFromJsonAsync<DeviceAuthorizationResponse>(Api.Json);
+
+        var page = await web.NewPageAsync();
+        await AccountScreen.SignInAsync(page, web.PageAddress, user, "pw-" + user, "Linking");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Link a computer" }).ClickAsync();
+        await page.GetByLabel("Code shown on the computer").FillAsync(started!.UserCode);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Look up" }).ClickAsync();
+        await Expect(page.Locator("dt", new() { HasTextString = "Computer" }).Locator("+ dd")).ToHaveTextAsync("new-laptop");
+        await Expect(page.Locator("dt", new() { HasTextString = "System" }).Locator("+ dd")).ToHaveTextAsync("linux");
+        await Screenshots.SaveAsync(page, "link");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "new-laptop is linked to your account" })).ToBeVisibleAsync();
+
+        // The waiting computer's next poll receives its credentials, in this account.
+        var enrolled = await (await computer.PostAsJsonAsync("devices/link/token", new DeviceTokenRequest(DeviceLinkErrors.GrantType, started.DeviceCode), Api.Json))
+            .Content.ReadFromJsonAsync<EnrollResponse>(Api.Json);
+        Assert.Equal((account.Id, "new-laptop"), (enrolled!.AccountId, enrolled.DeviceName));
+    }
+
     /// <summary>A member of a new account: invited by the operator, signed in once (to accept).</summary>
     private async Task<(AccountView Account, string User)> NewMemberAsync(string name)
     {
