@@ -174,6 +174,24 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
         Assert.Equal((account.Id, "new-laptop"), (enrolled!.AccountId, enrolled.DeviceName));
     }
 
+    [Fact]
+    public async Task Revoke_ALostComputer_TakesTwoPresses_AndShutsItOut()
+    {
+        var (account, user) = await NewMemberAsync("Lost laptop");
+        await Backend.EnrollAsync(account.Id, "stolen-laptop");
+
+        var page = await web.NewPageAsync();
+        var home = await AccountScreen.SignInAsync(page, web.PageAddress, user, "pw-" + user, "Lost laptop");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Revoke stolen-laptop" }).ClickAsync();
+        await Expect(home.ComputerRow("stolen-laptop")).ToBeVisibleAsync(); // one press only asks
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, revoke stolen-laptop" }).ClickAsync();
+        await Expect(home.ComputerRow("stolen-laptop")).ToHaveCountAsync(0);
+
+        using var operatorClient = Backend.OperatorClient();
+        var seen = await operatorClient.GetFromJsonAsync<AccountView>($"admin/accounts/{account.Id}", Api.Json);
+        Assert.True(seen!.Devices.Single().Revoked);
+    }
+
     /// <summary>A member of a new account: invited by the operator, signed in once (to accept).</summary>
     private async Task<(AccountView Account, string User)> NewMemberAsync(string name)
     {

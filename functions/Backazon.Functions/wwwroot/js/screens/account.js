@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { h, show } from '../dom.js';
+import { h, show, announce, errorBox } from '../dom.js';
 import { bytes, when } from '../format.js';
 
 const day = 24 * 60 * 60 * 1000;
@@ -26,12 +26,34 @@ export async function accountScreen() {
     devices.length === 0
       ? h('p', {}, 'No computer backs up to this account yet.')
       : h('div', { class: 'table-wrap' }, h('table', {},
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Computer'), h('th', { scope: 'col' }, 'System'), h('th', { scope: 'col' }, 'Last complete backup'))),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Computer'), h('th', { scope: 'col' }, 'System'), h('th', { scope: 'col' }, 'Last complete backup'), h('th', { scope: 'col' }, 'Actions'))),
           h('tbody', {}, devices.map(d => h('tr', {},
             h('th', { scope: 'row' }, h('a', { href: `#/computer/${encodeURIComponent(d.id)}` }, d.name)),
             h('td', {}, d.os ?? ''),
-            h('td', {}, when(d.lastCompleteBackupAt))))))),
+            h('td', {}, when(d.lastCompleteBackupAt)),
+            h('td', {}, revokeControl(d))))))),
   );
+}
+
+// Revoking a lost computer takes two presses: the first asks, the second does it; from then on
+// the computer's secret is refused (it can neither back up nor restore).
+function revokeControl(device) {
+  const cell = h('span');
+  const ask = h('button', { type: 'button', 'aria-label': `Revoke ${device.name}`, onclick: () => {
+    const confirm = h('button', { type: 'button', onclick: async () => {
+      try {
+        await api(`me/devices/${encodeURIComponent(device.id)}/revoke`, { method: 'POST' });
+        await accountScreen();
+        announce(`${device.name} was revoked: it can no longer back up.`);
+      } catch (error) {
+        cell.replaceChildren(errorBox(error.message));
+      }
+    } }, `Yes, revoke ${device.name}`);
+    cell.replaceChildren(confirm, ' ', h('button', { type: 'button', onclick: () => cell.replaceChildren(ask) }, 'Cancel'));
+    confirm.focus();
+  } }, 'Revoke');
+  cell.append(ask);
+  return cell;
 }
 
 function warningFor(device) {
