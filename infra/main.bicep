@@ -196,6 +196,11 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+// The web page is served by the function app; browsers fetch signed links from data storage on
+// its behalf, so that origin (and no other) may read blobs cross-origin.
+var functionAppName = '${abbrs.functionApp}api-${resourceToken}'
+var webPageOrigin = 'https://${functionAppName}.azurewebsites.net'
+
 module dataStorage 'modules/data-storage.bicep' = {
   name: 'data-storage'
   scope: rg
@@ -209,6 +214,7 @@ module dataStorage 'modules/data-storage.bicep' = {
     coolAfterDays: coolAfterDays
     coldAfterDays: coldAfterDays
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
+    webPageOrigin: webPageOrigin
   }
 }
 
@@ -281,7 +287,7 @@ module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   scope: rg
   params: {
-    name: '${abbrs.functionApp}api-${resourceToken}'
+    name: functionAppName
     planName: '${abbrs.plan}${resourceToken}'
     location: location
     tags: tags

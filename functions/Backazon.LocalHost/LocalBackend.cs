@@ -57,6 +57,8 @@ public static class LocalBackend
             builder.AddLocalIssuer();
         }
 
+        builder.Services.AddHostedService<AzuriteCorsRule>();
+
         var functions = FunctionDescriptor.Discover([typeof(HealthFunctions).Assembly, .. extraFunctionAssemblies]);
         var queueOptions = QueueHostOptions.FromHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
         foreach (var function in functions)
@@ -90,7 +92,7 @@ public static class LocalBackend
         }
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Backazon local backend on {Urls}; data in {Folder}; operator key in {KeyFile}; {Count} functions.",
+            "Backazon local backend on {Urls} (the web page at /api/web/); data in {Folder}; operator key in {KeyFile}; {Count} functions.",
             string.Join(", ", app.Urls), dataFolder, OperatorKeyFile.PathIn(dataFolder), functions.Count));
         return app;
     }

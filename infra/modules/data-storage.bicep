@@ -27,6 +27,9 @@ param coldAfterDays int
 @description('Log Analytics workspace receiving the blob, queue and table logs.')
 param logAnalyticsWorkspaceId string
 
+@description('The web page\'s origin (scheme and host), the one origin allowed to read blobs cross-origin.')
+param webPageOrigin string
+
 // The same names as Backazon.Backend.Configuration.StorageNames (checked by the infra tests).
 var contentContainer = 'content'
 var containers = [contentContainer, 'uploads']
@@ -63,6 +66,19 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01'
   parent: account
   name: 'default'
   properties: {
+    // The web page downloads straight from here through signed links: its origin may GET and
+    // HEAD blobs (with a Range header, to resume), nothing else and no one else.
+    cors: {
+      corsRules: [
+        {
+          allowedOrigins: [webPageOrigin]
+          allowedMethods: ['GET', 'HEAD']
+          allowedHeaders: ['range']
+          exposedHeaders: ['content-length', 'content-disposition', 'etag']
+          maxAgeInSeconds: 3600
+        }
+      ]
+    }
     deleteRetentionPolicy: {
       enabled: true
       days: softDeleteDays

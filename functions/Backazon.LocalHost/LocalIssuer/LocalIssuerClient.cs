@@ -38,6 +38,7 @@ public sealed class LocalIssuerClient(IServiceProvider services, IServer server,
         foreach (var address in LocalIssuerRegistration.Addresses(server))
         {
             descriptor.RedirectUris.Add(new Uri(address + LocalIssuerOptions.SignedInPath));
+            descriptor.RedirectUris.Add(new Uri(address + LocalIssuerOptions.WebPagePath));
         }
 
         foreach (var uri in options.Value.RedirectUris)

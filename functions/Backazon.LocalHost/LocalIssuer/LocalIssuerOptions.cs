@@ -15,6 +15,9 @@ public sealed class LocalIssuerOptions
     /// <summary>Redirect path on this server (a future web page's), registered for the client.</summary>
     public const string SignedInPath = "/signed-in";
 
+    /// <summary>The web page (served by the backend), which is its own redirect URI.</summary>
+    public const string WebPagePath = "/api/web/";
+
     /// <summary>Test users by name. Passwords live in the local issuer's settings only: Backazon's
     /// backend never sees one (in Azure, External ID holds them). With none configured, two
     /// users exist: ada and grace, password "backazon".</summary>

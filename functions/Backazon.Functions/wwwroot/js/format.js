@@ -1,0 +1,29 @@
+const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+export function bytes(n) {
+  let value = n, unit = 0;
+  while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit++; }
+  return unit === 0 ? `${n} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+// Local date and time, as a person reads them, to the second.
+export function when(iso) {
+  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }) : 'never';
+}
+
+// The value a datetime-local input holds for a moment (local time, to the second).
+export function localInputValue(date) {
+  const pad = n => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+export function nameOf(path) {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || trimmed;
+}
+
+export function parentOf(path) {
+  const trimmed = path.replace(/\/+$/, '');
+  const cut = trimmed.lastIndexOf('/');
+  return cut <= 0 ? (cut === 0 ? '/' : '') : trimmed.slice(0, cut);
+}

@@ -1,0 +1,94 @@
+import { api, devicePath } from '../api.js';
+import { h, show, announce } from '../dom.js';
+import { bytes, when, localInputValue, nameOf } from '../format.js';
+import { downloadFile } from '../download.js';
+
+export const browseHref = (deviceId, path, at) => {
+  const query = new URLSearchParams({ path });
+  if (at) query.set('at', at);
+  return `#/computer/${encodeURIComponent(deviceId)}?${query}`;
+};
+
+// One folder of a computer as of a moment (now unless picked), deleted files with when they
+// went, a filter by name within the folder, and a download for each file.
+export async function browseScreen(deviceId, path, at) {
+  const devices = await api('me/devices');
+  const device = devices.find(d => d.id === deviceId);
+  if (!device) {
+    show(h('h1', {}, 'Computer not found'), h('p', { role: 'alert' }, 'This account has no such computer.'), h('p', {}, h('a', { href: '#/' }, 'Back to your account')));
+    return;
+  }
+
+  const items = [];
+  let continuation = null;
+  do {
+    const query = new URLSearchParams({ path, deleted: 'true' });
+    if (at) query.set('at', at);
+    if (continuation) query.set('continuation', continuation);
+    const page = await api(devicePath(deviceId, `/catalog?${query}`));
+    items.push(...page.items);
+    continuation = page.continuation;
+  } while (continuation);
+
+  const moment = h('input', { type: 'datetime-local', step: 1, id: 'at', name: 'at', value: localInputValue(at ? new Date(at) : new Date()) });
+  const filter = h('input', { type: 'search', id: 'filter', name: 'filter', autocomplete: 'off' });
+  const rows = items.filter(i => i.path !== path).map(item => row(deviceId, item, at));
+  const body = h('tbody', {}, rows);
+  filter.addEventListener('input', () => {
+    const wanted = filter.value.trim().toLowerCase();
+    let shown = 0;
+    for (const r of rows) { r.hidden = wanted !== '' && !r.dataset.name.toLowerCase().includes(wanted); shown += r.hidden ? 0 : 1; }
+    announce(`${shown} of ${rows.length} shown`);
+  });
+
+  show(
+    h('h1', {}, path ? `${nameOf(path)} on ${device.name}` : `Files of ${device.name}`),
+    crumbs(deviceId, device.name, path, at),
+    h('form', { class: 'inline', onsubmit: event => {
+      event.preventDefault();
+      const picked = moment.value ? new Date(moment.value).toISOString() : null;
+      location.hash = browseHref(deviceId, path, picked);
+    } },
+      h('label', { for: 'at' }, 'As of', moment),
+      h('button', { type: 'submit' }, 'Show'),
+      h('label', { for: 'filter' }, 'Find in this folder', filter)),
+    h('p', { id: 'status', role: 'status' }, at ? `As of ${when(at)}.` : 'As of now.'),
+    rows.length === 0 ? h('p', {}, 'Nothing was backed up here by then.') :
+      h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, 'Modified'),
+          h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Actions'))),
+        body)),
+  );
+}
+
+function row(deviceId, item, at) {
+  const name = nameOf(item.path);
+  const folder = item.kind === 'folder';
+  const state = item.deletedAt ? `Deleted ${when(item.deletedAt)}` : '';
+  const tr = h('tr', { class: item.deletedAt ? 'deleted' : null },
+    h('th', { scope: 'row' }, folder ? h('a', { href: browseHref(deviceId, item.path, at) }, `${name}/`) : name),
+    h('td', { class: 'size' }, folder ? '' : bytes(item.size)),
+    h('td', {}, folder ? '' : when(item.modifiedAt)),
+    h('td', {}, state),
+    h('td', {}, folder || item.kind !== 'file' ? '' : [
+      h('button', { type: 'button', 'aria-label': `Download ${name}`, onclick: () => downloadFile(deviceId, item.path, item.deletedAt ? beforeDeletion(item) : at) }, 'Download'),
+      ' ',
+      h('a', { href: `#/versions/${encodeURIComponent(deviceId)}?${new URLSearchParams({ path: item.path })}`, 'aria-label': `Versions of ${name}` }, 'Versions'),
+    ]));
+  tr.dataset.name = name;
+  return tr;
+}
+
+// A deleted file downloads as its last version, the moment that version was cataloged.
+const beforeDeletion = item => item.versionAt;
+
+function crumbs(deviceId, deviceName, path, at) {
+  const parts = path.split('/').filter(Boolean);
+  const links = [h('li', {}, h('a', { href: browseHref(deviceId, '', at) }, deviceName))];
+  parts.forEach((part, i) => {
+    const to = (path.startsWith('/') ? '/' : '') + parts.slice(0, i + 1).join('/');
+    links.push(h('li', {}, i === parts.length - 1 ? h('span', { 'aria-current': 'page' }, part) : h('a', { href: browseHref(deviceId, to, at) }, part)));
+  });
+  return h('nav', { 'aria-label': 'Folder' }, h('ol', { class: 'crumbs' }, links));
+}
