@@ -11,8 +11,9 @@ namespace Backazon.Functions;
 /// device code); no token yet. The approval is a customer route (<see cref="CustomerFunctions"/>).</summary>
 public sealed class DeviceLinkFunctions(ApiEndpoint api, DeviceLinkService links)
 {
-    /// <summary>Where a member enters the code: the web page's path on this server.</summary>
-    public const string VerificationPath = "link";
+    /// <summary>Where a member enters the code: the web page's linking screen on this server
+    /// (the page is served under the API's prefix; its screens are named after the '#').</summary>
+    public const string VerificationPath = "api/web/#/link";
 
     [Function(nameof(StartDeviceLink))]
     public Task<IActionResult> StartDeviceLink(

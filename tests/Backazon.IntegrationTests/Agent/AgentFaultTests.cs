@@ -71,9 +71,10 @@ public sealed class AgentFaultTests(BackendFixture backend, ITestOutputHelper ou
         Assert.True(_faults.ExpiredAnswered, "no block upload met the expired URL");
         Assert.True(_faults.Api503s > 0 && _faults.Storage503s > 0, "no 503 was injected");
         Assert.NotNull(_faults.OutageStartedAt);
-        // A run may begin in the outage's last moment and still reach the backend only once it is
-        // back (a fresh run 62 ms early was seen): what must not complete is a run begun well inside.
-        Assert.True(completed.StartedAt >= _faults.OutageStartedAt + Outage - TimeSpan.FromSeconds(1), "the run that completed started before the backend came back");
+        // A run begun inside the outage may complete once the backend is back: a status poll that
+        // fails leaves its commits to the next poll, it does not fail the run. What cannot happen
+        // is a run that completes while the backend is away (its report needs the backend).
+        Assert.True(completed.FinishedAt >= _faults.OutageStartedAt + Outage, "a run completed while the backend was away");
         Assert.Contains(loop.Status.LastErrors, e => e.Message.StartsWith("Cannot reach the Backazon server", StringComparison.Ordinal));
         await CatalogAssert.MatchesDiskAsync(_machine.Api, _tree);
     }

@@ -105,7 +105,7 @@ public sealed partial class CliLinkTests(SignInFixture backend) : IDisposable
         {
             if (Shown().Match(line) is { Success: true } match)
             {
-                Assert.Equal(new Uri(backend.BaseAddress, "/link").ToString(), match.Groups[1].Value);
+                Assert.Equal(new Uri(backend.BaseAddress, "/api/web/#/link").ToString(), match.Groups[1].Value);
                 return match.Groups[2].Value;
             }
         }

@@ -27,7 +27,7 @@ public sealed partial class DeviceLinkTests(SignInFixture backend)
 
         Assert.Matches(UserCode(), started.UserCode);
         Assert.Equal((600, 1), (started.ExpiresIn, started.Interval));
-        Assert.Equal(new Uri(backend.BaseAddress, "/link").ToString(), started.VerificationUri);
+        Assert.Equal(new Uri(backend.BaseAddress, "/api/web/#/link").ToString(), started.VerificationUri);
         Assert.Equal(DeviceLinkErrors.AuthorizationPending, await PollErrorAsync(computer, started.DeviceCode));
         Assert.Equal(DeviceLinkErrors.SlowDown, await PollErrorAsync(computer, started.DeviceCode));
 
@@ -84,7 +84,7 @@ public sealed partial class DeviceLinkTests(SignInFixture backend)
         var store = new AccountStore(backend.Storage, plans);
         var links = new DeviceLinkService(backend.Storage, store, new EnrollmentService(backend.Storage, store, plans, clock), plans,
             Options.Create(new CustomerSignInOptions()), clock);
-        var started = await links.StartAsync(new DeviceLinkRequest("late", null), new Uri(backend.BaseAddress, "/link"));
+        var started = await links.StartAsync(new DeviceLinkRequest("late", null), new Uri(backend.BaseAddress, "/api/web/#/link"));
         clock.Advance(DeviceLinkService.Lifetime + TimeSpan.FromMinutes(1));
 
         var poll = await Assert.ThrowsAsync<Backend.Errors.BackazonException>(() => links.PollAsync(new DeviceTokenRequest(DeviceLinkErrors.GrantType, started.DeviceCode)));
