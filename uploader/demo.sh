@@ -54,7 +54,8 @@ backazon status
 
 echo "== Restore it into $work/restored and compare"
 backazon restore "$folder" --to "$work/restored"
-if diff -r "$folder" "$work/restored/$(basename "$folder")" >/dev/null; then
+# node_modules folders are left out of backups by default (npm restores them): not compared.
+if diff -r --exclude=node_modules "$folder" "$work/restored/$(basename "$folder")" >/dev/null; then
   echo "The restored copy is identical to $folder."
 else
   echo "The restored copy differs!" >&2

@@ -41,7 +41,8 @@ public sealed class MembershipService(StorageClients storage, AccountStore accou
             Email = email,
             ExpiresAt = expiresAt,
         }, cancellationToken);
-        var link = new Uri(linkBase, "invite?token=" + Uri.EscapeDataString(token));
+        // The web page's invitation screen: the person signs in there and accepts.
+        var link = new Uri(linkBase, "api/web/#/invite?token=" + Uri.EscapeDataString(token));
         return new InvitationView(accountId, email, token, link.ToString(), expiresAt);
     }
 

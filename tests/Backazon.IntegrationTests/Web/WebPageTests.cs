@@ -193,6 +193,22 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
     }
 
     /// <summary>A member of a new account: invited by the operator, signed in once (to accept).</summary>
+    [Fact]
+    public async Task InvitationLink_OpensThePage_AndTheFirstSignInJoinsTheAccount()
+    {
+        var account = await Backend.CreateAccountAsync(name: "Invited family");
+        var user = Backend.NewUser();
+        var invitation = await CustomerSignInClient.InviteAsync(Backend, account.Id);
+        Assert.StartsWith(web.PageAddress, invitation.Link);
+
+        var page = await web.NewPageAsync();
+        await AccountScreen.SignInAsync(page, invitation.Link, user, "pw-" + user, "Invited family");
+
+        Assert.DoesNotContain("token=", page.Url); // the single-use token leaves the address
+        await page.GotoAsync(invitation.Link); // used: a clear refusal, nothing else
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("invitation");
+    }
+
     private async Task<(AccountView Account, string User)> NewMemberAsync(string name)
     {
         var account = await Backend.CreateAccountAsync(name: name);

@@ -1,5 +1,6 @@
 // Starts the page: reads the server's sign-in settings, completes a sign-in that returns here,
-// then shows the screen the address names (#/, #/computer/ID?path=&at=, #/versions/ID?path=, #/link?code=).
+// then shows the screen the address names (#/, #/computer/ID?path=&at=, #/versions/ID?path=, #/link?code=,
+// #/invite?token=).
 import { startAuth, completeSignIn, isSignedIn, signOut } from './auth.js';
 import { show, errorBox, h } from './dom.js';
 import { signInScreen } from './screens/signin.js';
@@ -7,6 +8,7 @@ import { accountScreen } from './screens/account.js';
 import { browseScreen } from './screens/browse.js';
 import { versionsScreen } from './screens/versions.js';
 import { linkScreen } from './screens/link.js';
+import { inviteScreen } from './screens/invite.js';
 
 async function route() {
   const signedIn = isSignedIn();
@@ -20,6 +22,7 @@ async function route() {
     if (screen === 'computer') return await browseScreen(decodeURIComponent(id), params.get('path') ?? '', params.get('at'));
     if (screen === 'link') return await linkScreen(params.get('code'));
     if (screen === 'versions') return await versionsScreen(decodeURIComponent(id), params.get('path') ?? '');
+    if (screen === 'invite' && !await inviteScreen(params.get('token') ?? '')) return;
     return await accountScreen();
   } catch (error) {
     show(h('h1', {}, 'Something went wrong'), errorBox(error.message), h('p', {}, h('a', { href: '#/' }, 'Back to your account')));
