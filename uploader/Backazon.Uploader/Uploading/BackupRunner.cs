@@ -44,7 +44,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             confirmations.Add(commitId);
         }
 
-        await confirmations.PollOnceAsync(cancellationToken);
+        await confirmations.PollOnceAsync(cancellationToken, strict: true);
         var openCommits = confirmations.Open;
 
         progress.Phase("Backing up");

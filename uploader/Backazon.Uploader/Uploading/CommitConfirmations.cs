@@ -85,7 +85,10 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
     }
 
     /// <summary>Asks once about each open commit; returns how many were settled.</summary>
-    public async Task<int> PollOnceAsync(CancellationToken cancellationToken)
+    /// <param name="strict">Let a failed question fail the call: before a run plans, a commit
+    /// whose fate is unknown must not pass for one the backend is still cataloging (its files
+    /// would be left to it, and the run could end "complete" having sent nothing).</param>
+    public async Task<int> PollOnceAsync(CancellationToken cancellationToken, bool strict = false)
     {
         var settled = 0;
         foreach (var commitId in _open.Keys.ToList())
@@ -102,7 +105,7 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
                 _open.TryRemove(commitId, out _);
                 continue;
             }
-            catch (BackazonApiException e) when (e.Status is null or >= 500)
+            catch (BackazonApiException e) when (!strict && e.Status is (null or >= 500))
             {
                 // The server or the way to it failed this once: the commit landed all the same
                 // and is asked about again (here, or by the next run), so a failed question
