@@ -125,7 +125,10 @@ public sealed class AgentTests(BackendFixture backend, ITestOutputHelper output)
         Assert.Equal(1, second.Code);
         Assert.StartsWith("The agent is already running (pid ", second.Error);
 
-        using (RunLock.TryTake(State.BackupLockFile))
+        // The agent's run may hold the lock a moment after its summary: take it once it is free.
+        RunLock? held = null;
+        await Eventually.HoldsAsync(() => (held = RunLock.TryTake(State.BackupLockFile)) is not null, "the test holds the backup lock", 10);
+        using (held)
         {
             var byHand = await _machine.RunAsync("backup");
             Assert.Equal(1, byHand.Code);
