@@ -28,7 +28,9 @@ public sealed record CustomerDeviceView(
     bool LastRunComplete,
     bool Revoked);
 
-/// <summary>The signed-in member's account: plan (with its history), quota used of total, status.</summary>
+/// <summary>The signed-in member's account: plan (with its history), quota used of total, status.
+/// <paramref name="SignedInAs"/> is the identity of this sign-in (its e-mail claim, else its
+/// subject), which may differ from the address the member's invitation was sent to.</summary>
 public sealed record CustomerAccountView(
     string Id,
     string Name,
@@ -37,7 +39,8 @@ public sealed record CustomerAccountView(
     long UsedBytes,
     long QuotaBytes,
     MemberView Member,
-    IReadOnlyList<CustomerDeviceView> Devices);
+    IReadOnlyList<CustomerDeviceView> Devices,
+    string? SignedInAs = null);
 
 /// <summary>Customer: rename a computer.</summary>
 public sealed record RenameDeviceRequest(string? Name);

@@ -21,7 +21,8 @@ public sealed class CustomerService(AccountStore accounts, AccountService accoun
         var account = await accounts.GetAccountAsync(caller.AccountId, cancellationToken);
         var plan = plans.Get(account.PlanId);
         return new CustomerAccountView(account.PartitionKey, account.Name, account.Status, PlanCatalog.ToView(plan),
-            account.UsedBytes, plan.StorageQuotaBytes, await members.GetAsync(caller, cancellationToken), await ListDevicesAsync(caller, cancellationToken));
+            account.UsedBytes, plan.StorageQuotaBytes, await members.GetAsync(caller, cancellationToken), await ListDevicesAsync(caller, cancellationToken),
+            caller.Identity.Email ?? caller.Identity.Subject);
     }
 
     public async Task<IReadOnlyList<CustomerDeviceView>> ListDevicesAsync(CustomerCaller caller, CancellationToken cancellationToken = default) =>

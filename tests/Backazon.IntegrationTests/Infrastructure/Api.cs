@@ -26,11 +26,11 @@ public static class Api
         return (await response.Content.ReadFromJsonAsync<EnrollmentCodeView>(Json))!.Code;
     }
 
-    public static async Task<EnrollResponse> EnrollAsync(this BackendFixture backend, string accountId, string deviceName = "laptop")
+    public static async Task<EnrollResponse> EnrollAsync(this BackendFixture backend, string accountId, string deviceName = "laptop", string? os = null)
     {
         var code = await backend.CreateCodeAsync(accountId);
         using var client = backend.Client();
-        var response = await client.PostAsJsonAsync("devices/enroll", new EnrollRequest(code, deviceName), Json);
+        var response = await client.PostAsJsonAsync("devices/enroll", new EnrollRequest(code, deviceName, os), Json);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<EnrollResponse>(Json))!;
     }

@@ -27,7 +27,7 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
         using var laptop = await CliHarness.EnrollAsync(Backend, account.Id);
         await File.WriteAllTextAsync(Path.Combine(_tree, "note.txt"), "hello");
         Assert.Equal(0, (await laptop.RunAsync("backup", _tree)).Code);
-        await Backend.EnrollAsync(account.Id, "old-desktop"); // never backs up
+        await Backend.EnrollAsync(account.Id, "old-desktop", os: "Windows 11 Pro"); // never backs up
 
         var page = await web.NewPageAsync();
         var home = await AccountScreen.SignInAsync(page, web.PageAddress, user, "pw-" + user, "Ada's family");
@@ -36,6 +36,8 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
         await Expect(home.Detail("Storage")).ToContainTextAsync("used of 500 GB");
         await Expect(home.ComputerRow(laptop.Device.DeviceName)).Not.ToContainTextAsync("never");
         await Expect(home.ComputerRow("old-desktop")).ToContainTextAsync("never");
+        await Expect(home.ComputerRow("old-desktop")).ToContainTextAsync("Windows 11 Pro"); // enrolled with an operator code
+        await Expect(home.Detail("Signed in as")).ToHaveTextAsync(user + "@example.com"); // who signed in, not where the invitation went
         await Expect(home.Warning("old-desktop has not completed a backup yet.")).ToBeVisibleAsync();
         await Expect(home.Warning(laptop.Device.DeviceName)).ToHaveCountAsync(0);
         // The code from the issuer is gone from the address, and no token was put where scripts keep things.
@@ -192,7 +194,6 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
         Assert.True(seen!.Devices.Single().Revoked);
     }
 
-    /// <summary>A member of a new account: invited by the operator, signed in once (to accept).</summary>
     [Fact]
     public async Task InvitationLink_OpensThePage_AndTheFirstSignInJoinsTheAccount()
     {
@@ -209,14 +210,7 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("invitation");
     }
 
-    private async Task<(AccountView Account, string User)> NewMemberAsync(string name)
-    {
-        var account = await Backend.CreateAccountAsync(name: name);
-        var user = Backend.NewUser();
-        var token = await CustomerSignInClient.SignInAsync(Backend, user);
-        await CustomerSignInClient.AcceptAsync(Backend, token, (await CustomerSignInClient.InviteAsync(Backend, account.Id)).Token);
-        return (account, user);
-    }
+    private Task<(AccountView Account, string User)> NewMemberAsync(string name) => WebMembers.NewAsync(Backend, name);
 
     /// <summary>docs/report.txt "first", docs/draft.txt and docs/Grüße.txt backed up; then
     /// report.txt changed and draft.txt deleted. Returns a moment between the two backups.</summary>

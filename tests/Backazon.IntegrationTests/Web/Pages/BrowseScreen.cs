@@ -36,6 +36,9 @@ public sealed class BrowseScreen(IPage page)
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "As of " })).Not.ToHaveTextAsync("As of now.");
     }
 
+    /// <summary>Ticks a file or folder for a selection download.</summary>
+    public Task SelectAsync(string name) => page.GetByRole(AriaRole.Checkbox, new() { Name = $"Select {name}", Exact = true }).CheckAsync();
+
     public ILocator DownloadButton(string name) => page.GetByRole(AriaRole.Button, new() { Name = $"Download {name}", Exact = true });
 
     public Task<IDownload> DownloadAsync(string name) => page.RunAndWaitForDownloadAsync(() => DownloadButton(name).ClickAsync());

@@ -20,7 +20,7 @@ export async function accountScreen() {
       h('dd', {},
         `${bytes(account.usedBytes)} used of ${bytes(account.quotaBytes)} `,
         h('progress', { max: account.quotaBytes, value: account.usedBytes, 'aria-labelledby': 'storage-label' })),
-      h('dt', {}, 'Signed in as'), h('dd', {}, account.member.email),
+      h('dt', {}, 'Signed in as'), h('dd', {}, account.signedInAs ?? account.member.email),
     ),
     h('h2', {}, 'Computers'),
     devices.length === 0
@@ -29,7 +29,7 @@ export async function accountScreen() {
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Computer'), h('th', { scope: 'col' }, 'System'), h('th', { scope: 'col' }, 'Last complete backup'), h('th', { scope: 'col' }, 'Actions'))),
           h('tbody', {}, devices.map(d => h('tr', {},
             h('th', { scope: 'row' }, h('a', { href: `#/computer/${encodeURIComponent(d.id)}` }, d.name)),
-            h('td', {}, d.os ?? ''),
+            h('td', {}, d.os ?? 'Not reported'),
             h('td', {}, when(d.lastCompleteBackupAt)),
             h('td', {}, revokeControl(d))))))),
   );

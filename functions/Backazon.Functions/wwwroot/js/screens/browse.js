@@ -2,6 +2,7 @@ import { api, devicePath } from '../api.js';
 import { h, show, announce } from '../dom.js';
 import { bytes, when, localInputValue, nameOf } from '../format.js';
 import { downloadFile } from '../download.js';
+import { downloadZip, saveIntoFolder, canSaveIntoFolder } from '../selection-download.js';
 
 export const browseHref = (deviceId, path, at) => {
   const query = new URLSearchParams({ path });
@@ -34,6 +35,7 @@ export async function browseScreen(deviceId, path, at) {
   const filter = h('input', { type: 'search', id: 'filter', name: 'filter', autocomplete: 'off' });
   const rows = items.filter(i => i.path !== path).map(item => row(deviceId, item, at));
   const body = h('tbody', {}, rows);
+  const selection = selectionTools(deviceId, device.name, path, at, rows);
   filter.addEventListener('input', () => {
     const wanted = filter.value.trim().toLowerCase();
     let shown = 0;
@@ -53,9 +55,11 @@ export async function browseScreen(deviceId, path, at) {
       h('button', { type: 'submit' }, 'Show'),
       h('label', { for: 'filter' }, 'Find in this folder', filter)),
     h('p', { id: 'status', role: 'status' }, at ? `As of ${when(at)}.` : 'As of now.'),
-    rows.length === 0 ? h('p', {}, 'Nothing was backed up here by then.') :
+    rows.length === 0 ? h('p', {}, 'Nothing was backed up here by then.') : selection.toolbar,
+    rows.length === 0 ? null :
       h('div', { class: 'table-wrap' }, h('table', {},
         h('thead', {}, h('tr', {},
+          h('td', {}, selection.all),
           h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, 'Modified'),
           h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Actions'))),
         body)),
@@ -66,7 +70,9 @@ function row(deviceId, item, at) {
   const name = nameOf(item.path);
   const folder = item.kind === 'folder';
   const state = item.deletedAt ? `Deleted ${when(item.deletedAt)}` : '';
+  const pick = item.deletedAt || (item.kind !== 'file' && !folder) ? '' : h('input', { type: 'checkbox', class: 'pick', 'aria-label': `Select ${name}` });
   const tr = h('tr', { class: item.deletedAt ? 'deleted' : null },
+    h('td', {}, pick),
     h('th', { scope: 'row' }, folder ? h('a', { href: browseHref(deviceId, item.path, at) }, `${name}/`) : name),
     h('td', { class: 'size' }, folder ? '' : bytes(item.size)),
     h('td', {}, folder ? '' : when(item.modifiedAt)),
@@ -77,7 +83,31 @@ function row(deviceId, item, at) {
       h('a', { href: `#/versions/${encodeURIComponent(deviceId)}?${new URLSearchParams({ path: item.path })}`, 'aria-label': `Versions of ${name}` }, 'Versions'),
     ]));
   tr.dataset.name = name;
+  tr.dataset.path = item.path;
   return tr;
+}
+
+// Ticks on files and folders, a box that ticks every shown row, and what to do with the selection:
+// one ZIP assembled in the browser, or (where the browser allows it) files written into a folder.
+function selectionTools(deviceId, deviceName, path, at, rows) {
+  const picked = () => rows.filter(r => !r.hidden && r.querySelector('.pick')?.checked).map(r => r.dataset.path);
+  const count = h('span', { 'aria-live': 'polite' }, 'Nothing selected.');
+  const zip = h('button', { type: 'button', disabled: true, onclick: () => downloadZip(deviceId, path, picked(), at, `${nameOf(path) || deviceName}.zip`) }, 'Download selected as ZIP');
+  const folder = canSaveIntoFolder()
+    ? h('button', { type: 'button', disabled: true, onclick: () => saveIntoFolder(deviceId, path, picked(), at) }, 'Save selected into a folder…')
+    : null;
+  const update = () => {
+    const n = picked().length;
+    count.textContent = n === 0 ? 'Nothing selected.' : `${n} selected.`;
+    for (const button of [zip, folder]) if (button) button.disabled = n === 0;
+  };
+  const all = h('input', { type: 'checkbox', 'aria-label': 'Select all shown', onchange: () => {
+    for (const r of rows) { const box = r.querySelector('.pick'); if (box && !r.hidden) box.checked = all.checked; }
+    update();
+  } });
+  for (const r of rows) r.querySelector('.pick')?.addEventListener('change', update);
+  const toolbar = h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Selection' }, count, ' ', zip, ' ', folder);
+  return { toolbar, all };
 }
 
 // A deleted file downloads as its last version, the moment that version was cataloged.

@@ -1,0 +1,100 @@
+using System.IO.Compression;
+using System.Net.Http.Json;
+using Backazon.Contracts;
+using Backazon.IntegrationTests.Infrastructure;
+using Backazon.IntegrationTests.Web.Pages;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Backazon.IntegrationTests.Web;
+
+/// <summary>
+/// A selection downloaded as one ZIP the page assembles in the browser from the signed links,
+/// every file checked there: a folder of more than a thousand files (non-ASCII names, sub-folders)
+/// and a 100 MB file (chunked, so checked by its chunk-list identity), compared entry by entry
+/// with the tree that was backed up.
+/// </summary>
+[Collection(WebCollection.Name)]
+public sealed class ZipDownloadTests(WebFixture web) : IDisposable
+{
+    private readonly string _tree = Directory.CreateTempSubdirectory("backazon-zip-").FullName;
+    private SignInFixture Backend => web.Backend;
+
+    [Fact]
+    public async Task Selection_DownloadsAsOneZip_WithEveryEntrysNameAndBytes()
+    {
+        var (account, user) = await WebMembers.NewAsync(Backend, "Zip family");
+        using var laptop = await CliHarness.EnrollAsync(Backend, account.Id);
+        var photos = Directory.CreateDirectory(Path.Combine(_tree, "Fotos 2026")).FullName;
+        var names = new[] { "Grüße", "日本の写真", "émoji-🙂", "plain", "Ærø" };
+        var random = new Random(25);
+        for (var i = 0; i < 1000; i++)
+        {
+            var album = Directory.CreateDirectory(Path.Combine(photos, names[i % names.Length] + "-" + (i % 10))).FullName;
+            var bytes = new byte[random.Next(0, 3000)];
+            random.NextBytes(bytes);
+            await File.WriteAllBytesAsync(Path.Combine(album, $"{names[(i / 10) % names.Length]} {i:0000}.bin"), bytes);
+        }
+
+        var big = new byte[100_000_000];
+        random.NextBytes(big);
+        await File.WriteAllBytesAsync(Path.Combine(_tree, "film.mov"), big);
+        await File.WriteAllTextAsync(Path.Combine(_tree, "left alone.txt"), "not selected");
+        Assert.Equal(0, (await laptop.RunAsync("backup", _tree)).Code);
+        await WaitCatalogedAsync(laptop, 1002);
+
+        var page = await web.NewPageAsync();
+        await AccountScreen.SignInAsync(page, web.PageAddress, user, "pw-" + user, "Zip family");
+        var folder = await BrowseScreen.OpenAsync(page, web.PageAddress, laptop.Device.DeviceId, _tree.TrimStart('/'));
+        await folder.SelectAsync("Fotos 2026");
+        await folder.SelectAsync("film.mov");
+        await Expect(page.GetByText("2 selected.")).ToBeVisibleAsync();
+
+        var download = await page.RunAndWaitForDownloadAsync(
+            () => page.GetByRole(AriaRole.Button, new() { Name = "Download selected as ZIP" }).ClickAsync(),
+            new() { Timeout = 300_000 });
+        Assert.Equal(Path.GetFileName(_tree) + ".zip", download.SuggestedFilename);
+        var saved = await download.PathAsync();
+        await Screenshots.SaveAsync(page, "zip-download");
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "done, 1001 files" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+
+        using var zip = ZipFile.OpenRead(saved!);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(WebFixture.TimeZone);
+        var entries = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToDictionary(e => e.FullName);
+        var expected = Directory.EnumerateFiles(_tree, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(_tree, f)).Where(f => f != "left alone.txt").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(1001, expected.Count);
+        Assert.Equal(expected, entries.Keys.Order(StringComparer.Ordinal).ToList());
+        foreach (var name in expected)
+        {
+            using var content = entries[name].Open();
+            using var copy = new MemoryStream();
+            await content.CopyToAsync(copy);
+            Assert.True((await File.ReadAllBytesAsync(Path.Combine(_tree, name))).AsSpan().SequenceEqual(copy.ToArray()), $"{name} differs");
+            // A ZIP keeps the wall-clock time where it was made (the browser's zone), to two seconds.
+            Assert.Equal(TimeZoneInfo.ConvertTimeFromUtc(File.GetLastWriteTimeUtc(Path.Combine(_tree, name)), zone), entries[name].LastWriteTime.DateTime, TimeSpan.FromSeconds(2));
+        }
+    }
+
+    /// <summary>Cataloging runs from a queue after the backup: wait until all files are listed.</summary>
+    private async Task WaitCatalogedAsync(CliHarness laptop, int files)
+    {
+        using var device = Backend.Client(laptop.Device.Token);
+        await Eventually.HoldsAsync(async () =>
+        {
+            var count = 0;
+            string? continuation = null;
+            do
+            {
+                var query = $"catalog/list?recursive=true&path={Uri.EscapeDataString(_tree.TrimStart('/'))}" + (continuation is null ? "" : $"&continuation={Uri.EscapeDataString(continuation)}");
+                var page = await device.GetFromJsonAsync<CatalogPage>(query, Api.Json);
+                count += page!.Items.Count(i => i.Kind == "file");
+                continuation = page.Continuation;
+            }
+            while (continuation is not null);
+            return count == files;
+        }, $"{files} files are cataloged", timeoutSeconds: 120);
+    }
+
+    public void Dispose() => Directory.Delete(_tree, recursive: true);
+}
