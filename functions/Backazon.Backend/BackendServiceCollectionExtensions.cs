@@ -43,6 +43,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<Customers.MembershipService>();
         services.AddSingleton<Customers.CustomerAuthenticator>();
         services.AddSingleton<Customers.CustomerService>();
+        services.AddSingleton<Customers.UploaderBuilds>();
         services.AddSingleton<Customers.DeviceLinkService>();
 
         services.AddSingleton<SasIssuer>();

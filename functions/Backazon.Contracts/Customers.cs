@@ -94,3 +94,8 @@ public sealed record DeviceLinkView(string UserCode, string DeviceName, string? 
 /// {Authority}/.well-known/openid-configuration), the public client and the scopes to ask for.
 /// Null fields: customer sign-in is not configured.</summary>
 public sealed record SignInConfigurationView(string? Authority, string? ClientId, string? Scope);
+
+/// <summary>A self-contained build of the uploader a member can download: for which system
+/// (<paramref name="Runtime"/> is .NET's runtime identifier, e.g. linux-x64), through a signed
+/// read link of limited life.</summary>
+public sealed record UploaderBuildView(string Runtime, string System, string FileName, long Size, string DownloadUrl, DateTimeOffset ExpiresAt);

@@ -18,7 +18,7 @@ namespace Backazon.Functions;
 /// </summary>
 public sealed class CustomerFunctions(
     ApiEndpoint api, CustomerService customers, MembershipService members, RestoreService restores, RunReportService runs, DeviceLinkService links,
-    IOptions<CustomerSignInOptions> signIn)
+    UploaderBuilds uploader, IOptions<CustomerSignInOptions> signIn)
 {
     /// <summary>No auth: what a web page needs to start signing a customer in.</summary>
     [Function(nameof(SignInConfiguration))]
@@ -40,6 +40,13 @@ public sealed class CustomerFunctions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me/account")] HttpRequest request,
         CancellationToken cancellationToken) =>
         api.CustomerAsync(request, async caller => new OkObjectResult(await customers.GetAccountAsync(caller, cancellationToken)));
+
+    /// <summary>The uploader builds this server offers, each behind a short-lived read link.</summary>
+    [Function(nameof(UploaderDownloads))]
+    public Task<IActionResult> UploaderDownloads(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me/uploader")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        api.CustomerAsync(request, async _ => new OkObjectResult(await uploader.ListAsync(cancellationToken)));
 
     [Function(nameof(MyDevices))]
     public Task<IActionResult> MyDevices(

@@ -32,7 +32,7 @@ param webPageOrigin string
 
 // The same names as Backazon.Backend.Configuration.StorageNames (checked by the infra tests).
 var contentContainer = 'content'
-var containers = [contentContainer, 'uploads']
+var containers = [contentContainer, 'uploads', 'uploader']
 var queues = ['catalog', 'catalog-poison', 'retention', 'retention-poison']
 var tables = ['Accounts', 'EnrollmentCodes', 'Members', 'Catalog', 'Due', 'References']
 

@@ -15,6 +15,10 @@ public static class StorageNames
     /// catalog, and the lists of files a commit rejected.</summary>
     public const string UploadsContainer = "uploads";
 
+    /// <summary>The uploader's self-contained builds, "{rid}/backazon" ("backazon.exe" on Windows),
+    /// as uploader/publish.sh --upload puts them there; members download them through signed links.</summary>
+    public const string UploaderContainer = "uploader";
+
     /// <summary>Completed upload batches waiting to be verified and cataloged.</summary>
     public const string CatalogQueue = "catalog";
 
@@ -43,7 +47,7 @@ public static class StorageNames
     /// <summary>Which versions point at each content, one partition per account (see ReferenceIndex).</summary>
     public const string ReferencesTable = "References";
 
-    public static readonly IReadOnlyList<string> Containers = [ContentContainer, UploadsContainer];
+    public static readonly IReadOnlyList<string> Containers = [ContentContainer, UploadsContainer, UploaderContainer];
     public static readonly IReadOnlyList<string> Queues =
         [CatalogQueue, CatalogQueue + PoisonSuffix, RetentionQueue, RetentionQueue + PoisonSuffix];
     public static readonly IReadOnlyList<string> Tables =

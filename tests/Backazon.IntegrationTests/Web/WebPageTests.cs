@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using Backazon.Backend.Configuration;
 using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
@@ -192,6 +193,35 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
         using var operatorClient = Backend.OperatorClient();
         var seen = await operatorClient.GetFromJsonAsync<AccountView>($"admin/accounts/{account.Id}", Api.Json);
         Assert.True(seen!.Devices.Single().Revoked);
+    }
+
+    [Fact]
+    public async Task Uploader_IsOfferedForThisSystem_OnceTheOperatorPublishedIt()
+    {
+        var (_, user) = await NewMemberAsync("New computer");
+        var page = await web.NewPageAsync();
+        await AccountScreen.SignInAsync(page, web.PageAddress, user, "pw-" + user, "New computer");
+        var builds = Backend.Storage.Blobs.GetBlobContainerClient(StorageNames.UploaderContainer);
+        var published = builds.GetBlobs().Any();
+        if (!published)
+        {
+            await Expect(page.GetByText("This server offers no uploader downloads yet")).ToBeVisibleAsync();
+        }
+
+        // What uploader/publish.sh --upload puts there (here a stand-in for the 40 MB build).
+        var build = RandomNumberGenerator.GetBytes(50_000);
+        await builds.GetBlobClient("linux-x64/backazon").UploadAsync(new BinaryData(build), overwrite: true);
+        await builds.GetBlobClient("win-x64/backazon.exe").UploadAsync(new BinaryData(build), overwrite: true);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Link a computer" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Account", Exact = true }).ClickAsync();
+
+        // Chromium here runs on Linux x64: that build first, the others folded away.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Download backazon for Linux (x64)" }).ClickAsync());
+        Assert.Equal("backazon", download.SuggestedFilename);
+        Assert.Equal(build, await File.ReadAllBytesAsync((await download.PathAsync())!));
+        await page.GetByText("Other systems").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Download backazon for Windows (x64)" })).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(page, "account-uploader");
     }
 
     [Fact]

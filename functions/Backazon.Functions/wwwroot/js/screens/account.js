@@ -7,7 +7,7 @@ const day = 24 * 60 * 60 * 1000;
 // The account: plan and history, quota used of total, each computer's last complete backup, and
 // a plain warning for each computer that has not completed a backup for days.
 export async function accountScreen() {
-  const account = await api('me/account');
+  const [account, builds] = await Promise.all([api('me/account'), api('me/uploader')]);
   const devices = account.devices.filter(d => !d.revoked);
   const warnings = devices.map(warningFor).filter(Boolean);
   show(
@@ -32,7 +32,36 @@ export async function accountScreen() {
             h('td', {}, d.os ?? 'Not reported'),
             h('td', {}, when(d.lastCompleteBackupAt)),
             h('td', {}, revokeControl(d))))))),
+    ...uploaderSection(builds),
   );
+}
+
+// The uploader for this computer's system first, the others after. Builds are what the operator
+// published (uploader/publish.sh --upload); a server with none says where they come from.
+function uploaderSection(builds) {
+  const heading = h('h2', {}, 'Back up another computer');
+  if (builds.length === 0) {
+    return [heading, h('p', {}, 'This server offers no uploader downloads yet. Ask your provider for the backazon uploader: they build it with uploader/publish.sh and publish it here with uploader/publish.sh --upload.')];
+  }
+  const mine = builds.find(b => b.runtime === guessRuntime()) ?? null;
+  const link = b => h('a', { href: b.downloadUrl, download: b.fileName }, `Download backazon for ${b.system}`);
+  return [
+    heading,
+    mine ? h('p', {}, link(mine), ` (${bytes(mine.size)})`) : null,
+    h('details', {}, h('summary', {}, mine ? 'Other systems' : 'Choose your system'),
+      h('ul', {}, builds.filter(b => b !== mine).map(b => h('li', {}, link(b), ` (${bytes(b.size)})`)))),
+    h('p', {}, 'Then run ', h('code', {}, 'backazon enroll --server ' + location.origin), ' on it and approve the code it shows under Link a computer.'),
+  ];
+}
+
+// The browser says its system; the processor is a guess (x64 unless it says ARM).
+function guessRuntime() {
+  const agent = navigator.userAgent;
+  const arm = /arm|aarch64/i.test(agent);
+  if (/Windows/.test(agent)) return 'win-x64';
+  if (/Mac OS X|Macintosh/.test(agent)) return 'osx-arm64';
+  if (/Linux/.test(agent) && !/Android/.test(agent)) return arm ? 'linux-arm64' : 'linux-x64';
+  return null;
 }
 
 // Revoking a lost computer takes two presses: the first asks, the second does it; from then on
