@@ -30,11 +30,16 @@ export async function* checkedBytes(item, { relink, onBytes = () => {}, signal }
     if (!response.ok) throw new Error(`Storage answered ${response.status} for ${nameOf(item.path)}: try again later.`);
     // A server that ignored the range starts again from the first byte: skip what was checked.
     let skip = received > 0 && response.status !== 206 ? received : 0;
+    // What this answer promised: fewer bytes than that is a broken connection, not a short copy.
+    const promised = received + Number(response.headers.get('content-length') ?? item.size - received) - skip;
     const reader = response.body.getReader();
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (done) break;
+        if (done) {
+          if (received < promised) throw new Error('the connection closed early');
+          break;
+        }
         let piece = value;
         if (skip > 0) { const cut = Math.min(skip, piece.length); skip -= cut; piece = piece.subarray(cut); if (piece.length === 0) continue; }
         if (received + piece.length > item.size) throw mismatch(item);
