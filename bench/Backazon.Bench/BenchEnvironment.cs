@@ -33,6 +33,12 @@ public sealed class BenchEnvironment : IAsyncDisposable
     /// <summary>The backend and Azurite, whose CPU a step uses besides the tool's.</summary>
     public IReadOnlyList<int> ServerProcesses { get; private set; } = [];
 
+    /// <summary>The backend itself, past the proxy: where the web page is served and its sign-in returns.</summary>
+    public Uri Backend { get; private set; } = null!;
+
+    /// <summary>The account <see cref="EnrollmentCodeAsync"/> opened.</summary>
+    public string? AccountId { get; private set; }
+
     /// <summary>Storage as the tools see it: the blob endpoint is the proxy.</summary>
     public string ProxiedConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={AzuriteProcess.AccountName};AccountKey={AzuriteProcess.AccountKey};" +
@@ -116,6 +122,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
             await Task.Delay(200);
         }
 
+        Backend = address;
         Api = await Own(CountingProxy.StartAsync(address, _ => Party.Client));
         ServerProcesses = [_backend.Id, ServerCpu.FindProcess("--blobPort", Azurite.BlobEndpoint.Port.ToString()) ?? _backend.Id];
     }
@@ -124,12 +131,27 @@ public sealed class BenchEnvironment : IAsyncDisposable
     /// operator API with the key the backend made in its data folder.</summary>
     public async Task<string> EnrollmentCodeAsync()
     {
-        var key = (await File.ReadAllTextAsync(Path.Combine(Work, "backend", "operator.key"))).Trim();
-        using var http = new HttpClient { BaseAddress = new Uri(Api.Address, "api/") };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        using var http = await OperatorAsync();
         var account = await Json(await http.PostAsJsonAsync("admin/accounts", new { name = "Bench", plan = "personal" }));
+        AccountId = account["id"]!.GetValue<string>();
         var code = await Json(await http.PostAsync($"admin/accounts/{account["id"]}/enrollment-codes", null));
         return code["code"]!.GetValue<string>();
+    }
+
+    /// <summary>An invitation to <see cref="AccountId"/>'s account: the link a person opens to join it.</summary>
+    public async Task<string> InvitationLinkAsync(string email)
+    {
+        using var http = await OperatorAsync();
+        var invitation = await Json(await http.PostAsJsonAsync($"admin/accounts/{AccountId}/invitations", new { email }));
+        return invitation["link"]!.GetValue<string>();
+    }
+
+    private async Task<HttpClient> OperatorAsync()
+    {
+        var key = (await File.ReadAllTextAsync(Path.Combine(Work, "backend", "operator.key"))).Trim();
+        var http = new HttpClient { BaseAddress = new Uri(Api.Address, "api/") };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        return http;
     }
 
     private static async Task<JsonNode> Json(HttpResponseMessage response)

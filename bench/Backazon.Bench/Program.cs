@@ -5,6 +5,7 @@ using Backazon.Bench.Tools;
 // Backazon side by side with rclone, restic and a plain SDK copy: see bench/README.md.
 //   run [--smoke] [--files N] [--folders N] [--big-files N] [--big-mib N] [--seed N] [--out FILE] [--keep] [--first-only]
 //   restore-scale [FILES] [--out FILE] [--keep]   a restore of FILES (100,000) small files, page times and backend memory
+//   web [FILES] [MIB] [--out FILE] [--keep]    the web page in Chromium: first page of FILES (100,000) files; a MIB (1024) folder as a ZIP vs backazon restore
 //   generate DIR [same dataset options]      the tree alone, for looking at
 //   sdk-upload SAS_URL DIR | sdk-download SAS_URL DIR   the plain copy, run as its own process
 var options = BenchOptions.Parse(args.Skip(1).ToArray());
@@ -52,6 +53,28 @@ switch (args.FirstOrDefault())
         }
 
         return 0;
+    case "web":
+        var webWork = Directory.CreateTempSubdirectory("backazon-bench-web-").FullName;
+        try
+        {
+            var webFiles = options.Positional.Count > 0 ? int.Parse(options.Positional[0], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+            var webMib = options.Positional.Count > 1 ? int.Parse(options.Positional[1], System.Globalization.CultureInfo.InvariantCulture) : 1024;
+            var report = await new WebBenchRun(webFiles, webMib, webWork, BenchPaths.FromThisProgram()).RunAsync();
+            Console.WriteLine(report);
+            if (options.Out is not null)
+            {
+                await File.WriteAllTextAsync(options.Out, report);
+            }
+        }
+        finally
+        {
+            if (!options.Keep)
+            {
+                Directory.Delete(webWork, recursive: true);
+            }
+        }
+
+        return 0;
     case "generate":
         var stats = DatasetGenerator.Generate(options.Positional[0], options.Spec);
         Console.WriteLine($"{stats.Files:N0} files, {stats.Bytes / 1e6:N1} MB");
@@ -63,6 +86,6 @@ switch (args.FirstOrDefault())
         await SdkCopyTool.DownloadAsync(new Uri(options.Positional[0]), options.Positional[1]);
         return 0;
     default:
-        Console.Error.WriteLine("usage: Backazon.Bench run [--smoke] [options] | restore-scale [FILES] | generate DIR | sdk-upload URL DIR | sdk-download URL DIR (see bench/README.md)");
+        Console.Error.WriteLine("usage: Backazon.Bench run [--smoke] [options] | restore-scale [FILES] | web [FILES] [MIB] | generate DIR | sdk-upload URL DIR | sdk-download URL DIR (see bench/README.md)");
         return 2;
 }

@@ -13,35 +13,47 @@ export const browseHref = (deviceId, path, at) => {
 // One folder of a computer as of a moment (now unless picked), deleted files with when they
 // went, a filter by name within the folder, and a download for each file.
 export async function browseScreen(deviceId, path, at) {
-  const devices = await api('me/devices');
+  // The first page of the folder is asked for with the list of computers, and shown at once; a
+  // folder of many thousands shows the rest a page at a time, when asked.
+  const listing = new Listing(deviceId, path, at);
+  const [devices, first] = await Promise.all([api('me/devices'), listing.next().catch(error => error)]);
   const device = devices.find(d => d.id === deviceId);
   if (!device) {
     show(h('h1', {}, 'Computer not found'), h('p', { role: 'alert' }, 'This account has no such computer.'), h('p', {}, h('a', { href: '#/' }, 'Back to your account')));
     return;
   }
-
-  const items = [];
-  let continuation = null;
-  do {
-    const query = new URLSearchParams({ path, deleted: 'true' });
-    if (at) query.set('at', at);
-    if (continuation) query.set('continuation', continuation);
-    const page = await api(devicePath(deviceId, `/catalog?${query}`));
-    items.push(...page.items);
-    continuation = page.continuation;
-  } while (continuation);
+  if (first instanceof Error) throw first;
 
   const moment = h('input', { type: 'datetime-local', step: 1, id: 'at', name: 'at', value: localInputValue(at ? new Date(at) : new Date()) });
   const filter = h('input', { type: 'search', id: 'filter', name: 'filter', autocomplete: 'off' });
-  const rows = items.filter(i => i.path !== path).map(item => row(deviceId, item, at));
-  const body = h('tbody', {}, rows);
+  const rows = [];
+  const body = h('tbody');
   const selection = selectionTools(deviceId, device.name, path, at, rows);
-  filter.addEventListener('input', () => {
+  const applyFilter = () => {
     const wanted = filter.value.trim().toLowerCase();
     let shown = 0;
     for (const r of rows) { r.hidden = wanted !== '' && !r.dataset.name.toLowerCase().includes(wanted); shown += r.hidden ? 0 : 1; }
-    announce(`${shown} of ${rows.length} shown`);
-  });
+    return shown;
+  };
+  filter.addEventListener('input', () => announce(`${applyFilter()} of ${rows.length} shown`));
+  const add = items => {
+    const added = items.filter(i => i.path !== path).map(item => row(deviceId, item, at));
+    rows.push(...added);
+    body.append(...added);
+    added.forEach(selection.watch);
+    applyFilter();
+  };
+  add(first);
+  const more = h('button', { type: 'button', hidden: !listing.hasMore, onclick: async () => {
+    more.disabled = true;
+    try {
+      add(await listing.next());
+      announce(`${rows.length} entries shown${listing.hasMore ? ', more to come' : ''}.`);
+    } finally {
+      more.disabled = false;
+      more.hidden = !listing.hasMore;
+    }
+  } }, 'Show more');
 
   show(
     h('h1', {}, path ? `${nameOf(path)} on ${device.name}` : `Files of ${device.name}`),
@@ -55,15 +67,38 @@ export async function browseScreen(deviceId, path, at) {
       h('button', { type: 'submit' }, 'Show'),
       h('label', { for: 'filter' }, 'Find in this folder', filter)),
     h('p', { id: 'status', role: 'status' }, at ? `As of ${when(at)}.` : 'As of now.'),
-    rows.length === 0 ? h('p', {}, 'Nothing was backed up here by then.') : selection.toolbar,
-    rows.length === 0 ? null :
+    rows.length === 0 && !listing.hasMore ? h('p', {}, 'Nothing was backed up here by then.') : selection.toolbar,
+    rows.length === 0 && !listing.hasMore ? null :
       h('div', { class: 'table-wrap' }, h('table', {},
         h('thead', {}, h('tr', {},
           h('td', {}, selection.all),
           h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, 'Modified'),
           h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Actions'))),
         body)),
+    h('p', {}, more),
   );
+}
+
+// A folder's listing as of a moment, a page at a time (a page may come back empty and still have
+// more: the server stops after its share of reading; then the next one is asked for at once).
+class Listing {
+  constructor(deviceId, path, at) { Object.assign(this, { deviceId, path, at, continuation: null, started: false }); }
+
+  get hasMore() { return !this.started || this.continuation !== null; }
+
+  async next() {
+    const items = [];
+    do {
+      const query = new URLSearchParams({ path: this.path, deleted: 'true' });
+      if (this.at) query.set('at', this.at);
+      if (this.continuation) query.set('continuation', this.continuation);
+      const page = await api(devicePath(this.deviceId, `/catalog?${query}`));
+      this.started = true;
+      items.push(...page.items);
+      this.continuation = page.continuation;
+    } while (items.length === 0 && this.continuation);
+    return items;
+  }
 }
 
 function row(deviceId, item, at) {
@@ -105,9 +140,9 @@ function selectionTools(deviceId, deviceName, path, at, rows) {
     for (const r of rows) { const box = r.querySelector('.pick'); if (box && !r.hidden) box.checked = all.checked; }
     update();
   } });
-  for (const r of rows) r.querySelector('.pick')?.addEventListener('change', update);
+  const watch = r => r.querySelector('.pick')?.addEventListener('change', update);
   const toolbar = h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Selection' }, count, ' ', zip, ' ', folder);
-  return { toolbar, all };
+  return { toolbar, all, watch };
 }
 
 // A deleted file downloads as its last version, the moment that version was cataloged.
