@@ -126,6 +126,15 @@ public sealed class ZipDownloadTests(WebFixture web) : IDisposable
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "1 of 3 files were left out" })).ToBeVisibleAsync();
         await Screenshots.SaveAsync(page, "zip-damaged");
         Assert.True(broken);
+
+        // On a phone's width the selection tools wrap and stay reachable, by keyboard too.
+        await page.SetViewportSizeAsync(390, 844);
+        var none = page.GetByRole(AriaRole.Checkbox, new() { Name = "Select all shown" });
+        await none.FocusAsync();
+        await page.Keyboard.PressAsync("Space");
+        await Expect(page.GetByText("Nothing selected.")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Download selected as ZIP" })).ToBeInViewportAsync();
+        await Screenshots.SaveAsync(page, "browse-phone");
         Assert.Contains($"bytes={big.Length / 2}-", ranges); // resumed where it stopped, not from the start
         using var zip = ZipFile.OpenRead(saved!);
         Assert.Equal(["NOT-RESTORED.txt", "good.txt", "video.mp4"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
