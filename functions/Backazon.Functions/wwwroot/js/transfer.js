@@ -1,4 +1,4 @@
-import { contentCheck } from './content-check.js';
+import { startCheck } from './checks.js';
 import { nameOf } from './format.js';
 
 // A file whose bytes are not the backup's: its copy must not be kept.
@@ -11,7 +11,7 @@ const attempts = 6;
 // not the catalog's. A broken connection resumes where the file stopped (Range); an expired or
 // refused link is asked for again (relink); after a few failures in a row the file fails.
 export async function* checkedBytes(item, { relink, onBytes = () => {}, signal } = {}) {
-  const check = await contentCheck(item.size);
+  const check = await startCheck(item.size);
   let url = item.downloadUrl, received = 0, failures = 0;
   // An empty file needs no request: its hash is checked all the same.
   while (received < item.size) {
@@ -43,7 +43,7 @@ export async function* checkedBytes(item, { relink, onBytes = () => {}, signal }
         let piece = value;
         if (skip > 0) { const cut = Math.min(skip, piece.length); skip -= cut; piece = piece.subarray(cut); if (piece.length === 0) continue; }
         if (received + piece.length > item.size) throw mismatch(item);
-        check.update(piece);
+        await check.update(piece);
         received += piece.length;
         failures = 0;
         onBytes(piece.length);
@@ -56,7 +56,7 @@ export async function* checkedBytes(item, { relink, onBytes = () => {}, signal }
     }
     if (received < item.size) throw mismatch(item); // the stored copy is shorter than the catalog says
   }
-  if (received !== item.size || check.finish() !== item.hash) throw mismatch(item);
+  if (received !== item.size || await check.finish() !== item.hash) throw mismatch(item);
 }
 
 // The checked bytes as a stream (what the ZIP writer and a file handle take); a mismatch errors it.
