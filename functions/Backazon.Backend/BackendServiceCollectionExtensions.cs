@@ -64,6 +64,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<IRetentionQueue, StorageRetentionQueue>();
         services.AddSingleton<ContentReleaser>();
         services.AddSingleton<ContentTiering>();
+        services.AddSingleton<ColdAfterCheck>();
         services.AddSingleton<AccountLifecycleService>();
         services.AddSingleton<StaleDeviceService>();
         services.AddSingleton<UsageRecounter>();

@@ -35,6 +35,11 @@ namespace Backazon.Backend.Retention;
 /// alive, deletes the snapshot and tags the blob.
 /// </para>
 /// <para>
+/// Content already cold is not tagged: <see cref="ColdAfterCheck"/> moves most content there when
+/// it is checked, and tagging is left for what stayed hot (content checked before that, a move
+/// that failed).
+/// </para>
+/// <para>
 /// Chunked content kept as a version of a lineage blob (<see cref="Chunks.LineageBlobs"/>) is
 /// never tagged: its snapshot is the version, and a tier on it would bill its shared blocks again.
 /// </para>
@@ -87,6 +92,11 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
         if (!await WithoutSnapshotAsync(content, now, cancellationToken))
         {
             return false;
+        }
+
+        if ((await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.AccessTier == AccessTier.Cold)
+        {
+            return false; // moved after its check (ColdAfterCheck): nowhere cheaper to go
         }
 
         content.TaggedOld = true;

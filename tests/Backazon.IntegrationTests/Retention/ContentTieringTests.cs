@@ -20,9 +20,12 @@ public sealed class ContentTieringTests(BackendFixture backend)
     // Sent in one request (no snapshot), and just big enough to be worth tiering.
     private const int Big = (int)ContentTiering.MinBytes;
 
-    // A year of history, deleted files kept 90 days: the "personal" shape.
+    // A year of history, deleted files kept 90 days: the "personal" shape. Content stays hot
+    // after its check (as content checked before ColdAfterCheck, or whose move failed, does):
+    // tagging is what moves it.
     private static RetentionHarness LongHistory(BackendFixture backend) => RetentionHarness.Create(backend, new()
     {
+        ["Lifecycle:ColdAfterCheck"] = "false",
         ["Plans:sim:MaxFileBytes"] = "20000000",
         ["Plans:sim:VersionHistoryDays"] = "365",
         ["Plans:sim:DeletedRetentionDays"] = "90",

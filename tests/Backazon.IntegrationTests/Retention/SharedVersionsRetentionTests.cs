@@ -106,7 +106,8 @@ public sealed class SharedVersionsRetentionTests(BackendFixture backend)
 
     /// <summary>One version, as the uploader sends it: the grant names the previous content as
     /// the base, and the staging blob gets the chunks the base does not hold, each once, in order.</summary>
-    private static async Task<string> BackupAsync(RetentionHarness sim, DeviceCaller device, byte[] bytes, string? baseHash)
+    /// <summary>Backs up one version of a chunked file (its new chunks to a staging blob) and catalogs it.</summary>
+    internal static async Task<string> BackupAsync(RetentionHarness sim, DeviceCaller device, byte[] bytes, string? baseHash)
     {
         using var identity = ContentIdentity.For(bytes.Length);
         identity.Append(bytes);
