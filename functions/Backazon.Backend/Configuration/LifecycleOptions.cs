@@ -31,7 +31,7 @@ public sealed class LifecycleOptions
     public int StorageClockSkewSeconds { get; set; } = 300;
 
     /// <summary>Whether checked content moves to the cold tier at once when the plan keeps it
-    /// long enough (<see cref="Retention.ColdAfterCheck"/>).</summary>
+    /// long enough (<see cref="Content.ColdAfterCheck"/>).</summary>
     public bool ColdAfterCheck { get; set; } = true;
 
     public TimeSpan ContentReleaseDelay => TimeSpan.FromHours(ContentReleaseDelayHours);

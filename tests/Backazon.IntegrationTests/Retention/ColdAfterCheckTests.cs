@@ -1,10 +1,8 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Backazon.Backend.Accounts;
-using Backazon.Backend.Chunks;
-using Backazon.Backend.Retention;
-using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
+using Backazon.Backend.Content;
+using Backazon.Backend.Plans;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 

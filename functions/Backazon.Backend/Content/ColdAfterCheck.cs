@@ -4,12 +4,10 @@ using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Plans;
-using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Content;
 
 /// <summary>
 /// Moves content to the cold tier once a commit has checked it, when the plan keeps every version
