@@ -38,10 +38,12 @@ public sealed class ContentGrants(AccountStore accounts, DueIndex due, TimeProvi
     /// <summary>A table transaction holds at most 100 operations: the account row plus 99 content rows.</summary>
     public const int RowsPerTransaction = 99;
 
+    /// <param name="sasLife">How long the upload SAS lives: the sweeper looks at what arrived then.</param>
     /// <param name="grantLife">How long a grant's row waits for its upload and commit (the SAS's
     /// life plus the commit window): the sweeper settles it after that.</param>
     public async Task<List<(GrantFile File, GrantDecision Decision)>> DecideAsync(
-        DeviceCaller caller, Plan plan, AccountEntity account, IReadOnlyList<GrantFile> chunk, TimeSpan grantLife, CancellationToken cancellationToken)
+        DeviceCaller caller, Plan plan, AccountEntity account, IReadOnlyList<GrantFile> chunk, TimeSpan sasLife, TimeSpan grantLife,
+        CancellationToken cancellationToken)
     {
         var known = new Dictionary<string, ContentEntity?>(StringComparer.Ordinal); // null: known absent
         var firstTry = true;
@@ -120,7 +122,9 @@ public sealed class ContentGrants(AccountStore accounts, DueIndex due, TimeProvi
             }
 
             // Due first: a grant the sweeper cannot find by its time would never be settled.
-            await due.AddAsync(DueKinds.Grant, expiresAt, GrantDecision.RowsWritten(decided).Select(row => (caller.AccountId, row.Hash)), ct);
+            var written = GrantDecision.RowsWritten(decided).Select(row => (caller.AccountId, row.Hash)).ToList();
+            await due.AddAsync(DueKinds.Grant, expiresAt, written, ct);
+            await due.AddAsync(DueKinds.Landed, now + sasLife, written, ct);
             try
             {
                 // The rows' new ETags go into the grant's ledger: the commit's check starts from them.

@@ -32,8 +32,10 @@ public sealed class UploadGrantService(
     /// <summary>How long after its SAS expires a grant waits for the device's commit.</summary>
     public static readonly TimeSpan CommitWindow = TimeSpan.FromHours(1);
 
+    private TimeSpan SasLife => TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes);
+
     /// <summary>How long a grant's row waits before the sweeper settles it.</summary>
-    private TimeSpan GrantLife => TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes) + CommitWindow;
+    private TimeSpan GrantLife => SasLife + CommitWindow;
 
     public async Task<UploadGrantResponse> GrantAsync(DeviceCaller caller, UploadGrantRequest request, CancellationToken cancellationToken = default)
     {
@@ -66,7 +68,7 @@ public sealed class UploadGrantService(
         foreach (var chunk in wanted.Chunk(ContentGrants.RowsPerTransaction))
         {
             // The account as read for this request serves the first chunk; its ETag is spent after.
-            var decided = await grants.DecideAsync(caller, plan, fresh ?? await accounts.GetAccountAsync(caller.AccountId, cancellationToken), chunk, GrantLife, cancellationToken);
+            var decided = await grants.DecideAsync(caller, plan, fresh ?? await accounts.GetAccountAsync(caller.AccountId, cancellationToken), chunk, SasLife, GrantLife, cancellationToken);
             fresh = null;
             foreach (var (file, decision) in decided)
             {
