@@ -14,7 +14,7 @@ public static class DueKinds
     /// <summary>A commit that should be cataloged by then, or be queued again.</summary>
     public const string Commit = "commit";
 
-    /// <summary>A grant request's record of its rows (<see cref="Uploads.GrantLedger"/>), deleted
+    /// <summary>A grant request's record of its rows (<see cref="Content.GrantLedger"/>), deleted
     /// then if no commit used it.</summary>
     public const string Ledger = "ledger";
 

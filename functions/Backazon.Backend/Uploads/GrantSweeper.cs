@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
-using Backazon.Backend.Catalog;
+using Backazon.Backend.Content;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ namespace Backazon.Backend.Uploads;
 /// sweep within a time budget.
 /// </summary>
 public sealed class GrantSweeper(
-    AccountStore accounts, ContentVerifier verifier, CommitService commits, GrantLedger ledger, Chunks.ChunkLists chunkLists, DueIndex due, TimeProvider clock,
+    AccountStore accounts, ContentRows contentRows, ContentVerifier verifier, CommitService commits, GrantLedger ledger, ChunkLists chunkLists, DueIndex due, TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<Configuration.LifecycleOptions> lifecycle, ILogger<GrantSweeper> logger)
 {
     /// <summary>A commit not cataloged this long after it was made is queued again.</summary>
@@ -41,15 +42,15 @@ public sealed class GrantSweeper(
         var done = new List<DueEntity>();
         await foreach (var row in due.DueAsync(DueKinds.Grant, now, cancellationToken: cancellationToken))
         {
-            var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(row.AccountId, ContentEntity.RowFor(row.Id), cancellationToken: cancellationToken);
+            var content = await contentRows.FindAsync(row.AccountId, row.Id, cancellationToken);
             // Verified or released: nothing left to do. Renewed: its later due row stands for it.
-            if (content.HasValue && content.Value!.State == ContentStates.Granted && content.Value.ExpiresAt < now
-                && !await SettleAsync(content.Value, tally, cancellationToken))
+            if (content is { State: ContentStates.Granted } && content.ExpiresAt < now
+                && !await SettleAsync(content, tally, cancellationToken))
             {
                 continue; // tried again next sweep
             }
 
-            if (content is { HasValue: true, Value.IsVerified: true } && BackupLimits.IsChunked(content.Value!.Size))
+            if (content is { IsVerified: true } && BackupLimits.IsChunked(content.Size))
             {
                 // Its check deleted the staging blob, but a SAS still alive then could write it
                 // again; none can now.

@@ -1,5 +1,6 @@
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Retention;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;

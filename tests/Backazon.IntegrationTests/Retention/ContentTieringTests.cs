@@ -1,7 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Backazon.Backend.Retention;
-using Backazon.Backend.Storage;
+using Backazon.Backend.Content;
+using Backazon.Backend.Plans;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 
@@ -137,7 +137,7 @@ public sealed class ContentTieringTests(BackendFixture backend)
 
         // As a commit bringing the bytes back while the tagging ran would leave it.
         var store = sim.Get<Backend.Accounts.AccountStore>();
-        var row = (await store.Table.GetEntityAsync<Backend.Uploads.ContentEntity>(device.AccountId, Backend.Uploads.ContentEntity.RowFor(RetentionHarness.Sha256(a)))).Value;
+        var row = (await store.Table.GetEntityAsync<Backend.Content.ContentEntity>(device.AccountId, Backend.Content.ContentEntity.RowFor(RetentionHarness.Sha256(a)))).Value;
         row.TaggedOld = true;
         await store.Table.UpdateEntityAsync(row, row.ETag);
         var blob = sim.Get<ContentBlobs>().Blob(device.AccountId, RetentionHarness.Sha256(a));
@@ -145,7 +145,7 @@ public sealed class ContentTieringTests(BackendFixture backend)
 
         await sim.SweepAsync(device.AccountId); // the first sweep walks the catalog
         Assert.Empty(await TagsAsync(sim, device.AccountId, a));
-        Assert.False((await store.Table.GetEntityAsync<Backend.Uploads.ContentEntity>(row.PartitionKey, row.RowKey)).Value.TaggedOld);
+        Assert.False((await store.Table.GetEntityAsync<Backend.Content.ContentEntity>(row.PartitionKey, row.RowKey)).Value.TaggedOld);
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class ContentTieringTests(BackendFixture backend)
     private static async Task<bool> OnItsSnapshotAsync(RetentionHarness sim, string accountId, byte[] content)
     {
         var hash = RetentionHarness.Sha256(content);
-        var row = await sim.Get<Backend.Accounts.AccountStore>().Table.GetEntityAsync<Backend.Uploads.ContentEntity>(accountId, Backend.Uploads.ContentEntity.RowFor(hash));
+        var row = await sim.Get<Backend.Accounts.AccountStore>().Table.GetEntityAsync<Backend.Content.ContentEntity>(accountId, Backend.Content.ContentEntity.RowFor(hash));
         return row.Value.Snapshot is { } snapshot && await sim.Get<ContentBlobs>().Blob(accountId, hash).WithSnapshot(snapshot).ExistsAsync();
     }
 

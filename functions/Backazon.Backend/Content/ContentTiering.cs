@@ -3,11 +3,11 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
+using Backazon.Backend.Plans;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Microsoft.Extensions.Logging;
 
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Content;
 
 /// <summary>
 /// Tells lifecycle management which content only old versions point at: the blob index tag
@@ -35,7 +35,7 @@ namespace Backazon.Backend.Retention;
 /// alive, deletes the snapshot and tags the blob.
 /// </para>
 /// <para>
-/// Chunked content kept as a version of a lineage blob (<see cref="Chunks.LineageBlobs"/>) is
+/// Chunked content kept as a version of a lineage blob (<see cref="Content.LineageBlobs"/>) is
 /// never tagged: its snapshot is the version, and a tier on it would bill its shared blocks again.
 /// </para>
 /// </summary>

@@ -1,19 +1,16 @@
-using Backazon.Backend.Configuration;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
-using Backazon.Backend.Chunks;
-using Backazon.Backend.Retention;
+using Backazon.Backend.Configuration;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Backazon.Backend.Catalog;
+namespace Backazon.Backend.Content;
 
 public enum VerificationResult
 {
