@@ -44,6 +44,12 @@ public sealed class SystemdUnit(ServiceHost host) : ServiceInstaller
             text.Append("Environment=").Append(Quote($"{name}={value}", expandsVariables: false)).Append('\n');
         }
 
+        // A good citizen: a first backup of a large disk reads and hashes for hours, and must not
+        // make the computer sluggish. The lowest CPU share a user may give itself, CPU time as
+        // a batch job (no wake-up boost), and the disk only when nothing else wants it.
+        text.Append("Nice=19\n");
+        text.Append("CPUSchedulingPolicy=batch\n");
+        text.Append("IOSchedulingClass=idle\n");
         // Back after a crash or a failed start (no network at login), but not in a tight loop.
         text.Append("Restart=on-failure\n");
         text.Append("RestartSec=30\n");

@@ -234,6 +234,27 @@ public sealed class ServiceInstallerTests : IDisposable
         Assert.Equal(["schtasks /Query /TN Backazon", "schtasks /End /TN Backazon", "schtasks /Delete /TN Backazon /F"], runner.Commands);
     }
 
+    [Fact]
+    public void EveryServiceDefinition_RunsTheAgentAtLowCpuAndIoPriority()
+    {
+        var unit = SystemdUnitTests.Keys(Installer(ServiceOs.Linux, new RecordingRunner()).Render(Agent()));
+        Assert.Equal(["19"], unit["Service.Nice"]);
+        Assert.Equal(["batch"], unit["Service.CPUSchedulingPolicy"]);
+        Assert.Equal(["idle"], unit["Service.IOSchedulingClass"]);
+
+        // A plist's top dict: <key> elements each followed by their value.
+        var plist = XDocument.Parse(Installer(ServiceOs.MacOS, new RecordingRunner()).Render(Agent())).Root!.Element("dict")!.Elements().ToList();
+        var entries = Enumerable.Range(0, plist.Count / 2).ToDictionary(i => plist[2 * i].Value, i => plist[2 * i + 1]);
+        Assert.Equal("Background", entries["ProcessType"].Value);
+        Assert.Equal("true", entries["LowPriorityIO"].Name.LocalName);
+        Assert.Equal("true", entries["LowPriorityBackgroundIO"].Name.LocalName);
+        Assert.Equal("19", entries["Nice"].Value);
+
+        // Task Scheduler's background priority (7 or 8: below normal), never normal or above.
+        var task = XDocument.Parse(Installer(ServiceOs.Windows, new RecordingRunner()).Render(Agent()));
+        Assert.InRange(int.Parse(task.Descendants(Task + "Priority").Single().Value, System.Globalization.CultureInfo.InvariantCulture), 7, 8);
+    }
+
     [Theory]
     [InlineData("agent", "agent")]
     [InlineData(@"C:\Program Files\b.dll", "\"C:\\Program Files\\b.dll\"")]
