@@ -35,6 +35,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<AccountIndex>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<EnrollmentService>();
+        services.AddSingleton<DeviceReplacement>();
         services.AddSingleton<DeviceAuthenticator>();
         services.AddSingleton<OperatorAuthenticator>();
         services.AddSingleton<RunReportService>();

@@ -64,7 +64,7 @@ public sealed class BackupJob(CliContext cli)
         var startedAt = cli.Clock.GetUtcNow();
         try
         {
-            using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
+            using var index = new LocalIndex(cli.IndexFile(device));
             using var client = cli.DeviceClient();
             var summary = await new BackupRunner(client, index, new BlobSender(index, cli.StorageOptions, pace), progress, options, cli.Clock)
                 .RunAsync(roots, cancellationToken);

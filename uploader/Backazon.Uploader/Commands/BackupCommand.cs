@@ -28,7 +28,7 @@ public static class BackupCommand
             if (parse.GetValue(dryRun))
             {
                 var (roots, options) = job.Resolve(given, excludes);
-                using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
+                using var index = new LocalIndex(cli.IndexFile(device));
                 using var client = cli.DeviceClient();
                 var plan = new BackupRunner(client, index, new BlobSender(index), new PlainProgressView(TextWriter.Null), options, cli.Clock).DryRun(roots);
                 cli.Out.WriteLine($"Dry run: {plan.New} new, {plan.Changed} changed, {plan.Unchanged} unchanged, {plan.Deleted} deleted; " +

@@ -30,6 +30,10 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
         Config.Read<DeviceConfig>(DeviceConfig.FileName)
         ?? throw new CliException($"This machine is not enrolled yet: run 'backazon enroll --server URL --code CODE' first.");
 
+    /// <summary>The local index of <paramref name="device"/> (one per device id, so a machine
+    /// enrolled again, or taking over another computer, starts from its own).</summary>
+    public string IndexFile(DeviceConfig device) => Config.File($"index-{device.DeviceId}.db");
+
     /// <summary>config.json, or empty settings when there is none.</summary>
     public BackupSettings Settings() => Config.Read<BackupSettings>(BackupSettings.FileName) ?? BackupSettings.Empty;
 

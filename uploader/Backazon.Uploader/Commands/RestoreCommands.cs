@@ -54,8 +54,9 @@ public static class RestoreCommands
 
             if (!any)
             {
+                var elsewhere = parse.GetValue(device) is null ? await OtherComputers.HintAsync(client, cli.RequireDevice().DeviceId, folder, cancellationToken) : "";
                 await cli.Error.WriteLineAsync($"Nothing is backed up under '{UserPaths.Show(folder)}' at that moment" +
-                    (parse.GetValue(deleted) ? "." : " (--deleted also shows deleted files)."));
+                    (parse.GetValue(deleted) ? "." : " (--deleted also shows deleted files).") + elsewhere);
             }
 
             return ExitCodes.Success;
@@ -123,7 +124,17 @@ public static class RestoreCommands
             {
                 var summary = await DeletedFiles.ExplainAsync(client, deviceId, selected, asOf ?? cli.Clock.GetUtcNow(),
                     () => new RestoreRunner(client, view).RunAsync(selected, options, cancellationToken), cancellationToken);
+                if (deviceId is null && options.TargetFolder is null && asOf is null)
+                {
+                    using var index = new Index.LocalIndex(cli.IndexFile(cli.RequireDevice()));
+                    RestoredIndex.Record(index, summary);
+                }
+
                 return summary.Complete ? ExitCodes.Success : ExitCodes.CompletedWithSkips;
+            }
+            catch (BackazonApiException e) when (e.Status == 404 && deviceId is null)
+            {
+                throw new CliException(e.Message + await OtherComputers.HintAsync(client, cli.RequireDevice().DeviceId, selected[0], cancellationToken));
             }
             finally
             {

@@ -66,7 +66,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
                 {
                     var (outcome, detail) = await RestoreOneAsync(item, catalogPaths, options, folders,
                         bytes => { Interlocked.Add(ref received, bytes); progress.Received(bytes); }, ct);
-                    results.Add(new RestoredFile(item.Path, outcome, detail));
+                    results.Add(new RestoredFile(item.Path, outcome, detail, item));
                     progress.Done(item.Path, outcome, detail);
                 });
             }
@@ -82,7 +82,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         foreach (var link in links.OrderBy(l => l.Path, StringComparer.Ordinal))
         {
             var (outcome, detail) = await RestoreOneAsync(link, catalogPaths, options, folders, _ => { }, cancellationToken);
-            results.Add(new RestoredFile(link.Path, outcome, detail));
+            results.Add(new RestoredFile(link.Path, outcome, detail, link));
             progress.Done(link.Path, outcome, detail);
         }
 
