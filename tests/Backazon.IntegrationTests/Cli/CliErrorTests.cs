@@ -59,7 +59,7 @@ public sealed class CliErrorTests(BackendFixture backend) : IAsyncLifetime
 
         var result = await _machine.RunAsync("backup");
 
-        AssertOneSentence(result, ExitCodes.Failure, "config.json is not valid at line");
+        AssertOneSentence(result, ExitCodes.Failure, "config.json is not valid JSON at line");
         Assert.Contains("fix it or delete it", result.Error);
     }
 

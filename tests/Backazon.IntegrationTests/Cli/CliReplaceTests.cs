@@ -103,15 +103,7 @@ public sealed class CliReplaceTests(BackendFixture backend) : IDisposable
         Assert.True(right.Exit == 0, right.Error);
     }
 
-    private static async Task<(int Exit, string Out, string Error)> RunAsync(string config, params string[] args)
-    {
-        using var cli = CliHarness.StartIn(config, new Dictionary<string, string>(), args);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        var output = cli.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = cli.StandardError.ReadToEndAsync(timeout.Token);
-        await cli.WaitForExitAsync(timeout.Token);
-        return (cli.ExitCode, await output, await error);
-    }
+    private static Task<(int Exit, string Out, string Error)> RunAsync(string config, params string[] args) => CliHarness.RunProcessIn(config, args);
 
     public void Dispose()
     {

@@ -90,6 +90,20 @@ public sealed class CliHarness : IDisposable
         return System.Diagnostics.Process.Start(start)!;
     }
 
+    /// <summary>The real CLI as a process on this machine's config folder, run to its end.</summary>
+    public Task<(int Exit, string Out, string Error)> RunProcessAsync(params string[] args) => RunProcessIn(_config, args);
+
+    /// <summary>The real CLI as a process on any config folder, run to its end (two minutes at most).</summary>
+    public static async Task<(int Exit, string Out, string Error)> RunProcessIn(string config, params string[] args)
+    {
+        using var cli = StartIn(config, new Dictionary<string, string>(), args);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var output = cli.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = cli.StandardError.ReadToEndAsync(timeout.Token);
+        await cli.WaitForExitAsync(timeout.Token);
+        return (cli.ExitCode, await output, await error);
+    }
+
     public void Dispose()
     {
         Api.Dispose();

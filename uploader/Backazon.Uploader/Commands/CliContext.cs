@@ -34,8 +34,8 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
     /// enrolled again, or taking over another computer, starts from its own).</summary>
     public string IndexFile(DeviceConfig device) => Config.File($"index-{device.DeviceId}.db");
 
-    /// <summary>config.json, or empty settings when there is none.</summary>
-    public BackupSettings Settings() => Config.Read<BackupSettings>(BackupSettings.FileName) ?? BackupSettings.Empty;
+    /// <summary>config.json, checked whole (<see cref="BackupSettings.Load"/>), or empty settings when there is none.</summary>
+    public BackupSettings Settings() => BackupSettings.Load(Config.File(BackupSettings.FileName));
 
     public BackazonClient DeviceClient()
     {

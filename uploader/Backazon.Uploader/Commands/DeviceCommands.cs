@@ -82,6 +82,8 @@ public static class DeviceCommands
         var command = new Command("status", "Show this machine's backups (last, next, pending, problems), the agent, and the account's plan and usage") { json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
+            // The config is checked as every command checks it: a broken one is the first thing to fix.
+            cli.Settings();
             var report = await StatusReport.ReadAsync(cli, cancellationToken);
             if (parse.GetValue(json))
             {
