@@ -30,7 +30,10 @@ public sealed class BackupJob(CliContext cli)
         {
             if (!Directory.Exists(root) && !File.Exists(root))
             {
-                throw new CliException($"'{root}' does not exist: remove it with 'backazon include --remove {HomePath.Shorten(root)}', or create it.");
+                // Named on the command line: nothing configured to remove, only a name to check.
+                throw new CliException(folders.Count > 0
+                    ? $"'{root}' does not exist: check the name, or give a folder that does."
+                    : $"'{root}' does not exist: remove it with 'backazon include --remove {HomePath.Shorten(root)}', or create it.");
             }
         }
 

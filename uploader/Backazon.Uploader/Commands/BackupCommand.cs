@@ -41,6 +41,13 @@ public static class BackupCommand
                 return ExitCodes.Success;
             }
 
+            if (PauseFile.Active(cli.State, cli.Clock.GetUtcNow()) is { } pause)
+            {
+                // Said, not obeyed: a backup asked for by hand is what the person wants now.
+                await cli.Error.WriteLineAsync((pause.Until is { } until ? $"Backups are paused until {Times.Local(until)}" : "Backups are paused until 'backazon resume'") +
+                    "; this backup by hand runs anyway, and the agent stays paused.");
+            }
+
             var bytesPerSecond = parse.GetValue(rate) is { } text ? UploadRate.Parse(text, "--max-upload-rate") : cli.Settings().ResolvedMaxUploadRate() ?? 0;
             using var pace = new UploadPace(bytesPerSecond);
             IBackupProgress view = parse.GetValue(json) ? new JsonProgressView(cli.Out)
@@ -61,7 +68,7 @@ public static class BackupCommand
             {
                 (view as IDisposable)?.Dispose();
             }
-        }));
+        }, jsonFailure: parse.GetValue(json)));
         return command;
     }
 }

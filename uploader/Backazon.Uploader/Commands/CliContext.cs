@@ -45,7 +45,9 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
 
     /// <summary>Runs a command body: every failure a person can meet becomes one sentence on
     /// standard error and its exit code (see <see cref="FailureSentence"/>).</summary>
-    public async Task<int> RunAsync(Func<Task<int>> body)
+    /// <param name="jsonFailure">whether the command prints JSON lines: then its failure ends them
+    /// too, as an "error" record, so a script reading them learns why.</param>
+    public async Task<int> RunAsync(Func<Task<int>> body, bool jsonFailure = false)
     {
         try
         {
@@ -53,6 +55,11 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
         }
         catch (Exception e) when (FailureSentence.For(e) is { } failure)
         {
+            if (jsonFailure)
+            {
+                await Out.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new { messageType = "error", error = failure.Sentence, exitCode = failure.ExitCode }));
+            }
+
             await Error.WriteLineAsync(failure.Sentence);
             return failure.ExitCode;
         }

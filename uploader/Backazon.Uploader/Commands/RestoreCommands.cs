@@ -96,9 +96,11 @@ public static class RestoreCommands
         var command = new Command("restore", "Restore files or folders as they were at a moment") { paths, at, version, device, to, overwrite, json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
-            if (parse.GetValue(to) is { } folder && File.Exists(folder))
+            if (parse.GetValue(to) is { } folder && FileOnTheWay(HomePath.Expand(folder)) is { } file)
             {
-                throw new CliException($"'{folder}' is a file; give --to a folder (it is made if it does not exist).");
+                throw new CliException(file == Path.GetFullPath(HomePath.Expand(folder))
+                    ? $"'{folder}' is a file; give --to a folder (it is made if it does not exist)."
+                    : $"'{file}' is a file, so '{folder}' cannot be made under it; give --to a folder (it is made if it does not exist).");
             }
 
             using var client = cli.DeviceClient();
@@ -177,6 +179,20 @@ public static class RestoreCommands
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>The file that is <paramref name="folder"/> or lies on its way (a/file/sub), where no folder can be made; null when none.</summary>
+    private static string? FileOnTheWay(string folder)
+    {
+        for (var at = Path.GetFullPath(folder); at is not null; at = Path.GetDirectoryName(at))
+        {
+            if (File.Exists(at))
+            {
+                return at;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A path as the user wrote it (relative, absolute, ~) as the catalog names it.</summary>

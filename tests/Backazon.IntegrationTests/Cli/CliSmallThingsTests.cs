@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Backazon.IntegrationTests.Infrastructure;
+
+namespace Backazon.IntegrationTests.Cli;
+
+/// <summary>Small things a person trips over (issue 27, item 7), each with the real CLI as a
+/// process: advice that fits what was asked, a sentence instead of .NET's, a JSON run that ends
+/// in JSON, a pause that is mentioned.</summary>
+[Collection(BackendCollection.Name)]
+public sealed class CliSmallThingsTests(BackendFixture backend) : IAsyncLifetime
+{
+    private readonly string _tree = Directory.CreateTempSubdirectory("backazon-tree-").FullName;
+    private CliHarness _machine = null!;
+
+    public async Task InitializeAsync()
+    {
+        _machine = await CliHarness.EnrollAsync(backend);
+        await File.WriteAllTextAsync(Path.Combine(_tree, "a.txt"), "something");
+    }
+
+    [Fact]
+    public async Task Backup_FolderThatDoesNotExist_SaysSoWithoutAdvisingIncludeRemove()
+    {
+        var nope = Path.Combine(_tree, "nope");
+
+        var (exit, _, error) = await _machine.RunProcessAsync("backup", nope);
+
+        Assert.Equal((1, $"'{nope}' does not exist: check the name, or give a folder that does."), (exit, error.Trim()));
+    }
+
+    [Fact]
+    public async Task BackupJson_Fails_EndsWithAJsonErrorRecord()
+    {
+        var (exit, output, error) = await _machine.RunProcessAsync("backup", "--json", Path.Combine(_tree, "nope"));
+
+        var last = JsonDocument.Parse(output.Trim().Split('\n').Last()).RootElement;
+        Assert.Equal(1, exit);
+        Assert.Equal(("error", error.Trim(), 1), (last.GetProperty("messageType").GetString(), last.GetProperty("error").GetString(), last.GetProperty("exitCode").GetInt32()));
+    }
+
+    [Fact]
+    public async Task RestoreTo_UnderAFile_IsOneSentence_AndWritesNothing()
+    {
+        Assert.Equal(0, (await _machine.RunProcessAsync("backup", _tree)).Exit);
+        var file = Path.Combine(_tree, "a.txt");
+
+        var (exit, _, error) = await _machine.RunProcessAsync("restore", _tree, "--to", Path.Combine(file, "sub"));
+
+        Assert.Equal((1, $"'{file}' is a file, so '{Path.Combine(file, "sub")}' cannot be made under it; give --to a folder (it is made if it does not exist)."),
+            (exit, error.Trim()));
+        Assert.Equal("something", await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
+    public async Task BackupByHand_WhilePaused_SaysThePauseStandsAndRuns()
+    {
+        Assert.Equal(0, (await _machine.RunProcessAsync("pause")).Exit);
+
+        var (exit, output, error) = await _machine.RunProcessAsync("backup", _tree);
+
+        Assert.True(exit == 0, output + error);
+        Assert.Equal("Backups are paused until 'backazon resume'; this backup by hand runs anyway, and the agent stays paused.", error.Trim());
+        Assert.Contains("1 new", output);
+    }
+
+    public Task DisposeAsync()
+    {
+        _machine.Dispose();
+        Directory.Delete(_tree, recursive: true);
+        return Task.CompletedTask;
+    }
+}
