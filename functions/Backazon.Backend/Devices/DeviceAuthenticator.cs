@@ -56,7 +56,7 @@ public sealed class DeviceAuthenticator(AccountStore accounts, TimeProvider cloc
 
         if (device.ReplacedSecretHash is { } replaced && Secrets.Matches(parsed.Secret, replaced))
         {
-            return $"This computer was replaced by '{device.Name}' on {device.ReplacedAt:yyyy-MM-dd HH:mm} UTC, which carries on its backups, " +
+            return $"This computer was replaced by '{device.Name}' on {device.ReplacedAt:u}, which carries on its backups, " +
                 "so it can no longer back up or restore as this device; run 'backazon enroll --force' to enroll it as a computer of its own.";
         }
 

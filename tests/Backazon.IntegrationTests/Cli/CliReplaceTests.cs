@@ -63,7 +63,7 @@ public sealed class CliReplaceTests(BackendFixture backend) : IDisposable
 
         var refused = await RunAsync(_a, "ls", _docs);
         Assert.Equal(1, refused.Exit);
-        Assert.Matches(@"^This computer was replaced by 'new-laptop' on \d{4}-\d\d-\d\d \d\d:\d\d UTC, which carries on its backups, so it can no longer back up or restore as this device; run 'backazon enroll --force' to enroll it as a computer of its own\.$",
+        Assert.Matches(@"^This computer was replaced by 'new-laptop' on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d, which carries on its backups, so it can no longer back up or restore as this device; run 'backazon enroll --force' to enroll it as a computer of its own\.$",
             refused.Error.Trim());
     }
 

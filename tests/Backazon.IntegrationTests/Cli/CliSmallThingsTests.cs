@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Backazon.IntegrationTests.Infrastructure;
 
 namespace Backazon.IntegrationTests.Cli;
@@ -61,6 +62,20 @@ public sealed class CliSmallThingsTests(BackendFixture backend) : IAsyncLifetime
         Assert.True(exit == 0, output + error);
         Assert.Equal("Backups are paused until 'backazon resume'; this backup by hand runs anyway, and the agent stays paused.", error.Trim());
         Assert.Contains("1 new", output);
+    }
+
+    [Fact]
+    public async Task NotFound_NamesThePathAsWrittenAndTheTimeAsEveryOtherLine()
+    {
+        Assert.Equal(0, (await _machine.RunProcessAsync("backup", _tree)).Exit);
+        var missing = Path.Combine(_tree, "missing.txt");
+
+        var restore = await _machine.RunProcessAsync("restore", missing);
+        var versions = await _machine.RunProcessAsync("versions", missing);
+
+        Assert.Equal(1, restore.Exit);
+        Assert.Matches($@"^'{Regex.Escape(missing)}' as of \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d was not found\.$", restore.Error.Trim());
+        Assert.Equal((1, $"'{missing}' was not found."), (versions.Exit, versions.Error.Trim()));
     }
 
     public Task DisposeAsync()

@@ -28,7 +28,7 @@ public static class DeletedFiles
                 }
             }
 
-            throw;
+            throw new BackazonApiException(ServerWords.Localize(e.Message, catalogPaths), e.Status) { Error = e.Error };
         }
     }
 

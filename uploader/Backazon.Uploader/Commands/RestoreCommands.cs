@@ -74,7 +74,19 @@ public static class RestoreCommands
         {
             using var client = cli.DeviceClient();
             var deviceId = await DeviceIdAsync(client, parse.GetValue(device), cancellationToken);
-            foreach (var version in await client.VersionsAsync(deviceId, ToCatalog(parse.GetValue(file)!), cancellationToken))
+            var path = ToCatalog(parse.GetValue(file)!);
+            List<CatalogItem> versions;
+            try
+            {
+                versions = await client.VersionsAsync(deviceId, path, cancellationToken);
+            }
+            catch (BackazonApiException e) when (e.Status == 404)
+            {
+                throw new CliException(ServerWords.Localize(e.Message, [path]) +
+                    (deviceId is null ? await OtherComputers.HintAsync(client, cli.RequireDevice().DeviceId, path, cancellationToken) : ""));
+            }
+
+            foreach (var version in versions)
             {
                 await cli.Out.WriteLineAsync(parse.GetValue(json) ? HistoryViews.ItemJson(version) : HistoryViews.VersionLine(version));
             }
@@ -136,7 +148,7 @@ public static class RestoreCommands
             }
             catch (BackazonApiException e) when (e.Status == 404 && deviceId is null)
             {
-                throw new CliException(e.Message + await OtherComputers.HintAsync(client, cli.RequireDevice().DeviceId, selected[0], cancellationToken));
+                throw new CliException(ServerWords.Localize(e.Message, selected) + await OtherComputers.HintAsync(client, cli.RequireDevice().DeviceId, selected[0], cancellationToken));
             }
             finally
             {
