@@ -78,6 +78,39 @@ public sealed class CliSmallThingsTests(BackendFixture backend) : IAsyncLifetime
         Assert.Equal((1, $"'{missing}' was not found."), (versions.Exit, versions.Error.Trim()));
     }
 
+    [Fact]
+    public async Task Restore_SymbolicLink_GetsItsOwnModificationTimeBack()
+    {
+        var link = Path.Combine(_tree, "link");
+        File.CreateSymbolicLink(link, "a.txt");
+        using (var touch = System.Diagnostics.Process.Start("touch", ["-h", "-d", "2020-01-02 03:04:05Z", link]))
+        {
+            await touch.WaitForExitAsync();
+        }
+
+        Assert.Equal(0, (await _machine.RunProcessAsync("backup", _tree)).Exit);
+        var target = Directory.CreateTempSubdirectory("backazon-restore-").FullName;
+        try
+        {
+            Assert.Equal(0, (await _machine.RunProcessAsync("restore", _tree, "--to", target)).Exit);
+
+            Assert.Equal("1577934245", await OwnTimeAsync(Path.Combine(target, Path.GetFileName(_tree), "link")));
+            Assert.Equal("1577934245", await OwnTimeAsync(link));
+        }
+        finally
+        {
+            Directory.Delete(target, recursive: true);
+        }
+
+        static async Task<string> OwnTimeAsync(string path)
+        {
+            using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%Y", path]) { RedirectStandardOutput = true })!;
+            var seconds = await stat.StandardOutput.ReadToEndAsync();
+            await stat.WaitForExitAsync();
+            return seconds.Trim();
+        }
+    }
+
     public Task DisposeAsync()
     {
         _machine.Dispose();

@@ -245,6 +245,11 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         }
 
         File.CreateSymbolicLink(local, item.LinkTarget!);
+        if (item.ModifiedAt is { } modified)
+        {
+            LinkTimes.Set(local, modified);
+        }
+
         return replaced ? (RestoreOutcome.Replaced, $"replaced what was at {local}") : (RestoreOutcome.Restored, null);
     }
 
