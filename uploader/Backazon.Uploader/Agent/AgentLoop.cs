@@ -155,8 +155,8 @@ public sealed class AgentLoop
         try
         {
             var summary = await new BackupJob(_cli).RunAsync([], [], progress, _pace, cancellationToken);
-            // A complete run ends the story of the errors before it; status keeps them until then.
-            Update(s => (summary.Complete ? s with { LastErrors = [] } : s) with { PendingFiles = 0, PendingBytes = 0 });
+            // The errors stay in agent.json; status shows those since the last complete run.
+            Update(s => s with { PendingFiles = 0, PendingBytes = 0 });
             if (!summary.Complete)
             {
                 Update(s => s.WithError(Now, $"{summary.Skipped.Count} file(s) could not be backed up; see 'backazon status' or the log."));
