@@ -5,6 +5,7 @@ using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Devices;
 using Backazon.Backend.Errors;
+using Backazon.Backend.Operators;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;

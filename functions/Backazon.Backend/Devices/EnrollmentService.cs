@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Errors;
+using Backazon.Backend.Operators;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;

@@ -1,10 +1,10 @@
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +16,7 @@ namespace Backazon.Backend.Restores;
 /// status but purged (people who stopped paying can still get their data back).
 /// </summary>
 public sealed class RestoreService(
-    AccountStore accounts, CatalogReader reader, CatalogWalk walk, ContentBlobs blobs, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
+    AccountStore accounts, CatalogReader reader, CatalogWalk walk, ContentBlobs blobs, ContentRows contentRows, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
     /// <summary>Items per listing or manifest page (tests page through small trees with a small one).</summary>
     internal int PageSize { get; set; } = RestoreLimits.PageSize;
@@ -178,10 +178,9 @@ public sealed class RestoreService(
     {
         if (item.Size > BackupLimits.SinglePutMaxBytes)
         {
-            var row = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(item.Hash!), cancellationToken: cancellationToken);
-            if (row.HasValue)
+            if (await contentRows.FindAsync(accountId, item.Hash!, cancellationToken) is { } row)
             {
-                return blobs.Checked(row.Value!); // a big file's version is a snapshot of its lineage blob
+                return blobs.Checked(row); // a big file's version is a snapshot of its lineage blob
             }
         }
 

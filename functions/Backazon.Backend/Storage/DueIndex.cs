@@ -11,10 +11,15 @@ public static class DueKinds
     /// <summary>A granted content whose last upload SAS (plus the commit window) runs out then.</summary>
     public const string Grant = "grant";
 
+    /// <summary>A granted content whose upload SAS runs out then: what arrived can no longer
+    /// change, so an upload that is all there (or larger than declared) is settled at once
+    /// rather than a commit window later, and bytes over the declared size are not kept uncounted.</summary>
+    public const string Landed = "landed";
+
     /// <summary>A commit that should be cataloged by then, or be queued again.</summary>
     public const string Commit = "commit";
 
-    /// <summary>A grant request's record of its rows (<see cref="Uploads.GrantLedger"/>), deleted
+    /// <summary>A grant request's record of its rows (<see cref="Content.GrantLedger"/>), deleted
     /// then if no commit used it.</summary>
     public const string Ledger = "ledger";
 

@@ -6,11 +6,10 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
 
-namespace Backazon.Backend.Chunks;
+namespace Backazon.Backend.Content;
 
 /// <summary>What a build's check found: the blob's length and its identity as checked (null: a
 /// chunk is not what the list says), how many bytes the check read, and the lineage blob and

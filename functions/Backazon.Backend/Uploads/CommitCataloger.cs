@@ -2,14 +2,16 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
+using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
-using Backazon.Backend.Retention;
+using Backazon.Backend.Content;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
 
-namespace Backazon.Backend.Catalog;
+namespace Backazon.Backend.Uploads;
 
 /// <summary>
 /// Catalogs one commit: verifies each new content, records a version for every change whose

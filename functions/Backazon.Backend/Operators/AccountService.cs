@@ -1,11 +1,12 @@
 using Azure;
 using Azure.Data.Tables;
+using Backazon.Backend.Accounts;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Security;
 using Backazon.Contracts;
 
-namespace Backazon.Backend.Accounts;
+namespace Backazon.Backend.Operators;
 
 /// <summary>The operator's view of accounts: open, show, change plan or status, revoke devices.</summary>
 public sealed class AccountService(AccountStore store, AccountIndex index, PlanCatalog plans, TimeProvider clock)

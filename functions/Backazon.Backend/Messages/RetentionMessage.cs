@@ -3,7 +3,7 @@ using Azure.Storage.Queues;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Storage;
 
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Messages;
 
 /// <summary>
 /// Work on the retention queue. With <paramref name="Paths"/>: apply the policy to those files of

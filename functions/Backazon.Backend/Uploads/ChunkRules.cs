@@ -1,8 +1,9 @@
+using Backazon.Backend.Catalog;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 
-namespace Backazon.Backend.Chunks;
+namespace Backazon.Backend.Uploads;
 
 /// <summary>What a grant's chunk list must be: there exactly for chunked sizes, chunks that add
 /// up to the file, and a list whose hash is the file's declared identity. Checked before anything

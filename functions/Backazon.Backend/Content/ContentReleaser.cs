@@ -6,12 +6,11 @@ using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Content;
 
 /// <summary>
 /// Frees content no version points at any more, in this order: a version's catalog row is
@@ -24,7 +23,7 @@ namespace Backazon.Backend.Retention;
 /// <see cref="RemoveOrphanBlobsAsync"/> deletes on the next sweep.
 /// </summary>
 public sealed class ContentReleaser(
-    AccountStore accounts, CatalogWriter catalog, ReferenceIndex references, StorageClients storage, Chunks.ChunkLists chunkLists, Chunks.LineageBlobs lineages, DueIndex due, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
+    AccountStore accounts, CatalogWriter catalog, ReferenceIndex references, StorageClients storage, Content.ChunkLists chunkLists, Content.LineageBlobs lineages, DueIndex due, IOptions<LifecycleOptions> options, TimeProvider clock, ILogger<ContentReleaser> logger)
 {
     private readonly BlobContainerClient _content = storage.Blobs.GetBlobContainerClient(StorageNames.ContentContainer);
 
@@ -168,7 +167,7 @@ public sealed class ContentReleaser(
 
     /// <summary>Deletes content blobs of the account that no content row accounts for
     /// (what a crash between a release's two steps leaves), once older than the release delay,
-    /// and lineage snapshots no row names (<see cref="Chunks.LineageBlobs.RemoveOrphansAsync"/>).
+    /// and lineage snapshots no row names (<see cref="Content.LineageBlobs.RemoveOrphansAsync"/>).
     /// Content rows and blob names both sort by hash, so one merged pass suffices.</summary>
     public async Task<int> RemoveOrphanBlobsAsync(string accountId, CancellationToken cancellationToken = default)
     {
@@ -198,7 +197,7 @@ public static class ContentInventory
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var prefix = accountId + "/";
-        var lineages = Chunks.LineageBlobs.Name(accountId, "");
+        var lineages = Content.LineageBlobs.Name(accountId, "");
         await using var rows = accounts.Table.QueryAsync<ContentEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {accountId} and RowKey ge {ContentEntity.RowPrefix} and RowKey lt {"content;"}"),
             cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);

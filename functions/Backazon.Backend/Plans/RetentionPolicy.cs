@@ -1,6 +1,6 @@
 using Backazon.Contracts;
 
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Plans;
 
 /// <summary>One version of one file as retention sees it: its kind (file, symlink or deleted) and
 /// when it was committed.</summary>

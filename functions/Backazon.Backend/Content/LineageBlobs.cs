@@ -1,9 +1,8 @@
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Backazon.Backend.Storage;
 
-namespace Backazon.Backend.Chunks;
+namespace Backazon.Backend.Content;
 
 /// <summary>One version of a lineage blob: its snapshot and the content it is.</summary>
 public sealed record LineageVersion(string Snapshot, string? Content, string? BuiltFrom);
@@ -100,7 +99,7 @@ public sealed class LineageBlobs(ContentBlobs blobs)
                 continue;
             }
 
-            var row = await accounts.Table.GetEntityIfExistsAsync<Uploads.ContentEntity>(accountId, Uploads.ContentEntity.RowFor(content), cancellationToken: cancellationToken);
+            var row = await accounts.Table.GetEntityIfExistsAsync<Content.ContentEntity>(accountId, Content.ContentEntity.RowFor(content), cancellationToken: cancellationToken);
             if (!row.HasValue || (row.Value!.IsVerified && row.Value.Snapshot != item.Snapshot))
             {
                 await Blob(item.Name).WithSnapshot(item.Snapshot).DeleteIfExistsAsync(cancellationToken: cancellationToken);

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
@@ -12,7 +13,7 @@ using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Nightly;
 
 /// <summary>
 /// The end of a subscription: a canceled account is purged <see cref="LifecycleOptions.PurgeAfterDays"/>

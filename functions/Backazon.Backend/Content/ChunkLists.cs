@@ -1,11 +1,11 @@
+using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 
-namespace Backazon.Backend.Chunks;
+namespace Backazon.Backend.Content;
 
 /// <summary>A chunked content's chunks in order, and the earlier content the device named to
 /// copy the chunks it shares from.</summary>
@@ -42,14 +42,14 @@ public sealed class ChunkLists(StorageClients storage)
     public BlobClient Staging(string accountId, string hash) => _uploads.GetBlobClient($"{accountId}/staging/{hash}");
 
     public async Task WriteAsync(string accountId, string hash, ChunkList list, CancellationToken cancellationToken = default) =>
-        await ListBlob(accountId, hash).UploadAsync(BinaryData.FromObjectAsJson(list, CommitService.Json), overwrite: true, cancellationToken);
+        await ListBlob(accountId, hash).UploadAsync(BinaryData.FromObjectAsJson(list, JsonSerializerOptions.Web), overwrite: true, cancellationToken);
 
     /// <summary>The list, or null when there is none (content sent whole, or released).</summary>
     public async Task<ChunkList?> ReadAsync(string accountId, string hash, CancellationToken cancellationToken = default)
     {
         try
         {
-            return (await ListBlob(accountId, hash).DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<ChunkList>(CommitService.Json);
+            return (await ListBlob(accountId, hash).DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<ChunkList>(JsonSerializerOptions.Web);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {

@@ -1,14 +1,15 @@
-using Backazon.Backend.Configuration;
 using System.Net.Http.Json;
 using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Nightly;
 
 /// <summary>
 /// Flags devices with no completed backup (their last one, or their enrollment if none) for

@@ -2,7 +2,7 @@ using System.Text;
 using Backazon.Backend.Errors;
 using Backazon.Contracts;
 
-namespace Backazon.Backend.Uploads;
+namespace Backazon.Backend.Catalog;
 
 /// <summary>
 /// What a catalog path and a content hash may look like. Paths are relative, '/'-separated,

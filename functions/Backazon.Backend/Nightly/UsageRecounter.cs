@@ -1,10 +1,11 @@
 using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
 using Backazon.Backend.Storage;
 using Backazon.Contracts;
 
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Nightly;
 
 /// <summary>Recomputes an account's usage from its content rows and from the content blobs in
 /// storage, and reports any difference with the recorded usage (there should be none). Reads

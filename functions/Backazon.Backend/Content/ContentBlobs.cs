@@ -3,8 +3,9 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Storage;
 
-namespace Backazon.Backend.Storage;
+namespace Backazon.Backend.Content;
 
 /// <summary>
 /// The content container: one blob per content of an account, "{accountId}/{sha256}", written
@@ -26,7 +27,7 @@ public sealed class ContentBlobs(StorageClients storage)
 
     /// <summary>The bytes the backend checked for a content row: its lineage blob's snapshot
     /// (chunked content), its own blob's snapshot (content sent in blocks), or its own blob.</summary>
-    public BlobClient Checked(Uploads.ContentEntity row) =>
+    public BlobClient Checked(Content.ContentEntity row) =>
         row.Blob is { } lineage ? Container.GetBlobClient(lineage).WithSnapshot(row.Snapshot!) : Checked(row.PartitionKey, row.Hash, row.Snapshot);
 
     /// <summary>Deletes the blob with its snapshots (and any uncommitted blocks).

@@ -1,10 +1,11 @@
+using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;
 
-namespace Backazon.Backend.Uploads;
+namespace Backazon.Backend.Content;
 
 /// <summary>One content row as a grant request wrote it, with the ETag storage gave it.</summary>
 public sealed record GrantLedgerEntry(string Hash, long Size, string? DeviceId, DateTimeOffset IssuedAt, DateTimeOffset? ExpiresAt, string ETag)
@@ -58,7 +59,7 @@ public sealed class GrantLedger(StorageClients storage, DueIndex due)
         try
         {
             await due.AddAsync(DueKinds.Ledger, keepUntil, [(accountId, grantId)], cancellationToken);
-            await _uploads.GetBlobClient(BlobName(accountId, grantId)).UploadAsync(BinaryData.FromObjectAsJson(entries, CommitService.Json), overwrite: true, cancellationToken);
+            await _uploads.GetBlobClient(BlobName(accountId, grantId)).UploadAsync(BinaryData.FromObjectAsJson(entries, JsonSerializerOptions.Web), overwrite: true, cancellationToken);
             return grantId;
         }
         catch (RequestFailedException)
@@ -77,7 +78,7 @@ public sealed class GrantLedger(StorageClients storage, DueIndex due)
             try
             {
                 var entries = (await _uploads.GetBlobClient(BlobName(accountId, grantId)).DownloadContentAsync(cancellationToken)).Value.Content
-                    .ToObjectFromJson<List<GrantLedgerEntry>>(CommitService.Json)!;
+                    .ToObjectFromJson<List<GrantLedgerEntry>>(JsonSerializerOptions.Web)!;
                 foreach (var entry in entries.Where(e => !rows.TryGetValue(e.Hash, out var seen) || seen.ExpiresAt < e.ExpiresAt))
                 {
                     rows[entry.Hash] = entry.ToRow(accountId);

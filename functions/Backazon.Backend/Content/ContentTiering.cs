@@ -3,11 +3,11 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
+using Backazon.Backend.Plans;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Microsoft.Extensions.Logging;
 
-namespace Backazon.Backend.Retention;
+namespace Backazon.Backend.Content;
 
 /// <summary>
 /// Tells lifecycle management which content only old versions point at: the blob index tag
@@ -35,7 +35,12 @@ namespace Backazon.Backend.Retention;
 /// alive, deletes the snapshot and tags the blob.
 /// </para>
 /// <para>
-/// Chunked content kept as a version of a lineage blob (<see cref="Chunks.LineageBlobs"/>) is
+/// Content already cold is not tagged: <see cref="ColdAfterCheck"/> moves most content there when
+/// it is checked, and tagging is left for what stayed hot (content checked before that, a move
+/// that failed).
+/// </para>
+/// <para>
+/// Chunked content kept as a version of a lineage blob (<see cref="Content.LineageBlobs"/>) is
 /// never tagged: its snapshot is the version, and a tier on it would bill its shared blocks again.
 /// </para>
 /// </summary>
@@ -87,6 +92,11 @@ public sealed class ContentTiering(AccountStore accounts, ContentBlobs blobs, Ca
         if (!await WithoutSnapshotAsync(content, now, cancellationToken))
         {
             return false;
+        }
+
+        if ((await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.AccessTier == AccessTier.Cold)
+        {
+            return false; // moved after its check (ColdAfterCheck): nowhere cheaper to go
         }
 
         content.TaggedOld = true;

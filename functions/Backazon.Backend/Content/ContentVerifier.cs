@@ -1,19 +1,16 @@
-using Backazon.Backend.Configuration;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
-using Backazon.Backend.Chunks;
-using Backazon.Backend.Retention;
+using Backazon.Backend.Configuration;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Backazon.Backend.Catalog;
+namespace Backazon.Backend.Content;
 
 public enum VerificationResult
 {
@@ -42,7 +39,7 @@ public sealed record Verification(VerificationResult Result, long Size, string? 
 /// staging blob, and reads only the new ones (<see cref="ChunkedContentBuilder"/>).
 /// </summary>
 public sealed class ContentVerifier(
-    AccountStore accounts, ContentBlobs blobs, ChunkedContentBuilder builder, LineageBlobs lineages, ChunkLists chunkLists, ContentTiering tiering, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
+    AccountStore accounts, ContentBlobs blobs, ChunkedContentBuilder builder, LineageBlobs lineages, ChunkLists chunkLists, ContentTiering tiering, ColdAfterCheck cold, DueIndex due, IOptions<LifecycleOptions> lifecycle, TimeProvider clock, ILogger<ContentVerifier> logger)
 {
     // A transaction holds 100 operations: the content rows plus the account.
     private const int CountsPerTransaction = 99;
@@ -84,6 +81,12 @@ public sealed class ContentVerifier(
             {
                 results[hash] = verification;
             }
+        }
+
+        // Read while hot, now counted: what a commit points at rests in cold when that pays.
+        if (referencedNext)
+        {
+            await cold.MoveAsync(accountId, checkedOk.Where(c => results.TryGetValue(c.Hash, out var r) && r.Result == VerificationResult.Verified), cancellationToken);
         }
 
         return results;
