@@ -7,6 +7,7 @@ using Backazon.Backend.Security;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.LocalHost;
 using Backazon.Uploader;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Index;

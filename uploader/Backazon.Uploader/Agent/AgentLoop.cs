@@ -1,5 +1,5 @@
 using Backazon.Uploader.Api;
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Uploading;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,4 @@
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Index;
 using Backazon.Uploader.Uploading;

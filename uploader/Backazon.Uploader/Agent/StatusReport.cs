@@ -1,6 +1,6 @@
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Agent;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backazon.Uploader.Agent;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Ui;
 

@@ -1,6 +1,7 @@
 using Azure;
 using Backazon.Uploader.Agent;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Restoring;
 using Backazon.Uploader.Scanning;

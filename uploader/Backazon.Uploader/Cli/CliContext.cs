@@ -1,10 +1,12 @@
 using Backazon.Uploader.Api;
 using Backazon.Uploader.Configuration;
 
-namespace Backazon.Uploader.Commands;
+namespace Backazon.Uploader.Cli;
 
-/// <summary>What every command gets: where to write, and the user's config folder. Tests pass
-/// their own so the real commands run in-process.</summary>
+/// <summary>What every command and the agent get: where to write, the user's config and state
+/// folders, the clock, the server's clients. Tests pass their own so the real commands run
+/// in-process. Kept apart from Commands/ and Agent/, which both use it, so neither folder depends
+/// on the other for it (commands run the agent, never the other way round).</summary>
 public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder config)
 {
     public TextWriter Out { get; } = output;
@@ -42,31 +44,6 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
         var device = RequireDevice();
         return Client(device.Server, device.Token);
     }
-
-    /// <summary>Runs a command body: every failure a person can meet becomes one sentence on
-    /// standard error and its exit code (see <see cref="FailureSentence"/>).</summary>
-    /// <param name="jsonFailure">whether the command prints JSON lines: then its failure ends them
-    /// too, as an "error" record, so a script reading them learns why.</param>
-    public async Task<int> RunAsync(Func<Task<int>> body, bool jsonFailure = false)
-    {
-        try
-        {
-            return await body();
-        }
-        catch (Exception e) when (FailureSentence.For(e) is { } failure)
-        {
-            if (jsonFailure)
-            {
-                await Out.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new { messageType = "error", error = failure.Sentence, exitCode = failure.ExitCode }));
-            }
-
-            await Error.WriteLineAsync(failure.Sentence);
-            return failure.ExitCode;
-        }
-    }
-
-    /// <summary>The same, for a command body that needs no network.</summary>
-    public int Run(Func<int> body) => RunAsync(() => Task.FromResult(body())).GetAwaiter().GetResult();
 
     public static Uri ParseServer(string server) =>
         Uri.TryCreate(server, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
