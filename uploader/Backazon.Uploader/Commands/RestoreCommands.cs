@@ -139,10 +139,15 @@ public static class RestoreCommands
             {
                 var summary = await DeletedFiles.ExplainAsync(client, deviceId, selected, asOf ?? cli.Clock.GetUtcNow(),
                     () => new RestoreRunner(client, view).RunAsync(selected, options, cancellationToken), cancellationToken);
-                if (deviceId is null && options.TargetFolder is null && asOf is null)
+                // Only while no backup runs (it holds the index, and its scan sees the files anyway).
+                if (deviceId is null && options.TargetFolder is null && asOf is null
+                    && Agent.RunLock.TryTake(cli.State.BackupLockFile) is { } backupLock)
                 {
-                    using var index = new Index.LocalIndex(cli.IndexFile(cli.RequireDevice()));
-                    RestoredIndex.Record(index, summary);
+                    using (backupLock)
+                    using (var index = new Index.LocalIndex(cli.IndexFile(cli.RequireDevice())))
+                    {
+                        RestoredIndex.Record(index, summary);
+                    }
                 }
 
                 return summary.Complete ? ExitCodes.Success : ExitCodes.CompletedWithSkips;
