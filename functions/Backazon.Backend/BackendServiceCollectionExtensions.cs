@@ -39,6 +39,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<AccountIndex>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<EnrollmentService>();
+        services.AddSingleton<DeviceReplacement>();
         services.AddSingleton<DeviceAuthenticator>();
         services.AddSingleton<OperatorAuthenticator>();
         services.AddSingleton<RunReportService>();

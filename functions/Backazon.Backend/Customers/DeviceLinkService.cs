@@ -22,7 +22,8 @@ namespace Backazon.Backend.Customers;
 /// ten minutes; polling faster than told is answered slow_down.
 /// </summary>
 public sealed class DeviceLinkService(
-    StorageClients storage, AccountStore accounts, EnrollmentService enrollment, PlanCatalog plans, IOptions<CustomerSignInOptions> options, TimeProvider clock)
+    StorageClients storage, AccountStore accounts, EnrollmentService enrollment, DeviceReplacement replacement, PlanCatalog plans,
+    IOptions<CustomerSignInOptions> options, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
 
@@ -47,6 +48,7 @@ public sealed class DeviceLinkService(
             PartitionKey = Secrets.Hash(deviceCode),
             DeviceName = name,
             Os = os,
+            Replaces = AccountService.ValidName(request.Replaces, "replaces", required: false),
             RequestedAt = now,
             ExpiresAt = now + Lifetime,
             IntervalSeconds = interval,
@@ -125,8 +127,9 @@ public sealed class DeviceLinkService(
         }
 
         // Approved: spend the request first (ETag: of two racing polls, one gets the device).
-        var deviceId = Secrets.NewId();
+        var deviceId = link.ReplacesDeviceId ?? Secrets.NewId();
         var secret = Secrets.NewSecret();
+        string? replacedName = null;
         link.State = DeviceLinkStates.Done;
         link.DeviceId = deviceId;
         try
@@ -140,7 +143,14 @@ public sealed class DeviceLinkService(
 
         try
         {
-            await enrollment.AddDeviceAsync(link.AccountId!, deviceId, link.DeviceName, link.Os, secret, now, cancellationToken);
+            if (link.ReplacesDeviceId is null)
+            {
+                await enrollment.AddDeviceAsync(link.AccountId!, deviceId, link.DeviceName, link.Os, secret, now, cancellationToken);
+            }
+            else
+            {
+                replacedName = await replacement.ReplaceAsync(link.AccountId!, deviceId, link.DeviceName, link.Os, secret, now, cancellationToken);
+            }
         }
         catch (BackazonException e)
         {
@@ -152,7 +162,7 @@ public sealed class DeviceLinkService(
             throw Error(DeviceLinkErrors.AccessDenied, e.Detail);
         }
 
-        return new EnrollResponse(link.AccountId!, deviceId, link.DeviceName, new DeviceToken(link.AccountId!, deviceId, secret).ToString());
+        return new EnrollResponse(link.AccountId!, deviceId, link.DeviceName, new DeviceToken(link.AccountId!, deviceId, secret).ToString(), replacedName);
     }
 
     /// <summary>What a signed-in member sees before approving: the computer's name, OS and when it asked.</summary>
@@ -162,13 +172,15 @@ public sealed class DeviceLinkService(
         return View(code, link);
     }
 
-    public Task<DeviceLinkView> ApproveAsync(CustomerCaller caller, string userCode, CancellationToken cancellationToken = default) =>
-        DecideAsync(caller, userCode, approve: true, cancellationToken);
+    /// <param name="replaces">the id (or name) of the account's computer the new one takes over;
+    /// null: the one the computer asked to replace, if it asked, otherwise none.</param>
+    public Task<DeviceLinkView> ApproveAsync(CustomerCaller caller, string userCode, string? replaces = null, CancellationToken cancellationToken = default) =>
+        DecideAsync(caller, userCode, approve: true, replaces, cancellationToken);
 
     public Task<DeviceLinkView> DenyAsync(CustomerCaller caller, string userCode, CancellationToken cancellationToken = default) =>
-        DecideAsync(caller, userCode, approve: false, cancellationToken);
+        DecideAsync(caller, userCode, approve: false, null, cancellationToken);
 
-    private async Task<DeviceLinkView> DecideAsync(CustomerCaller caller, string userCode, bool approve, CancellationToken cancellationToken)
+    private async Task<DeviceLinkView> DecideAsync(CustomerCaller caller, string userCode, bool approve, string? replaces, CancellationToken cancellationToken)
     {
         var (code, link) = await FindAsync(userCode, cancellationToken);
         if (link.State != DeviceLinkStates.Pending)
@@ -185,8 +197,11 @@ public sealed class DeviceLinkService(
                 throw BackazonException.Conflict($"The account is {account.Status}; no computer can be linked to it.");
             }
 
+            // Taking a computer over adds no device (unless it was revoked: checked when it is taken).
+            var target = string.IsNullOrWhiteSpace(replaces) ? link.Replaces : replaces.Trim();
+            link.ReplacesDeviceId = target is null ? null : (await replacement.FindAsync(caller.AccountId, target, cancellationToken)).DeviceId;
             var plan = plans.Get(account.PlanId);
-            if (account.ActiveDevices >= plan.DeviceLimit)
+            if (link.ReplacesDeviceId is null && account.ActiveDevices >= plan.DeviceLimit)
             {
                 // Both people hear it: the member now, the computer at its next poll (which ends
                 // its wait rather than have it poll until the code expires).
@@ -219,6 +234,7 @@ public sealed class DeviceLinkService(
             again.Link.State = link.State;
             again.Link.AccountId = link.AccountId;
             again.Link.ApprovedByMember = link.ApprovedByMember;
+            again.Link.ReplacesDeviceId = link.ReplacesDeviceId;
             await _codes.UpdateEntityAsync(again.Link, again.Link.ETag, TableUpdateMode.Replace, cancellationToken);
             link = again.Link;
         }
@@ -254,7 +270,7 @@ public sealed class DeviceLinkService(
     }
 
     private static DeviceLinkView View(string code, DeviceLinkEntity link) =>
-        new(code, link.DeviceName, link.Os, link.RequestedAt, link.ExpiresAt, link.State);
+        new(code, link.DeviceName, link.Os, link.RequestedAt, link.ExpiresAt, link.State, link.Replaces);
 
     private static BackazonException Error(string error, string detail) =>
         new(ProblemKind.BadRequest, "The computer is not linked.", detail) { Error = error };

@@ -42,9 +42,8 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             if (caller is null)
             {
                 // Only the device itself holds its secret, so telling it why costs no privacy.
-                throw await devices.IsRevokedAsync(token, request.HttpContext.RequestAborted)
-                    ? new BackazonException(ProblemKind.Unauthorized, "Device revoked.",
-                        "This device was revoked by the operator; enroll it again with a new code.")
+                throw await devices.WhyRefusedAsync(token, request.HttpContext.RequestAborted) is { } why
+                    ? new BackazonException(ProblemKind.Unauthorized, "Device revoked or replaced.", why)
                     : new BackazonException(ProblemKind.Unauthorized, "Not authenticated.",
                         "A valid device token is required (Authorization: Bearer ...).");
             }

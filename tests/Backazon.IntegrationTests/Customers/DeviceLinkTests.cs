@@ -82,7 +82,8 @@ public sealed partial class DeviceLinkTests(SignInFixture backend)
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var plans = new PlanCatalog(new ConfigurationBuilder().Build());
         var store = new AccountStore(backend.Storage, plans);
-        var links = new DeviceLinkService(backend.Storage, store, new EnrollmentService(backend.Storage, store, plans, clock), plans,
+        var links = new DeviceLinkService(backend.Storage, store, new EnrollmentService(backend.Storage, store, plans, new DeviceReplacement(store, plans), clock),
+            new DeviceReplacement(store, plans), plans,
             Options.Create(new CustomerSignInOptions()), clock);
         var started = await links.StartAsync(new DeviceLinkRequest("late", null), new Uri(backend.BaseAddress, "/api/web/#/link"));
         clock.Advance(DeviceLinkService.Lifetime + TimeSpan.FromMinutes(1));

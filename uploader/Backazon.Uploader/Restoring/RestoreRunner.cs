@@ -63,7 +63,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
             {
                 var (outcome, detail) = await RestoreOneAsync(item, catalogPaths, options, folders,
                     bytes => { Interlocked.Add(ref received, bytes); progress.Received(bytes); }, ct);
-                results.Add(new RestoredFile(item.Path, outcome, detail));
+                results.Add(new RestoredFile(item.Path, outcome, detail, item));
                 progress.Done(item.Path, outcome, detail);
             });
         }
@@ -80,7 +80,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         foreach (var link in links.OrderBy(l => l.Path, StringComparer.Ordinal))
         {
             var (outcome, detail) = await RestoreOneAsync(link, catalogPaths, options, folders, _ => { }, cancellationToken);
-            results.Add(new RestoredFile(link.Path, outcome, detail));
+            results.Add(new RestoredFile(link.Path, outcome, detail, link));
             progress.Done(link.Path, outcome, detail);
         }
 
@@ -278,6 +278,11 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         }
 
         File.CreateSymbolicLink(local, item.LinkTarget!);
+        if (item.ModifiedAt is { } modified)
+        {
+            LinkTimes.Set(local, modified);
+        }
+
         return replaced ? (RestoreOutcome.Replaced, $"replaced what was at {local}") : (RestoreOutcome.Restored, null);
     }
 

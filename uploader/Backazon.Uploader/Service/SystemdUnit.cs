@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Service;
 
@@ -81,13 +81,18 @@ public sealed class SystemdUnit(ServiceHost host) : ServiceInstaller
             if (!result.Found)
             {
                 return new ServiceOutcome(true, written,
-                    "The service could not be started because this system has no systemctl (it does not run systemd); start 'backazon agent' from your session's startup programs instead.");
+                    "The service could not be started because this system has no systemctl (it does not run systemd); " +
+                    "run 'backazon install --at-login' to start the agent from your login shell instead.");
             }
 
             if (!result.Succeeded)
             {
+                // No user systemd in this session (a container, WSL, an ssh login without lingering):
+                // what would work, in order of preference.
                 return new ServiceOutcome(true, written,
-                    $"The service could not be started because 'systemctl --user {string.Join(' ', step)}' failed ({result.Problem("systemctl")}); once your session's systemd runs, start it with '{StartHint}'.");
+                    $"The service could not be started because 'systemctl --user {string.Join(' ', step)}' failed ({result.Problem("systemctl")}): this session has no systemd of its own; " +
+                    $"where the system runs systemd, run 'loginctl enable-linger' and log in again, then '{StartHint}'; " +
+                    "otherwise run 'backazon install --at-login' to start the agent from your login shell instead.");
             }
         }
 

@@ -57,8 +57,9 @@ public sealed class ServiceInstallerTests : IDisposable
         Assert.True(File.Exists(_home.PathOf(".config/systemd/user/backazon.service")));
         Assert.Equal(["systemctl --user daemon-reload"], runner.Commands);
         Assert.Equal(
-            "The service could not be started because 'systemctl --user daemon-reload' failed (Failed to connect to bus: No medium found); " +
-            "once your session's systemd runs, start it with 'systemctl --user daemon-reload && systemctl --user enable --now backazon.service'.",
+            "The service could not be started because 'systemctl --user daemon-reload' failed (Failed to connect to bus: No medium found): this session has no systemd of its own; " +
+            "where the system runs systemd, run 'loginctl enable-linger' and log in again, then 'systemctl --user daemon-reload && systemctl --user enable --now backazon.service'; " +
+            "otherwise run 'backazon install --at-login' to start the agent from your login shell instead.",
             outcome.Failure);
     }
 

@@ -1,10 +1,12 @@
 using Backazon.Uploader.Api;
 using Backazon.Uploader.Configuration;
 
-namespace Backazon.Uploader.Commands;
+namespace Backazon.Uploader.Cli;
 
-/// <summary>What every command gets: where to write, and the user's config folder. Tests pass
-/// their own so the real commands run in-process.</summary>
+/// <summary>What every command and the agent get: where to write, the user's config and state
+/// folders, the clock, the server's clients. Tests pass their own so the real commands run
+/// in-process. Kept apart from Commands/ and Agent/, which both use it, so neither folder depends
+/// on the other for it (commands run the agent, never the other way round).</summary>
 public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder config)
 {
     public TextWriter Out { get; } = output;
@@ -30,32 +32,18 @@ public sealed class CliContext(TextWriter output, TextWriter error, ConfigFolder
         Config.Read<DeviceConfig>(DeviceConfig.FileName)
         ?? throw new CliException($"This machine is not enrolled yet: run 'backazon enroll --server URL --code CODE' first.");
 
-    /// <summary>config.json, or empty settings when there is none.</summary>
-    public BackupSettings Settings() => Config.Read<BackupSettings>(BackupSettings.FileName) ?? BackupSettings.Empty;
+    /// <summary>The local index of <paramref name="device"/> (one per device id, so a machine
+    /// enrolled again, or taking over another computer, starts from its own).</summary>
+    public string IndexFile(DeviceConfig device) => Config.File($"index-{device.DeviceId}.db");
+
+    /// <summary>config.json, checked whole (<see cref="BackupSettings.Load"/>), or empty settings when there is none.</summary>
+    public BackupSettings Settings() => BackupSettings.Load(Config.File(BackupSettings.FileName));
 
     public BackazonClient DeviceClient()
     {
         var device = RequireDevice();
         return Client(device.Server, device.Token);
     }
-
-    /// <summary>Runs a command body: every failure a person can meet becomes one sentence on
-    /// standard error and its exit code (see <see cref="FailureSentence"/>).</summary>
-    public async Task<int> RunAsync(Func<Task<int>> body)
-    {
-        try
-        {
-            return await body();
-        }
-        catch (Exception e) when (FailureSentence.For(e) is { } failure)
-        {
-            await Error.WriteLineAsync(failure.Sentence);
-            return failure.ExitCode;
-        }
-    }
-
-    /// <summary>The same, for a command body that needs no network.</summary>
-    public int Run(Func<int> body) => RunAsync(() => Task.FromResult(body())).GetAwaiter().GetResult();
 
     public static Uri ParseServer(string server) =>
         Uri.TryCreate(server, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
