@@ -40,7 +40,7 @@ public sealed class LinkRequestLimiter : IDisposable
             var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(_options.LinkRequestWindowMinutes);
             throw BackazonException.TooMany(
                 $"Too many requests to link a computer from this address: at most {_options.LinkRequestsPerAddress} per {_options.LinkRequestWindowMinutes} minutes. " +
-                $"Try again in {Math.Ceiling(wait.TotalMinutes)} minute(s).", wait);
+                $"Try again within {Math.Ceiling(wait.TotalMinutes)} minute(s).", wait);
         }
     }
 
