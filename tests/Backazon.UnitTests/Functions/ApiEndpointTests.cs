@@ -80,7 +80,7 @@ public sealed class ApiEndpointTests
         var endpoint = new ApiEndpoint(
             new Backazon.Backend.Devices.DeviceAuthenticator(store, TimeProvider.System),
             new Backazon.Backend.Security.OperatorAuthenticator(Microsoft.Extensions.Options.Options.Create(new Backazon.Backend.Configuration.OperatorOptions())),
-            new Backazon.Backend.Customers.CustomerAuthenticator(signIn, Moq.Mock.Of<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>(), new Backazon.Backend.Customers.MembershipService(storage, store, signIn, TimeProvider.System),
+            new Backazon.Backend.Customers.CustomerAuthenticator(signIn, Moq.Mock.Of<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>(), new Backazon.Backend.Customers.MembershipService(storage, store, new Backazon.Backend.Storage.DueIndex(storage), signIn, TimeProvider.System),
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<Backazon.Backend.Customers.CustomerAuthenticator>.Instance),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<ApiEndpoint>.Instance);
 
