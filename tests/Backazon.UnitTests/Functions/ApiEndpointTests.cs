@@ -102,6 +102,18 @@ public sealed class ApiEndpointTests
         Assert.Equal("The account is busy; try again in a moment.", Assert.IsType<Microsoft.AspNetCore.Mvc.ProblemDetails>(result.Value).Detail);
     }
 
+    [Fact]
+    public void Problem_TooMany_Is429WithRetryAfterInWholeSecondsRoundedUp()
+    {
+        var request = Request("");
+        var result = ApiEndpoint.Problem(request, BackazonException.TooMany("Too many requests from this address.", TimeSpan.FromSeconds(89.2)));
+
+        Assert.Equal(StatusCodes.Status429TooManyRequests, result.StatusCode);
+        Assert.Equal("90", request.HttpContext.Response.Headers.RetryAfter.ToString());
+        var problem = Assert.IsType<Microsoft.AspNetCore.Mvc.ProblemDetails>(result.Value);
+        Assert.Equal(("Too many requests from this address.", 90L), (problem.Detail, (long)problem.Extensions["retryAfterSeconds"]!));
+    }
+
     private static HttpRequest Request(string body, bool sendLength = true)
     {
         var context = new DefaultHttpContext();
