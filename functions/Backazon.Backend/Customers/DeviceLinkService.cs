@@ -85,7 +85,8 @@ public sealed class DeviceLinkService(
     /// <summary>
     /// The bound that holds however many instances serve requests (each instance's
     /// <see cref="LinkRequestLimiter"/> counts only its own): the codes not yet expired, counted by
-    /// their cleaning rows (two per request) in one bounded read; when the ceiling is reached, the
+    /// their cleaning rows (two per request) in a read bounded by the ceiling (only the last ten
+    /// minutes' partitions hold such rows); when the ceiling is reached, the
     /// caller hears when the oldest expires.
     /// </summary>
     private async Task RefuseWhenFullAsync(DateTimeOffset now, CancellationToken cancellationToken)
