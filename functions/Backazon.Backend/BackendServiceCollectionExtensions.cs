@@ -49,6 +49,8 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<Customers.CustomerAuthenticator>();
         services.AddSingleton<Customers.CustomerService>();
         services.AddSingleton<Customers.DeviceLinkService>();
+        services.AddSingleton<Customers.LinkRequestLimiter>();
+        services.AddSingleton<Customers.ExpiredCodeCleaner>();
 
         services.AddSingleton<SasIssuer>();
         services.AddSingleton<GrantLedger>();

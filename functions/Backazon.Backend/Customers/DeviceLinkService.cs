@@ -19,10 +19,12 @@ namespace Backazon.Backend.Customers;
 /// signed-in member who sees which computer asks. What the computer receives is what an operator
 /// code gives (a Backazon device id and secret), not an OpenID Connect token, so the grant is the
 /// backend's own rather than the issuer's. Both codes are stored hashed; each is good once, for
-/// ten minutes; polling faster than told is answered slow_down.
+/// ten minutes; polling faster than told is answered slow_down. Both rows stay a day past their
+/// expiry (answering "used" or "expired" meanwhile), then <see cref="ExpiredCodeCleaner"/> deletes
+/// them. New requests stop while <see cref="CustomerSignInOptions.MaxOpenLinkCodes"/> codes are open.
 /// </summary>
 public sealed class DeviceLinkService(
-    StorageClients storage, AccountStore accounts, EnrollmentService enrollment, DeviceReplacement replacement, PlanCatalog plans,
+    StorageClients storage, AccountStore accounts, EnrollmentService enrollment, DeviceReplacement replacement, PlanCatalog plans, DueIndex due,
     IOptions<CustomerSignInOptions> options, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
@@ -41,8 +43,14 @@ public sealed class DeviceLinkService(
         var name = AccountService.ValidName(request.DeviceName, "deviceName", required: false) ?? "device";
         var os = EnrollmentService.ValidOs(request.Os);
         var now = clock.GetUtcNow();
+        await RefuseWhenFullAsync(now, cancellationToken);
         var deviceCode = Secrets.NewSecret();
+        var userCode = NewUserCode();
         var interval = options.Value.LinkPollSeconds;
+        var cleanAt = now + Lifetime + ExpiredCodeCleaner.Keep;
+
+        // Their cleaning is recorded before the rows, so no row is left that nothing comes back for.
+        await due.AddAsync(DueKinds.LinkCode, cleanAt, [("", Secrets.Hash(deviceCode)), ("", Secrets.Hash(userCode))], cancellationToken);
         await _codes.AddEntityAsync(new DeviceLinkEntity
         {
             PartitionKey = Secrets.Hash(deviceCode),
@@ -58,7 +66,6 @@ public sealed class DeviceLinkService(
         // 20^8 codes: a clash with a live one is unlikely, and a clash is refused by the key.
         for (var attempt = 0; ; attempt++)
         {
-            var userCode = RandomNumberGenerator.GetString(UserCodeAlphabet, UserCodeLength);
             try
             {
                 await _codes.AddEntityAsync(new UserCodeEntity { PartitionKey = Secrets.Hash(userCode), DeviceCodeHash = Secrets.Hash(deviceCode), ExpiresAt = now + Lifetime },
@@ -70,9 +77,33 @@ public sealed class DeviceLinkService(
             catch (RequestFailedException e) when (e.Status == 409 && attempt < 5)
             {
                 // An old row of the same code (used or expired, or live): draw again.
+                userCode = NewUserCode();
+                await due.AddAsync(DueKinds.LinkCode, cleanAt, [("", Secrets.Hash(userCode))], cancellationToken);
             }
         }
     }
+
+    /// <summary>
+    /// The bound that holds however many instances serve requests (each instance's
+    /// <see cref="LinkRequestLimiter"/> counts only its own): the codes not yet expired, counted by
+    /// their cleaning rows (two per request) in a read bounded by the ceiling (only the last ten
+    /// minutes' partitions hold such rows); when the ceiling is reached, the
+    /// caller hears when the oldest expires.
+    /// </summary>
+    private async Task RefuseWhenFullAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ceiling = options.Value.MaxOpenLinkCodes;
+        var open = await due.LaterAsync(DueKinds.LinkCode, now + ExpiredCodeCleaner.Keep, 2 * ceiling, cancellationToken);
+        if (open.Count >= 2 * ceiling)
+        {
+            var wait = open.Min() - ExpiredCodeCleaner.Keep - now;
+            throw BackazonException.TooMany(
+                $"Too many computers are waiting to be linked right now ({ceiling:N0} codes are open). Try again in {Math.Max(1, Math.Ceiling(wait.TotalMinutes))} minute(s).",
+                wait);
+        }
+    }
+
+    private static string NewUserCode() => RandomNumberGenerator.GetString(UserCodeAlphabet, UserCodeLength);
 
     /// <summary>The computer's poll: its credentials once approved, otherwise RFC 8628's error.</summary>
     public async Task<EnrollResponse> PollAsync(DeviceTokenRequest request, CancellationToken cancellationToken = default)

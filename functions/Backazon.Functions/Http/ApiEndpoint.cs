@@ -188,6 +188,7 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             ProblemKind.Gone => StatusCodes.Status410Gone,
             ProblemKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
             ProblemKind.Busy => StatusCodes.Status503ServiceUnavailable,
+            ProblemKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
             _ => StatusCodes.Status500InternalServerError,
         };
         var problem = new ProblemDetails { Status = status, Title = e.Title, Detail = e.Detail, Instance = request.Path };
@@ -201,7 +202,14 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             problem.Extensions["error"] = e.Error;
         }
 
-        if (e.Kind == ProblemKind.Busy)
+        if (e.RetryAfter is { } wait)
+        {
+            // Whole seconds, rounded up (RFC 9110 §10.2.3): a client that waits that long is served.
+            var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+            request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            problem.Extensions["retryAfterSeconds"] = seconds;
+        }
+        else if (e.Kind == ProblemKind.Busy)
         {
             // A client that retries (the uploader does) comes back after a pause, not at once.
             request.HttpContext.Response.Headers.RetryAfter = "1";
