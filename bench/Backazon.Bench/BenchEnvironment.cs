@@ -20,6 +20,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
     private Process? _backend;
+    private NetworkLink? _link;
 
     private BenchEnvironment(string work) => Work = work;
 
@@ -53,9 +54,11 @@ public sealed class BenchEnvironment : IAsyncDisposable
             storage.Aggregate(Measuring.Traffic.None, (sum, p) => sum + p.Of(Party.Backend)));
     }
 
-    public static async Task<BenchEnvironment> StartAsync(string work, string localHostDll)
+    /// <param name="link">the line between the tools and everything else (the backend's own
+    /// storage traffic does not cross it), or none: loopback</param>
+    public static async Task<BenchEnvironment> StartAsync(string work, string localHostDll, NetworkLink? link = null)
     {
-        var environment = new BenchEnvironment(work);
+        var environment = new BenchEnvironment(work) { _link = link };
         await environment.StartStorageAsync();
         await environment.StartBackendAsync(localHostDll);
         return environment;
@@ -65,9 +68,9 @@ public sealed class BenchEnvironment : IAsyncDisposable
     {
         Azurite = await AzuriteProcess.StartAsync(new AzuriteOptions(Location: Path.Combine(Work, "azurite")));
         _owned.Add(Azurite);
-        Blobs = await Own(CountingProxy.StartAsync(Azurite.BlobEndpoint, ClassifyStorageRequest));
-        Queues = await Own(CountingProxy.StartAsync(Azurite.QueueEndpoint, ClassifyStorageRequest));
-        Tables = await Own(CountingProxy.StartAsync(Azurite.TableEndpoint, ClassifyStorageRequest));
+        Blobs = await Own(CountingProxy.StartAsync(Azurite.BlobEndpoint, ClassifyStorageRequest, _link));
+        Queues = await Own(CountingProxy.StartAsync(Azurite.QueueEndpoint, ClassifyStorageRequest, _link));
+        Tables = await Own(CountingProxy.StartAsync(Azurite.TableEndpoint, ClassifyStorageRequest, _link));
     }
 
     /// <summary>Account-key signed calls are the backend's (tools only hold SAS URLs); so are
@@ -123,7 +126,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
         }
 
         Backend = address;
-        Api = await Own(CountingProxy.StartAsync(address, _ => Party.Client));
+        Api = await Own(CountingProxy.StartAsync(address, _ => Party.Client, _link));
         ServerProcesses = [_backend.Id, ServerCpu.FindProcess("--blobPort", Azurite.BlobEndpoint.Port.ToString()) ?? _backend.Id];
     }
 

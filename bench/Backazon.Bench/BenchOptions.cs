@@ -1,11 +1,13 @@
 using System.Globalization;
 using Backazon.Bench.Dataset;
+using Backazon.Bench.Measuring;
 
 namespace Backazon.Bench;
 
 /// <summary>The command line: dataset size (smoke or full, each number overridable), where to
 /// write the table, whether to keep the work folder.</summary>
-public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, bool Keep, bool FirstOnly, IReadOnlyList<string> Positional)
+public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, bool Keep, bool FirstOnly, IReadOnlyList<string> Positional,
+    NetworkLink? Network = null, IReadOnlyList<int>? SdkParallelism = null, bool NoEdits = false)
 {
     /// <summary>The dataset's numbers, each settable from the command line.</summary>
     private static readonly Dictionary<string, Func<DatasetSpec, int, DatasetSpec>> SpecOptions = new()
@@ -24,7 +26,10 @@ public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, boo
         string? output = null;
         var keep = false;
         var firstOnly = false;
+        var noEdits = false;
         var positional = new List<string>();
+        NetworkLink? network = null;
+        List<int>? sdkParallelism = null;
         for (var i = 0; i < args.Length; i++)
         {
             if (SpecOptions.TryGetValue(args[i], out var set))
@@ -39,6 +44,18 @@ public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, boo
             {
                 keep = true;
             }
+            else if (args[i] == "--network")
+            {
+                network = NetworkLink.Parse(args[++i]);
+            }
+            else if (args[i] == "--sdk-parallelism")
+            {
+                sdkParallelism = [.. args[++i].Split(',').Select(Number)];
+            }
+            else if (args[i] == "--no-edits")
+            {
+                noEdits = true;
+            }
             else if (args[i] == "--first-only")
             {
                 firstOnly = true;
@@ -49,7 +66,7 @@ public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, boo
             }
         }
 
-        return new BenchOptions(spec, smoke, output, keep, firstOnly, positional);
+        return new BenchOptions(spec, smoke, output, keep, firstOnly, positional, network, sdkParallelism, noEdits);
     }
 
     private static int Number(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);

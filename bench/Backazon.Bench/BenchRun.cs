@@ -9,7 +9,7 @@ namespace Backazon.Bench;
 /// changes again, so all see exactly the same states — first backup, unchanged rerun, one backup
 /// per mutation, then a full restore (checked against the tree).
 /// </summary>
-public sealed class BenchRun(DatasetSpec spec, string work, BenchPaths paths, bool firstOnly = false)
+public sealed class BenchRun(DatasetSpec spec, string work, BenchPaths paths, bool firstOnly = false, NetworkLink? link = null, IReadOnlyList<int>? sdkParallelism = null, bool noEdits = false)
 {
     public const string RestoreStep = "full restore";
 
@@ -23,20 +23,30 @@ public sealed class BenchRun(DatasetSpec spec, string work, BenchPaths paths, bo
         Log($"{generated.Files:N0} files, {generated.Bytes / 1e6:N1} MB");
         var firstState = TreeManifest.Of(tree);
 
-        await using var environment = await BenchEnvironment.StartAsync(work, paths.LocalHostDll);
+        await using var environment = await BenchEnvironment.StartAsync(work, paths.LocalHostDll, link);
         var backazon = new BackazonTool(paths.CliDll, Path.Combine(work, "backazon-config"));
         await backazon.EnrollAsync(environment.Api.Address, await environment.EnrollmentCodeAsync());
-        var restic = new ResticTool(work);
-        await restic.InitAsync();
-        IBackupTool[] tools =
-        [
-            backazon,
-            new RcloneTool(await environment.ContainerSasUrlAsync("rclone"), "rclone", work),
-            restic,
-            new SdkCopyTool(paths.BenchDll, await environment.ContainerSasUrlAsync("sdk-copy"), proxied: true),
-            // The same copy straight to Azurite: what the counting proxy itself costs.
-            new SdkCopyTool(paths.BenchDll, environment.DirectContainerSasUrl(await environment.ContainerSasUrlAsync("sdk-direct")), proxied: false),
-        ];
+        List<IBackupTool> tools = [backazon, new RcloneTool(await environment.ContainerSasUrlAsync("rclone"), "rclone", work)];
+        if (link is null)
+        {
+            // restic writes to a local folder: behind a network link it would be measured on loopback still.
+            var restic = new ResticTool(work);
+            await restic.InitAsync();
+            tools.Add(restic);
+        }
+
+        var parallelisms = sdkParallelism ?? [SdkCopyTool.DefaultParallelism];
+        foreach (var parallelism in parallelisms)
+        {
+            tools.Add(new SdkCopyTool(paths.BenchDll, await environment.ContainerSasUrlAsync($"sdk-copy-{parallelism}"), proxied: true, parallelism, named: parallelisms.Count > 1));
+        }
+
+        if (link is null)
+        {
+            // The same copy straight to Azurite: what the counting proxy itself costs (past a link it
+            // would skip the link, and compare nothing).
+            tools.Add(new SdkCopyTool(paths.BenchDll, environment.DirectContainerSasUrl(await environment.ContainerSasUrlAsync("sdk-direct")), proxied: false, parallelisms.Max()));
+        }
 
         await StepAsync("first backup", tools, tree, environment);
         if (firstOnly)
@@ -45,11 +55,16 @@ public sealed class BenchRun(DatasetSpec spec, string work, BenchPaths paths, bo
             return _results;
         }
 
-        await StepAsync("unchanged rerun", tools.Where(t => t.Incremental), tree, environment);
-        for (var i = 0; i < Mutation.All.Count; i++)
+        // --no-edits: the first backup and the restore of it (a tree without big files has
+        // nothing for the big-file edits to change).
+        if (!noEdits)
         {
-            Mutation.All[i].Apply(tree, spec, i + 1);
-            await StepAsync(Mutation.All[i].Name, tools.Where(t => t.Incremental), tree, environment);
+            await StepAsync("unchanged rerun", tools.Where(t => t.Incremental), tree, environment);
+            for (var i = 0; i < Mutation.All.Count; i++)
+            {
+                Mutation.All[i].Apply(tree, spec, i + 1);
+                await StepAsync(Mutation.All[i].Name, tools.Where(t => t.Incremental), tree, environment);
+            }
         }
 
         var finalState = TreeManifest.Of(tree);

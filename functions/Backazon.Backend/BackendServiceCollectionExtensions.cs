@@ -1,8 +1,12 @@
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
 using Backazon.Backend.Customers;
 using Backazon.Backend.Devices;
+using Backazon.Backend.Messages;
+using Backazon.Backend.Nightly;
+using Backazon.Backend.Operators;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Retention;
 using Backazon.Backend.Security;
@@ -35,6 +39,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<AccountIndex>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<EnrollmentService>();
+        services.AddSingleton<DeviceReplacement>();
         services.AddSingleton<DeviceAuthenticator>();
         services.AddSingleton<OperatorAuthenticator>();
         services.AddSingleton<RunReportService>();
@@ -45,15 +50,19 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<Customers.CustomerService>();
         services.AddSingleton<Customers.UploaderBuilds>();
         services.AddSingleton<Customers.DeviceLinkService>();
+        services.AddSingleton<Customers.LinkRequestLimiter>();
+        services.AddSingleton<Customers.ExpiredCodeCleaner>();
 
         services.AddSingleton<SasIssuer>();
         services.AddSingleton<GrantLedger>();
+        services.AddSingleton<ContentRows>();
+        services.AddSingleton<ContentGrants>();
         services.AddSingleton<UploadGrantService>();
         services.AddSingleton<CommitService>();
         services.AddSingleton<ContentBlobs>();
-        services.AddSingleton<Chunks.ChunkLists>();
-        services.AddSingleton<Chunks.ChunkedContentBuilder>();
-        services.AddSingleton<Chunks.LineageBlobs>();
+        services.AddSingleton<Content.ChunkLists>();
+        services.AddSingleton<Content.ChunkedContentBuilder>();
+        services.AddSingleton<Content.LineageBlobs>();
         services.AddSingleton<DueIndex>();
         services.AddSingleton<ContentVerifier>();
         services.AddSingleton<ReferenceIndex>();
@@ -65,6 +74,7 @@ public static class BackendServiceCollectionExtensions
         services.AddSingleton<IRetentionQueue, StorageRetentionQueue>();
         services.AddSingleton<ContentReleaser>();
         services.AddSingleton<ContentTiering>();
+        services.AddSingleton<ColdAfterCheck>();
         services.AddSingleton<AccountLifecycleService>();
         services.AddSingleton<StaleDeviceService>();
         services.AddSingleton<UsageRecounter>();

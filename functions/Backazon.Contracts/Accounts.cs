@@ -43,11 +43,14 @@ public sealed record UpdateAccountRequest(string? Plan, string? Status);
 
 public sealed record EnrollmentCodeView(string Code, string AccountId, DateTimeOffset ExpiresAt);
 
-/// <summary>Device: trade a single-use code for a device identity.</summary>
-public sealed record EnrollRequest(string? Code, string? DeviceName, string? Os = null);
+/// <summary>Device: trade a single-use code for a device identity. <paramref name="Replaces"/>: the
+/// name or id of a computer of the account this one takes over (its history continues here, and
+/// it can no longer back up).</summary>
+public sealed record EnrollRequest(string? Code, string? DeviceName, string? Os = null, string? Replaces = null);
 
-/// <summary>The one response that ever carries the device token; the backend keeps only its hash.</summary>
-public sealed record EnrollResponse(string AccountId, string DeviceId, string DeviceName, string Token);
+/// <summary>The one response that ever carries the device token; the backend keeps only its hash.
+/// <paramref name="Replaced"/>: the name of the computer this one took over, if it took one over.</summary>
+public sealed record EnrollResponse(string AccountId, string DeviceId, string DeviceName, string Token, string? Replaced = null);
 
 public sealed record HealthView(string Status, string Version);
 

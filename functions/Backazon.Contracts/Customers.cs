@@ -46,8 +46,14 @@ public sealed record CustomerAccountView(
 public sealed record RenameDeviceRequest(string? Name);
 
 /// <summary>A computer asks to be linked (RFC 8628 device authorization request): what the member
-/// who approves it will see.</summary>
-public sealed record DeviceLinkRequest(string? DeviceName, string? Os);
+/// who approves it will see. <paramref name="Replaces"/>: the name of a computer of the account it
+/// asks to take over (<c>enroll --replaces</c>); the member decides on approving.</summary>
+public sealed record DeviceLinkRequest(string? DeviceName, string? Os, string? Replaces = null);
+
+/// <summary>Customer: approve a computer's link. <paramref name="Replaces"/>: the id of a computer of
+/// the account the new one takes over (history continues on it, the old one stops); null takes the
+/// computer's own wish (<see cref="DeviceLinkView.Replaces"/>), or links it as a computer of its own.</summary>
+public sealed record ApproveDeviceLinkRequest(string? Replaces);
 
 /// <summary>RFC 8628 §3.2's answer: the computer shows <paramref name="UserCode"/> and
 /// <paramref name="VerificationUri"/>, and polls with <paramref name="DeviceCode"/> every
@@ -87,8 +93,9 @@ public static class DeviceLinkStates
     public const string Done = "done";
 }
 
-/// <summary>What a member sees of a computer asking to be linked before approving it.</summary>
-public sealed record DeviceLinkView(string UserCode, string DeviceName, string? Os, DateTimeOffset RequestedAt, DateTimeOffset ExpiresAt, string State);
+/// <summary>What a member sees of a computer asking to be linked before approving it.
+/// <paramref name="Replaces"/>: the computer it asked to take over, by the name it gave (null: none).</summary>
+public sealed record DeviceLinkView(string UserCode, string DeviceName, string? Os, DateTimeOffset RequestedAt, DateTimeOffset ExpiresAt, string State, string? Replaces = null);
 
 /// <summary>Where and how a web page signs customers in: the issuer (its discovery document is at
 /// {Authority}/.well-known/openid-configuration), the public client and the scopes to ask for.

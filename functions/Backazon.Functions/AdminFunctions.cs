@@ -1,5 +1,5 @@
-using Backazon.Backend.Accounts;
 using Backazon.Backend.Devices;
+using Backazon.Backend.Operators;
 using Backazon.Backend.Plans;
 using Backazon.Contracts;
 using Backazon.Functions.Http;

@@ -1,5 +1,5 @@
-using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Uploads;
 using Microsoft.Azure.Functions.Worker;
 

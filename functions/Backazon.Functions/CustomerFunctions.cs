@@ -136,7 +136,12 @@ public sealed class CustomerFunctions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "me/device-links/{userCode}/approve")] HttpRequest request,
         string userCode,
         CancellationToken cancellationToken) =>
-        api.CustomerAsync(request, async caller => new OkObjectResult(await links.ApproveAsync(caller, userCode, cancellationToken)));
+        api.CustomerAsync(request, async caller =>
+        {
+            // The body is optional: {"replaces": "<device id>"} makes the new computer take that one over.
+            var body = request.ContentLength == 0 ? null : await ApiEndpoint.ReadJsonAsync<ApproveDeviceLinkRequest>(request);
+            return new OkObjectResult(await links.ApproveAsync(caller, userCode, body?.Replaces, cancellationToken));
+        });
 
     [Function(nameof(DenyDeviceLink))]
     public Task<IActionResult> DenyDeviceLink(

@@ -1,5 +1,5 @@
-using Backazon.Backend.Accounts;
 using Backazon.Backend.Devices;
+using Backazon.Backend.Operators;
 using Backazon.Contracts;
 using Backazon.Functions.Http;
 using Microsoft.AspNetCore.Http;

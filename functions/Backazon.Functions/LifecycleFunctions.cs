@@ -1,4 +1,4 @@
-using Backazon.Backend.Retention;
+using Backazon.Backend.Nightly;
 using Backazon.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

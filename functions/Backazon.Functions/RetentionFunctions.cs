@@ -1,4 +1,5 @@
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Retention;
 using Microsoft.Azure.Functions.Worker;
 

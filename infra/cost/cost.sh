@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The monthly Azure cost of one Backazon customer, from the backend's request counts and list
 # prices (infra/cost-model.md explains every line).
-#   bash infra/cost/cost.sh                          # the table, with prices.conf and workload.conf
-#   bash infra/cost/cost.sh hot_gb_month=0.0208 files=250000    # any value overridden
+#   bash infra/cost/cost.sh                          # the table: prices.json, prices.conf, workload.conf
+#   bash infra/cost/cost.sh big_file_share=0.2 cold_gb_month=0.004    # any value overridden
 # Needs bash and awk only (POSIX awk: mawk, gawk or BSD awk).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -13,4 +13,4 @@ for override in "$@"; do
   esac
 done
 
-LC_ALL=C awk -v overrides="$*" -f "$here/cost.awk" "$here/prices.conf" "$here/workload.conf"
+LC_ALL=C awk -v overrides="$*" -f "$here/cost.awk" "$here/prices.json" "$here/prices.conf" "$here/workload.conf"

@@ -6,8 +6,8 @@ param name string
 param location string
 param tags object
 
-@description('Replication. Every allowed value keeps copies in more than one zone or region.')
-@allowed(['Standard_ZRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_GRS', 'Standard_RAGRS'])
+@description('Replication. Every allowed value but Standard_LRS keeps copies in more than one zone or region; LRS is the operator\'s explicit choice (infra/README.md).')
+@allowed(['Standard_ZRS', 'Standard_LRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_GRS', 'Standard_RAGRS'])
 param skuName string
 
 @description('Days a deleted blob or container can still be restored by an operator.')

@@ -10,6 +10,10 @@ public sealed class DataStorageTests(InfraFixture infra)
 {
     private static readonly string[] RedundantSkus = ["Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS", "Standard_GRS", "Standard_RAGRS"];
 
+    // One datacenter's copies: offered beside ZRS for its price, never the default
+    // (infra/README.md says what it risks).
+    private const string LocallyRedundant = "Standard_LRS";
+
     [Theory]
     [InlineData("allowSharedKeyAccess", "false")]
     [InlineData("defaultToOAuthAuthentication", "true")]
@@ -39,15 +43,20 @@ public sealed class DataStorageTests(InfraFixture infra)
     }
 
     [Fact]
-    public void DataAccount_Replication_IsZoneOrGeoRedundantByDefault()
+    public void DataAccount_Replication_IsZoneRedundantByDefault_LocallyRedundantOnlyByChoice()
     {
         var sku = infra.Template["parameters"]!["dataStorageSku"]!;
         var allowed = sku["allowedValues"]?.AsArray().Select(v => v!.ToString()).ToList() ?? [];
 
         Rule.Holds((string?)sku["defaultValue"] == "Standard_ZRS", "data storage replication defaults to Standard_ZRS",
             $"default: {sku["defaultValue"]}");
-        Rule.Holds(allowed.Count > 0 && allowed.All(RedundantSkus.Contains),
-            "data storage replication allows only zone- or geo-redundant SKUs", $"allowed: [{string.Join(", ", allowed)}]");
+        Rule.Holds(allowed.Contains("Standard_ZRS") && allowed.Contains(LocallyRedundant),
+            "data storage replication offers LRS beside ZRS", $"allowed: [{string.Join(", ", allowed)}]");
+        Rule.Holds(allowed.All(s => RedundantSkus.Contains(s) || s == LocallyRedundant),
+            "data storage replication allows zone- or geo-redundant SKUs, and LRS, nothing else (no premium or page-blob SKU)", $"allowed: [{string.Join(", ", allowed)}]");
+        var description = (string?)sku["metadata"]?["description"] ?? "";
+        Rule.Holds(description.Contains("Standard_LRS", StringComparison.Ordinal) && description.Contains("datacenter", StringComparison.Ordinal),
+            "the dataStorageSku parameter says what LRS risks", description);
         Rule.Holds((string?)infra.DataAccount["sku"]?["name"] == "Standard_ZRS", "the data account uses the dataStorageSku parameter",
             $"deployed sku: {infra.DataAccount["sku"]?["name"]}");
     }

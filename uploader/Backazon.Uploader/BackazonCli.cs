@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 
 namespace Backazon.Uploader;

@@ -1,4 +1,5 @@
 using Backazon.Uploader;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 

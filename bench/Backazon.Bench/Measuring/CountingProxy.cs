@@ -12,7 +12,8 @@ namespace Backazon.Bench.Measuring;
 /// service, or the backend's API), that counts every request and its bytes both ways per
 /// <see cref="Party"/>. Every tool is pointed at it, so all are measured the same way, outside
 /// themselves. Bytes are bodies exactly plus the request line and headers as parsed (within a
-/// few bytes of the wire; no TLS on loopback).
+/// few bytes of the wire; no TLS on loopback). Given a <see cref="NetworkLink"/>, it delays and
+/// paces the clients' requests and answers as that line would.
 /// </summary>
 public sealed class CountingProxy : IAsyncDisposable
 {
@@ -26,10 +27,13 @@ public sealed class CountingProxy : IAsyncDisposable
     private readonly HttpMessageInvoker _upstream;
     private readonly Uri _upstreamBase;
     private readonly Func<HttpRequest, Party> _classify;
+    private readonly NetworkLink? _link;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _connectionsSeen = new();
     private readonly Dictionary<Party, TrafficCounter> _counters = Enum.GetValues<Party>().ToDictionary(p => p, _ => new TrafficCounter());
 
-    private CountingProxy(WebApplication app, Uri upstreamBase, Func<HttpRequest, Party> classify)
+    private CountingProxy(WebApplication app, Uri upstreamBase, Func<HttpRequest, Party> classify, NetworkLink? link)
     {
+        _link = link;
         _app = app;
         _upstreamBase = upstreamBase;
         _classify = classify;
@@ -51,7 +55,8 @@ public sealed class CountingProxy : IAsyncDisposable
 
     /// <param name="upstream">scheme, host and port of the service behind it</param>
     /// <param name="classify">who sent a request</param>
-    public static async Task<CountingProxy> StartAsync(Uri upstream, Func<HttpRequest, Party> classify)
+    /// <param name="link">the line a client's requests cross (the backend's never do), or none</param>
+    public static async Task<CountingProxy> StartAsync(Uri upstream, Func<HttpRequest, Party> classify, NetworkLink? link = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -64,7 +69,7 @@ public sealed class CountingProxy : IAsyncDisposable
             k.Limits.MinRequestBodyDataRate = null;
             k.Limits.MinResponseDataRate = null;
         });
-        var proxy = new CountingProxy(builder.Build(), new Uri(upstream.GetLeftPart(UriPartial.Authority)), classify);
+        var proxy = new CountingProxy(builder.Build(), new Uri(upstream.GetLeftPart(UriPartial.Authority)), classify, link);
         await proxy._app.StartAsync();
         proxy.Address = new Uri(proxy._app.Urls.First());
         return proxy;
@@ -73,17 +78,30 @@ public sealed class CountingProxy : IAsyncDisposable
     private async Task ForwardAsync(HttpContext context)
     {
         var request = context.Request;
-        var counter = _counters[_classify(request)];
+        var party = _classify(request);
+        var counter = _counters[party];
+        var link = party == Party.Client ? _link : null;
         // The raw target keeps the client's exact escaping: signatures cover the path.
         var target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-        counter.CountRequest(request.Method.Length + target.Length + 11 + HeaderBytes(request.Headers));
+        var requestHead = request.Method.Length + target.Length + 11 + HeaderBytes(request.Headers);
+        counter.CountRequest(requestHead);
+        if (link is not null)
+        {
+            if (_connectionsSeen.TryAdd(context.Connection.Id, true))
+            {
+                await link.HandshakesAsync(context.RequestAborted);
+            }
+
+            await link.Up.SendAsync(requestHead, context.RequestAborted);
+            await link.HalfTripAsync(context.RequestAborted);
+        }
 
         using var forward = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_upstreamBase, target));
         // Azurite compares a copy source's host with the Host it was called on: keep the client's.
         forward.Headers.Host = request.Host.Value;
         if (request.ContentLength is not null || request.Headers.TransferEncoding.Count > 0)
         {
-            forward.Content = new StreamContent(new CountingStream(request.Body, counter.CountSent));
+            forward.Content = new StreamContent(new CountingStream(request.Body, counter.CountSent, link?.Up));
         }
 
         foreach (var (name, values) in request.Headers)
@@ -100,6 +118,11 @@ public sealed class CountingProxy : IAsyncDisposable
         }
 
         using var response = await _upstream.SendAsync(forward, context.RequestAborted);
+        if (link is not null)
+        {
+            await link.HalfTripAsync(context.RequestAborted);
+        }
+
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
@@ -109,8 +132,14 @@ public sealed class CountingProxy : IAsyncDisposable
             }
         }
 
-        counter.CountReceived(17 + HeaderBytes(context.Response.Headers));
-        await response.Content.CopyToAsync(new CountingStream(context.Response.Body, counter.CountReceived), context.RequestAborted);
+        var responseHead = 17 + HeaderBytes(context.Response.Headers);
+        counter.CountReceived(responseHead);
+        if (link is not null)
+        {
+            await link.Down.SendAsync(responseHead, context.RequestAborted);
+        }
+
+        await response.Content.CopyToAsync(new CountingStream(context.Response.Body, counter.CountReceived, link?.Down), context.RequestAborted);
     }
 
     private static long HeaderBytes(IHeaderDictionary headers) =>

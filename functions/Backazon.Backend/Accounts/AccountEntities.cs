@@ -56,6 +56,13 @@ public sealed class DeviceEntity : ITableEntity
     public DateTimeOffset? LastSeenAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
 
+    /// <summary>Set when another computer took this device over (<c>enroll --replaces</c>): the
+    /// hash of the secret the replaced computer still holds, its name, and when, so that computer
+    /// hears why it is refused rather than an unknown-token error.</summary>
+    public string? ReplacedSecretHash { get; set; }
+    public string? ReplacedName { get; set; }
+    public DateTimeOffset? ReplacedAt { get; set; }
+
     /// <summary>When the device last finished a backup run that sent everything it found.</summary>
     public DateTimeOffset? LastBackupAt { get; set; }
 

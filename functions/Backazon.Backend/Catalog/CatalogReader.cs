@@ -1,5 +1,4 @@
 using Azure.Data.Tables;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 
 namespace Backazon.Backend.Catalog;

@@ -2,7 +2,6 @@ using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 
 namespace Backazon.Backend.Catalog;

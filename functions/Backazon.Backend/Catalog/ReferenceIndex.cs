@@ -19,7 +19,7 @@ namespace Backazon.Backend.Catalog;
 /// <para>
 /// Accounts older than the index have versions without references until that pass has run once;
 /// a marker row next to the account's row says when its references are complete, and until then the reference
-/// check asks the catalog itself (<see cref="Retention.ContentReleaser.IsReferencedAsync"/>).
+/// check asks the catalog itself (<see cref="Content.ContentReleaser.IsReferencedAsync"/>).
 /// </para>
 /// </summary>
 public sealed class ReferenceIndex(StorageClients storage, AccountStore accounts)

@@ -30,6 +30,10 @@ public sealed class LifecycleOptions
     /// only references last written at least this long before it began.</summary>
     public int StorageClockSkewSeconds { get; set; } = 300;
 
+    /// <summary>Whether checked content moves to the cold tier at once when the plan keeps it
+    /// long enough (<see cref="Content.ColdAfterCheck"/>).</summary>
+    public bool ColdAfterCheck { get; set; } = true;
+
     public TimeSpan ContentReleaseDelay => TimeSpan.FromHours(ContentReleaseDelayHours);
     public TimeSpan StaleDeviceAge => TimeSpan.FromHours(StaleDeviceHours);
 }

@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Errors;
+using Backazon.Backend.Operators;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Security;
 using Backazon.Contracts;

@@ -21,7 +21,9 @@ public static class CustomerSignIn
     public static IServiceCollection AddCustomerSignIn(this IServiceCollection services)
     {
         services.AddOptions<CustomerSignInOptions>().BindConfiguration("CustomerSignIn")
-            .Validate(o => o.InvitationDays is >= 1 and <= 90 && o.LinkPollSeconds is >= 1 and <= 60, "CustomerSignIn:InvitationDays must be 1..90 and CustomerSignIn:LinkPollSeconds 1..60.");
+            .Validate(o => o.InvitationDays is >= 1 and <= 90 && o.LinkPollSeconds is >= 1 and <= 60, "CustomerSignIn:InvitationDays must be 1..90 and CustomerSignIn:LinkPollSeconds 1..60.")
+            .Validate(o => o.LinkRequestsPerAddress >= 1 && o.LinkRequestWindowMinutes is >= 1 and <= 1440 && o.MaxOpenLinkCodes >= 1,
+                "CustomerSignIn:LinkRequestsPerAddress and MaxOpenLinkCodes must be at least 1, and LinkRequestWindowMinutes 1..1440.");
         services.AddAuthentication().AddJwtBearer(Scheme, _ => { });
 
         // Configure, not a lambda at AddJwtBearer: the sign-in options are read when the handler

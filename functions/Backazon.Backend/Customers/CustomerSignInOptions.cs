@@ -28,5 +28,14 @@ public sealed class CustomerSignInOptions
     /// <summary>Seconds a computer waits between polls while its code awaits approval (RFC 8628's interval).</summary>
     public int LinkPollSeconds { get; set; } = 5;
 
+    /// <summary>Link requests (POST /api/devices/link) one client address may make per
+    /// <see cref="LinkRequestWindowMinutes"/>, on each instance of the app.</summary>
+    public int LinkRequestsPerAddress { get; set; } = 10;
+
+    public int LinkRequestWindowMinutes { get; set; } = 60;
+
+    /// <summary>Link codes not yet expired, across the service, beyond which no new one is made.</summary>
+    public int MaxOpenLinkCodes { get; set; } = 1000;
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Authority) && !string.IsNullOrWhiteSpace(Audience);
 }

@@ -22,6 +22,11 @@ public sealed class DeviceLinkEntity : ITableEntity
     public DateTimeOffset? LastPolledAt { get; set; }
     public string State { get; set; } = "";
 
+    /// <summary>The computer the asking one wants to take over, by the name it gave; and the device
+    /// the approval settled on (its id), whose history the new computer continues.</summary>
+    public string? Replaces { get; set; }
+    public string? ReplacesDeviceId { get; set; }
+
     /// <summary>Set by the approval: the account the computer joins, and who approved.</summary>
     public string? AccountId { get; set; }
     public string? ApprovedByMember { get; set; }

@@ -5,6 +5,7 @@ using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Devices;
 using Backazon.Backend.Errors;
+using Backazon.Backend.Operators;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;
@@ -18,10 +19,13 @@ namespace Backazon.Backend.Customers;
 /// signed-in member who sees which computer asks. What the computer receives is what an operator
 /// code gives (a Backazon device id and secret), not an OpenID Connect token, so the grant is the
 /// backend's own rather than the issuer's. Both codes are stored hashed; each is good once, for
-/// ten minutes; polling faster than told is answered slow_down.
+/// ten minutes; polling faster than told is answered slow_down. Both rows stay a day past their
+/// expiry (answering "used" or "expired" meanwhile), then <see cref="ExpiredCodeCleaner"/> deletes
+/// them. New requests stop while <see cref="CustomerSignInOptions.MaxOpenLinkCodes"/> codes are open.
 /// </summary>
 public sealed class DeviceLinkService(
-    StorageClients storage, AccountStore accounts, EnrollmentService enrollment, PlanCatalog plans, IOptions<CustomerSignInOptions> options, TimeProvider clock)
+    StorageClients storage, AccountStore accounts, EnrollmentService enrollment, DeviceReplacement replacement, PlanCatalog plans, DueIndex due,
+    IOptions<CustomerSignInOptions> options, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
 
@@ -39,13 +43,20 @@ public sealed class DeviceLinkService(
         var name = AccountService.ValidName(request.DeviceName, "deviceName", required: false) ?? "device";
         var os = EnrollmentService.ValidOs(request.Os);
         var now = clock.GetUtcNow();
+        await RefuseWhenFullAsync(now, cancellationToken);
         var deviceCode = Secrets.NewSecret();
+        var userCode = NewUserCode();
         var interval = options.Value.LinkPollSeconds;
+        var cleanAt = now + Lifetime + ExpiredCodeCleaner.Keep;
+
+        // Their cleaning is recorded before the rows, so no row is left that nothing comes back for.
+        await due.AddAsync(DueKinds.LinkCode, cleanAt, [("", Secrets.Hash(deviceCode)), ("", Secrets.Hash(userCode))], cancellationToken);
         await _codes.AddEntityAsync(new DeviceLinkEntity
         {
             PartitionKey = Secrets.Hash(deviceCode),
             DeviceName = name,
             Os = os,
+            Replaces = AccountService.ValidName(request.Replaces, "replaces", required: false),
             RequestedAt = now,
             ExpiresAt = now + Lifetime,
             IntervalSeconds = interval,
@@ -55,7 +66,6 @@ public sealed class DeviceLinkService(
         // 20^8 codes: a clash with a live one is unlikely, and a clash is refused by the key.
         for (var attempt = 0; ; attempt++)
         {
-            var userCode = RandomNumberGenerator.GetString(UserCodeAlphabet, UserCodeLength);
             try
             {
                 await _codes.AddEntityAsync(new UserCodeEntity { PartitionKey = Secrets.Hash(userCode), DeviceCodeHash = Secrets.Hash(deviceCode), ExpiresAt = now + Lifetime },
@@ -67,9 +77,33 @@ public sealed class DeviceLinkService(
             catch (RequestFailedException e) when (e.Status == 409 && attempt < 5)
             {
                 // An old row of the same code (used or expired, or live): draw again.
+                userCode = NewUserCode();
+                await due.AddAsync(DueKinds.LinkCode, cleanAt, [("", Secrets.Hash(userCode))], cancellationToken);
             }
         }
     }
+
+    /// <summary>
+    /// The bound that holds however many instances serve requests (each instance's
+    /// <see cref="LinkRequestLimiter"/> counts only its own): the codes not yet expired, counted by
+    /// their cleaning rows (two per request) in a read bounded by the ceiling (only the last ten
+    /// minutes' partitions hold such rows); when the ceiling is reached, the
+    /// caller hears when the oldest expires.
+    /// </summary>
+    private async Task RefuseWhenFullAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ceiling = options.Value.MaxOpenLinkCodes;
+        var open = await due.LaterAsync(DueKinds.LinkCode, now + ExpiredCodeCleaner.Keep, 2 * ceiling, cancellationToken);
+        if (open.Count >= 2 * ceiling)
+        {
+            var wait = open.Min() - ExpiredCodeCleaner.Keep - now;
+            throw BackazonException.TooMany(
+                $"Too many computers are waiting to be linked right now ({ceiling:N0} codes are open). Try again in {Math.Max(1, Math.Ceiling(wait.TotalMinutes))} minute(s).",
+                wait);
+        }
+    }
+
+    private static string NewUserCode() => RandomNumberGenerator.GetString(UserCodeAlphabet, UserCodeLength);
 
     /// <summary>The computer's poll: its credentials once approved, otherwise RFC 8628's error.</summary>
     public async Task<EnrollResponse> PollAsync(DeviceTokenRequest request, CancellationToken cancellationToken = default)
@@ -124,8 +158,9 @@ public sealed class DeviceLinkService(
         }
 
         // Approved: spend the request first (ETag: of two racing polls, one gets the device).
-        var deviceId = Secrets.NewId();
+        var deviceId = link.ReplacesDeviceId ?? Secrets.NewId();
         var secret = Secrets.NewSecret();
+        string? replacedName = null;
         link.State = DeviceLinkStates.Done;
         link.DeviceId = deviceId;
         try
@@ -139,7 +174,14 @@ public sealed class DeviceLinkService(
 
         try
         {
-            await enrollment.AddDeviceAsync(link.AccountId!, deviceId, link.DeviceName, link.Os, secret, now, cancellationToken);
+            if (link.ReplacesDeviceId is null)
+            {
+                await enrollment.AddDeviceAsync(link.AccountId!, deviceId, link.DeviceName, link.Os, secret, now, cancellationToken);
+            }
+            else
+            {
+                replacedName = await replacement.ReplaceAsync(link.AccountId!, deviceId, link.DeviceName, link.Os, secret, now, cancellationToken);
+            }
         }
         catch (BackazonException e)
         {
@@ -151,7 +193,7 @@ public sealed class DeviceLinkService(
             throw Error(DeviceLinkErrors.AccessDenied, e.Detail);
         }
 
-        return new EnrollResponse(link.AccountId!, deviceId, link.DeviceName, new DeviceToken(link.AccountId!, deviceId, secret).ToString());
+        return new EnrollResponse(link.AccountId!, deviceId, link.DeviceName, new DeviceToken(link.AccountId!, deviceId, secret).ToString(), replacedName);
     }
 
     /// <summary>What a signed-in member sees before approving: the computer's name, OS and when it asked.</summary>
@@ -161,13 +203,15 @@ public sealed class DeviceLinkService(
         return View(code, link);
     }
 
-    public Task<DeviceLinkView> ApproveAsync(CustomerCaller caller, string userCode, CancellationToken cancellationToken = default) =>
-        DecideAsync(caller, userCode, approve: true, cancellationToken);
+    /// <param name="replaces">the id (or name) of the account's computer the new one takes over;
+    /// null: the one the computer asked to replace, if it asked, otherwise none.</param>
+    public Task<DeviceLinkView> ApproveAsync(CustomerCaller caller, string userCode, string? replaces = null, CancellationToken cancellationToken = default) =>
+        DecideAsync(caller, userCode, approve: true, replaces, cancellationToken);
 
     public Task<DeviceLinkView> DenyAsync(CustomerCaller caller, string userCode, CancellationToken cancellationToken = default) =>
-        DecideAsync(caller, userCode, approve: false, cancellationToken);
+        DecideAsync(caller, userCode, approve: false, null, cancellationToken);
 
-    private async Task<DeviceLinkView> DecideAsync(CustomerCaller caller, string userCode, bool approve, CancellationToken cancellationToken)
+    private async Task<DeviceLinkView> DecideAsync(CustomerCaller caller, string userCode, bool approve, string? replaces, CancellationToken cancellationToken)
     {
         var (code, link) = await FindAsync(userCode, cancellationToken);
         if (link.State != DeviceLinkStates.Pending)
@@ -184,8 +228,11 @@ public sealed class DeviceLinkService(
                 throw BackazonException.Conflict($"The account is {account.Status}; no computer can be linked to it.");
             }
 
+            // Taking a computer over adds no device (unless it was revoked: checked when it is taken).
+            var target = string.IsNullOrWhiteSpace(replaces) ? link.Replaces : replaces.Trim();
+            link.ReplacesDeviceId = target is null ? null : (await replacement.FindAsync(caller.AccountId, target, cancellationToken)).DeviceId;
             var plan = plans.Get(account.PlanId);
-            if (account.ActiveDevices >= plan.DeviceLimit)
+            if (link.ReplacesDeviceId is null && account.ActiveDevices >= plan.DeviceLimit)
             {
                 // Both people hear it: the member now, the computer at its next poll (which ends
                 // its wait rather than have it poll until the code expires).
@@ -218,6 +265,7 @@ public sealed class DeviceLinkService(
             again.Link.State = link.State;
             again.Link.AccountId = link.AccountId;
             again.Link.ApprovedByMember = link.ApprovedByMember;
+            again.Link.ReplacesDeviceId = link.ReplacesDeviceId;
             await _codes.UpdateEntityAsync(again.Link, again.Link.ETag, TableUpdateMode.Replace, cancellationToken);
             link = again.Link;
         }
@@ -253,7 +301,7 @@ public sealed class DeviceLinkService(
     }
 
     private static DeviceLinkView View(string code, DeviceLinkEntity link) =>
-        new(code, link.DeviceName, link.Os, link.RequestedAt, link.ExpiresAt, link.State);
+        new(code, link.DeviceName, link.Os, link.RequestedAt, link.ExpiresAt, link.State, link.Replaces);
 
     private static BackazonException Error(string error, string detail) =>
         new(ProblemKind.BadRequest, "The computer is not linked.", detail) { Error = error };

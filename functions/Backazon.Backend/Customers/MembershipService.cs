@@ -15,7 +15,7 @@ namespace Backazon.Backend.Customers;
 /// first sign-in that accepts it binds that identity to the account; the operator lists and
 /// removes members. Backazon never sees a password: identities are the issuer's.
 /// </summary>
-public sealed class MembershipService(StorageClients storage, AccountStore accounts, IOptions<CustomerSignInOptions> options, TimeProvider clock)
+public sealed class MembershipService(StorageClients storage, AccountStore accounts, DueIndex due, IOptions<CustomerSignInOptions> options, TimeProvider clock)
 {
     private const int MaxEmailLength = 254;
 
@@ -34,6 +34,7 @@ public sealed class MembershipService(StorageClients storage, AccountStore accou
 
         var token = Secrets.NewSecret();
         var expiresAt = clock.GetUtcNow().AddDays(options.Value.InvitationDays);
+        await due.AddAsync(DueKinds.Invitation, expiresAt + ExpiredCodeCleaner.Keep, [(accountId, Secrets.Hash(token))], cancellationToken);
         await _codes.AddEntityAsync(new InvitationEntity
         {
             PartitionKey = Secrets.Hash(token),

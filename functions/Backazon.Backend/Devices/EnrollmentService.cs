@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
 using Backazon.Backend.Errors;
+using Backazon.Backend.Operators;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;
@@ -12,7 +13,7 @@ using Backazon.Contracts;
 namespace Backazon.Backend.Devices;
 
 /// <summary>Issues single-use enrollment codes and trades them for device identities.</summary>
-public sealed class EnrollmentService(StorageClients storage, AccountStore accounts, PlanCatalog plans, TimeProvider clock)
+public sealed class EnrollmentService(StorageClients storage, AccountStore accounts, PlanCatalog plans, DeviceReplacement replacement, TimeProvider clock)
 {
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromHours(24);
 
@@ -56,8 +57,12 @@ public sealed class EnrollmentService(StorageClients storage, AccountStore accou
             throw CodeRefused($"This enrollment code expired at {entry.ExpiresAt:u}. Ask for a new one.");
         }
 
-        var deviceId = Secrets.NewId();
+        // The computer to take over is found before the code is spent, so a wrong name costs nothing.
+        var replaced = string.IsNullOrWhiteSpace(request.Replaces) ? null
+            : await replacement.FindAsync(entry.AccountId, request.Replaces.Trim(), cancellationToken);
+        var deviceId = replaced?.DeviceId ?? Secrets.NewId();
         var secret = Secrets.NewSecret();
+        string? replacedName = null;
 
         // Spend the code first (ETag: of two racing redemptions, one wins), then add the device.
         entry.UsedAt = now;
@@ -73,7 +78,14 @@ public sealed class EnrollmentService(StorageClients storage, AccountStore accou
 
         try
         {
-            await AddDeviceAsync(entry.AccountId, deviceId, deviceName, ValidOs(request.Os), secret, now, cancellationToken);
+            if (replaced is null)
+            {
+                await AddDeviceAsync(entry.AccountId, deviceId, deviceName, ValidOs(request.Os), secret, now, cancellationToken);
+            }
+            else
+            {
+                replacedName = await replacement.ReplaceAsync(entry.AccountId, deviceId, deviceName, ValidOs(request.Os), secret, now, cancellationToken);
+            }
         }
         catch (BackazonException)
         {
@@ -84,7 +96,7 @@ public sealed class EnrollmentService(StorageClients storage, AccountStore accou
             throw;
         }
 
-        return new EnrollResponse(entry.AccountId, deviceId, deviceName, new DeviceToken(entry.AccountId, deviceId, secret).ToString());
+        return new EnrollResponse(entry.AccountId, deviceId, deviceName, new DeviceToken(entry.AccountId, deviceId, secret).ToString(), replacedName);
     }
 
     /// <summary>Adds a device to an account within its plan's device limit (also used by a

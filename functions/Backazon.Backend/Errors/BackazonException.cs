@@ -13,6 +13,10 @@ public enum ProblemKind
 
     /// <summary>Nothing was done, and trying again shortly will do (HTTP 503 with Retry-After).</summary>
     Busy,
+
+    /// <summary>Too many requests of this kind for now (HTTP 429); <see cref="BackazonException.RetryAfter"/>
+    /// says when one will be taken again.</summary>
+    TooManyRequests,
 }
 
 /// <summary>
@@ -31,6 +35,12 @@ public sealed class BackazonException(ProblemKind kind, string title, string det
 
     /// <summary>A machine-readable code where a protocol names one (RFC 8628's "slow_down", say).</summary>
     public string? Error { get; init; }
+
+    /// <summary>How long to wait before trying again, when it is known (sent as Retry-After).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    public static BackazonException TooMany(string detail, TimeSpan retryAfter) =>
+        new(ProblemKind.TooManyRequests, "Too many requests.", detail) { RetryAfter = retryAfter };
 
     public static BackazonException BadRequest(string detail, string? field = null) =>
         new(ProblemKind.BadRequest, "The request is not valid.", detail, field);

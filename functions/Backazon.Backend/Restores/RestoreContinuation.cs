@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Errors;
-using Backazon.Backend.Uploads;
 
 namespace Backazon.Backend.Restores;
 

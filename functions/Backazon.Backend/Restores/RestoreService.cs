@@ -1,10 +1,10 @@
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +16,7 @@ namespace Backazon.Backend.Restores;
 /// status but purged (people who stopped paying can still get their data back).
 /// </summary>
 public sealed class RestoreService(
-    AccountStore accounts, CatalogReader reader, CatalogWalk walk, ContentBlobs blobs, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
+    AccountStore accounts, CatalogReader reader, CatalogWalk walk, ContentBlobs blobs, ContentRows contentRows, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
     /// <summary>Items per listing or manifest page (tests page through small trees with a small one).</summary>
     internal int PageSize { get; set; } = RestoreLimits.PageSize;
@@ -82,13 +82,18 @@ public sealed class RestoreService(
         }
 
         var (page, next) = await SelectionPageAsync(caller.AccountId, device, selections, entries, token ?? new RestoreContinuation(0, asOf, null), cancellationToken);
+        // Content sent in blocks is read from the snapshot its row names: the page's rows are read
+        // together, not one after another (small content has no row to read).
+        var rows = await contentRows.FindManyAsync(caller.AccountId,
+            page.Where(i => i.Kind == EntryKinds.File && i.Size > BackupLimits.SinglePutMaxBytes).Select(i => i.Hash!), cancellationToken);
         var items = new List<RestoreItem>(page.Count);
         foreach (var item in page)
         {
             SignedUrl? url = null;
             if (item.Kind == EntryKinds.File)
             {
-                var blob = await CheckedBlobAsync(caller.AccountId, item, cancellationToken);
+                // A big file's version is a snapshot of its lineage blob.
+                var blob = rows.TryGetValue(item.Hash!, out var row) ? blobs.Checked(row) : blobs.Checked(caller.AccountId, item.Hash!, null);
                 url = await sas.DownloadUrlAsync(blob, CatalogPathRules.Split(item.Path).Name, lifetime, cancellationToken);
             }
 
@@ -170,22 +175,6 @@ public sealed class RestoreService(
             // Said apart from "never there": the version before the deletion is still kept.
             ? throw new BackazonException(ProblemKind.NotFound, "Deleted.", $"'{path}' was deleted on {deletedAt:u}; ask for it as of a moment before that ('at').")
             : entry;
-    }
-
-    /// <summary>The blob a version's bytes are read from: content sent in blocks is read from the
-    /// snapshot the backend checked (one point read for each such file; small content has none).</summary>
-    private async Task<Azure.Storage.Blobs.BlobClient> CheckedBlobAsync(string accountId, CatalogItem item, CancellationToken cancellationToken)
-    {
-        if (item.Size > BackupLimits.SinglePutMaxBytes)
-        {
-            var row = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(item.Hash!), cancellationToken: cancellationToken);
-            if (row.HasValue)
-            {
-                return blobs.Checked(row.Value!); // a big file's version is a snapshot of its lineage blob
-            }
-        }
-
-        return blobs.Checked(accountId, item.Hash!, null);
     }
 
     /// <summary>The device whose catalog to read: the caller's own by default, or another of the

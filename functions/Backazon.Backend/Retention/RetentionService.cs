@@ -1,8 +1,11 @@
-using Backazon.Backend.Configuration;
 using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
+using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
+using Backazon.Backend.Messages;
+using Backazon.Backend.Nightly;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
@@ -78,7 +81,7 @@ public sealed class RetentionService(
         var rules = RulesOf(account.Value);
         var now = clock.GetUtcNow();
         var removed = 0;
-        foreach (var inFolder in paths.Distinct(StringComparer.Ordinal).GroupBy(p => Uploads.CatalogPathRules.Split(p).Folder, StringComparer.Ordinal))
+        foreach (var inFolder in paths.Distinct(StringComparer.Ordinal).GroupBy(p => Catalog.CatalogPathRules.Split(p).Folder, StringComparer.Ordinal))
         {
             var byPath = await VersionsOfAsync(accountId, deviceId, inFolder.Key, inFolder, cancellationToken);
 
@@ -129,7 +132,7 @@ public sealed class RetentionService(
         var byPath = new System.Collections.Concurrent.ConcurrentDictionary<string, List<CatalogEntity>>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(paths, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (path, ct) =>
         {
-            var name = Uploads.CatalogPathRules.Split(path).Name;
+            var name = Catalog.CatalogPathRules.Split(path).Name;
             var filter = TableClient.CreateQueryFilter(
                 $"PartitionKey eq {partition} and RowKey ge {CatalogKeys.FileRowsStart(name)} and RowKey lt {CatalogKeys.FileRowsEnd(name)}");
             var versions = new List<CatalogEntity>();

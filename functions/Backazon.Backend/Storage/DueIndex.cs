@@ -11,10 +11,15 @@ public static class DueKinds
     /// <summary>A granted content whose last upload SAS (plus the commit window) runs out then.</summary>
     public const string Grant = "grant";
 
+    /// <summary>A granted content whose upload SAS runs out then: what arrived can no longer
+    /// change, so an upload that is all there (or larger than declared) is settled at once
+    /// rather than a commit window later, and bytes over the declared size are not kept uncounted.</summary>
+    public const string Landed = "landed";
+
     /// <summary>A commit that should be cataloged by then, or be queued again.</summary>
     public const string Commit = "commit";
 
-    /// <summary>A grant request's record of its rows (<see cref="Uploads.GrantLedger"/>), deleted
+    /// <summary>A grant request's record of its rows (<see cref="Content.GrantLedger"/>), deleted
     /// then if no commit used it.</summary>
     public const string Ledger = "ledger";
 
@@ -29,6 +34,13 @@ public static class DueKinds
     /// <summary>A commit made then, whose row and result are removed once the plan's history
     /// has passed it (per account; the daily sweep asks for those due by now less the history).</summary>
     public const string ForgetCommit = "forget";
+
+    /// <summary>A computer's link request (its device code's and its user code's rows in the
+    /// EnrollmentCodes table, each a due row by its hash), deleted a while after it expired.</summary>
+    public const string LinkCode = "link";
+
+    /// <summary>An invitation's row (by its token's hash), deleted a while after it expired.</summary>
+    public const string Invitation = "invite";
 }
 
 /// <summary>One piece of work that comes due: which account, and the content hash or commit id.</summary>
@@ -115,6 +127,27 @@ public sealed class DueIndex(StorageClients storage)
         return Table.QueryAsync<DueEntity>(
             TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey le {Partition(kind, accountId, now) + "|~"} and DueAt le {now}"),
             cancellationToken: cancellationToken);
+    }
+
+    /// <summary>When the rows of <paramref name="kind"/> due after <paramref name="after"/> come
+    /// due, at most <paramref name="limit"/> of them (in the partitions every account shares): what
+    /// is still to come, read at a cost bounded by the limit, not by the table.</summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> LaterAsync(string kind, DateTimeOffset after, int limit, CancellationToken cancellationToken = default)
+    {
+        var found = new List<DateTimeOffset>();
+        var query = Table.QueryAsync<DueEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey ge {Partition(kind, null, after)} and PartitionKey le {Prefix(kind, null) + "~"} and DueAt gt {after}"),
+            maxPerPage: Math.Min(limit, 1000), select: [nameof(DueEntity.DueAt)], cancellationToken: cancellationToken);
+        await foreach (var page in query.AsPages())
+        {
+            found.AddRange(page.Values.Select(row => row.DueAt));
+            if (found.Count >= limit)
+            {
+                break;
+            }
+        }
+
+        return found.Count > limit ? found[..limit] : found;
     }
 
     private async Task AddRowsAsync(string partition, DateTimeOffset dueAt, IEnumerable<DueEntity> rows, CancellationToken cancellationToken)

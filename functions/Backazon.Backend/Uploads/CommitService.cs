@@ -1,11 +1,13 @@
-using Azure;
 using System.Text.Json;
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
 using Backazon.Backend.Errors;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Security;
 using Backazon.Backend.Storage;
 using Backazon.Contracts;

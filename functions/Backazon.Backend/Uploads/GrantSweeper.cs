@@ -1,6 +1,8 @@
+using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
-using Backazon.Backend.Catalog;
+using Backazon.Backend.Content;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Microsoft.Extensions.Logging;
@@ -17,7 +19,7 @@ namespace Backazon.Backend.Uploads;
 /// sweep within a time budget.
 /// </summary>
 public sealed class GrantSweeper(
-    AccountStore accounts, ContentVerifier verifier, CommitService commits, GrantLedger ledger, Chunks.ChunkLists chunkLists, DueIndex due, TimeProvider clock,
+    AccountStore accounts, ContentRows contentRows, ContentBlobs blobs, ContentVerifier verifier, CommitService commits, GrantLedger ledger, ChunkLists chunkLists, DueIndex due, TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<Configuration.LifecycleOptions> lifecycle, ILogger<GrantSweeper> logger)
 {
     /// <summary>A commit not cataloged this long after it was made is queued again.</summary>
@@ -41,19 +43,33 @@ public sealed class GrantSweeper(
         var done = new List<DueEntity>();
         await foreach (var row in due.DueAsync(DueKinds.Grant, now, cancellationToken: cancellationToken))
         {
-            var content = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(row.AccountId, ContentEntity.RowFor(row.Id), cancellationToken: cancellationToken);
+            var content = await contentRows.FindAsync(row.AccountId, row.Id, cancellationToken);
             // Verified or released: nothing left to do. Renewed: its later due row stands for it.
-            if (content.HasValue && content.Value!.State == ContentStates.Granted && content.Value.ExpiresAt < now
-                && !await SettleAsync(content.Value, tally, cancellationToken))
+            if (content is { State: ContentStates.Granted } && content.ExpiresAt < now
+                && !await SettleAsync(content, tally, cancellationToken))
             {
                 continue; // tried again next sweep
             }
 
-            if (content is { HasValue: true, Value.IsVerified: true } && BackupLimits.IsChunked(content.Value!.Size))
+            if (content is { IsVerified: true } && BackupLimits.IsChunked(content.Size))
             {
                 // Its check deleted the staging blob, but a SAS still alive then could write it
                 // again; none can now.
                 await chunkLists.DeleteStagingAsync(row.AccountId, row.Id, cancellationToken);
+            }
+
+            await DoneAsync(done, row, cancellationToken);
+        }
+
+        await foreach (var row in due.DueAsync(DueKinds.Landed, now, cancellationToken: cancellationToken))
+        {
+            // Renewed since (a newer SAS is alive): the renewal's own row comes later.
+            if (await contentRows.FindAsync(row.AccountId, row.Id, cancellationToken) is { State: ContentStates.Granted } content
+                && content.ExpiresAt - UploadGrantService.CommitWindow <= now
+                && SettledByWhatArrived(content, await ArrivedAsync(content, cancellationToken))
+                && !await SettleAsync(content, tally, cancellationToken))
+            {
+                continue; // tried again next sweep
             }
 
             await DoneAsync(done, row, cancellationToken);
@@ -102,6 +118,27 @@ public sealed class GrantSweeper(
         {
             await due.DoneAsync(done, cancellationToken);
             done.Clear();
+        }
+    }
+
+    /// <summary>More bytes than declared are never honest, and a single upload that is all there
+    /// is final; a chunked upload's staging blob holds only its new chunks, so only its excess says
+    /// anything. Everything else waits for its commit, or the grant's end.</summary>
+    private static bool SettledByWhatArrived(ContentEntity grant, long arrived) =>
+        arrived > grant.Size || (arrived == grant.Size && !BackupLimits.IsChunked(grant.Size));
+
+    /// <summary>The bytes a device wrote for a grant (its content blob, or for chunked content its
+    /// staging blob); -1 when nothing arrived.</summary>
+    private async Task<long> ArrivedAsync(ContentEntity grant, CancellationToken cancellationToken)
+    {
+        var blob = BackupLimits.IsChunked(grant.Size) ? chunkLists.Staging(grant.PartitionKey, grant.Hash) : blobs.Blob(grant.PartitionKey, grant.Hash);
+        try
+        {
+            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return -1;
         }
     }
 

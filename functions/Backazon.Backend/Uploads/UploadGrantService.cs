@@ -1,8 +1,9 @@
 using Azure;
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
-using Backazon.Backend.Chunks;
+using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
 using Backazon.Backend.Errors;
 using Backazon.Backend.Plans;
 using Backazon.Backend.Security;
@@ -25,14 +26,16 @@ namespace Backazon.Backend.Uploads;
 /// the account already knows costs a point read (after the transaction says it exists).
 /// </remarks>
 public sealed class UploadGrantService(
-    AccountStore accounts, PlanCatalog plans, ContentBlobs blobs, ChunkLists chunkLists, SasIssuer sas, DueIndex due, GrantLedger ledger,
+    AccountStore accounts, PlanCatalog plans, ContentBlobs blobs, ContentRows rows, ContentGrants grants, ChunkLists chunkLists, SasIssuer sas, GrantLedger ledger,
     IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
     /// <summary>How long after its SAS expires a grant waits for the device's commit.</summary>
     public static readonly TimeSpan CommitWindow = TimeSpan.FromHours(1);
 
-    // A table transaction holds at most 100 operations: the account row plus 99 content rows.
-    private const int RowsPerTransaction = 99;
+    private TimeSpan SasLife => TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes);
+
+    /// <summary>How long a grant's row waits before the sweeper settles it.</summary>
+    private TimeSpan GrantLife => SasLife + CommitWindow;
 
     public async Task<UploadGrantResponse> GrantAsync(DeviceCaller caller, UploadGrantRequest request, CancellationToken cancellationToken = default)
     {
@@ -62,21 +65,21 @@ public sealed class UploadGrantService(
 
         AccountEntity? fresh = account;
         var written = new List<ContentEntity>();
-        foreach (var chunk in wanted.Chunk(RowsPerTransaction))
+        foreach (var chunk in wanted.Chunk(ContentGrants.RowsPerTransaction))
         {
             // The account as read for this request serves the first chunk; its ETag is spent after.
-            var decided = await ReserveAsync(caller, plan, fresh ?? await accounts.GetAccountAsync(caller.AccountId, cancellationToken), chunk, cancellationToken);
+            var decided = await grants.DecideAsync(caller, plan, fresh ?? await accounts.GetAccountAsync(caller.AccountId, cancellationToken), chunk, SasLife, GrantLife, cancellationToken);
             fresh = null;
             foreach (var (file, decision) in decided)
             {
                 byHash[file.Hash!] = await AnswerAsync(caller.AccountId, file, decision, cancellationToken);
             }
 
-            written.AddRange(RowsWritten(decided));
+            written.AddRange(GrantDecision.RowsWritten(decided));
         }
 
         var grantId = await ledger.WriteAsync(caller.AccountId, written,
-            clock.GetUtcNow() + TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes) + CommitWindow, cancellationToken);
+            clock.GetUtcNow() + GrantLife, cancellationToken);
         return new UploadGrantResponse(files.Select((f, i) => pathRefusals.TryGetValue(i, out var reason)
             ? new UploadGrant(f.Path ?? "", f.Hash!, GrantOutcomes.Refused, null, null, reason)
             : byHash[f.Hash!] with { Path = f.Path! }).ToList(), grantId);
@@ -99,29 +102,13 @@ public sealed class UploadGrantService(
         _ => "The subscription is canceled: no new backups are accepted. Restores keep working until the data is purged.",
     };
 
-    private abstract record Decision;
-
-    private sealed record Granted(ContentEntity Row) : Decision;
-
-    /// <summary>An upload of this content was granted before (this run's kill, another device):
-    /// a new SAS for the same blob, no second reservation.</summary>
-    private sealed record Renewed(ContentEntity Row) : Decision;
-
-    private sealed record AlreadyStored : Decision;
-
-    /// <summary>The content rows the decisions add or renew.</summary>
-    private static IEnumerable<ContentEntity> RowsWritten(IEnumerable<(GrantFile File, Decision Decision)> decided) =>
-        decided.Select(d => d.Decision switch { Granted g => g.Row, Renewed r => r.Row, _ => null }).OfType<ContentEntity>();
-
-    private sealed record Refusal(string Reason) : Decision;
-
-    private async Task<UploadGrant> AnswerAsync(string accountId, GrantFile file, Decision decision, CancellationToken cancellationToken)
+    private async Task<UploadGrant> AnswerAsync(string accountId, GrantFile file, GrantDecision decision, CancellationToken cancellationToken)
     {
         switch (decision)
         {
-            case Granted:
+            case GrantDecision.Granted:
                 return await UploadAsync(accountId, file, cancellationToken);
-            case Renewed:
+            case GrantDecision.Renewed:
                 // A device killed after its upload finished asks again: if the blob is all there,
                 // nothing needs sending (the commit checks it). A blob of the wrong size is a
                 // broken or hostile upload; no version points at it, so it goes.
@@ -141,7 +128,7 @@ public sealed class UploadGrantService(
                 }
 
                 return await UploadAsync(accountId, file, cancellationToken, renewed: true);
-            case Refusal refused:
+            case GrantDecision.Refused refused:
                 return Refused(file, refused.Reason);
             default:
                 return Stored(file);
@@ -180,143 +167,13 @@ public sealed class UploadGrantService(
             return [];
         }
 
-        var row = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(file.Base), cancellationToken: cancellationToken);
-        if (row is not { HasValue: true, Value.IsVerified: true } || await chunkLists.ReadAsync(accountId, file.Base, cancellationToken) is not { } baseList)
+        if (await rows.FindAsync(accountId, file.Base, cancellationToken) is not { IsVerified: true } || await chunkLists.ReadAsync(accountId, file.Base, cancellationToken) is not { } baseList)
         {
             return [];
         }
 
         var inBase = baseList.Chunks.Select(c => c.Hash!).ToHashSet(StringComparer.Ordinal);
         return file.Chunks!.Select(c => c.Hash!).Where(inBase.Contains).Distinct(StringComparer.Ordinal).ToList();
-    }
-
-    /// <summary>
-    /// Decides a chunk of distinct contents in one transaction guarded by the account's ETag:
-    /// unknown content is added as granted (reserving its bytes), known content is renewed,
-    /// stored or refused. When the transaction says a row exists or changed, or the account
-    /// moved, what it named is read and the chunk decided again (<see cref="OptimisticRetry"/>).
-    /// </summary>
-    private async Task<List<(GrantFile, Decision)>> ReserveAsync(
-        DeviceCaller caller, Plan plan, AccountEntity account, IReadOnlyList<GrantFile> chunk, CancellationToken cancellationToken)
-    {
-        var known = new Dictionary<string, ContentEntity?>(StringComparer.Ordinal); // null: known absent
-        var firstTry = true;
-        return await OptimisticRetry.RunAsync(async ct =>
-        {
-            if (!firstTry)
-            {
-                account = await accounts.GetAccountAsync(caller.AccountId, ct);
-            }
-
-            firstTry = false;
-            var now = clock.GetUtcNow();
-            var expiresAt = now + TimeSpan.FromMinutes(sasOptions.Value.UploadMinutes) + CommitWindow;
-            var actions = new List<TableTransactionAction>();
-            var decided = new List<(GrantFile, Decision)>();
-            var reserved = account.ReservedBytes;
-            var committed = account.UsedBytes + account.ReservedBytes;
-            foreach (var file in chunk)
-            {
-                known.TryGetValue(file.Hash!, out var row);
-                if (row is { IsVerified: true })
-                {
-                    decided.Add((file, row.Size == file.Size ? new AlreadyStored()
-                        : new Refusal($"Content with this hash is stored with size {row.Size}, not {file.Size}: the size or hash is wrong.")));
-                }
-                else if (row is not null && row.Size != file.Size)
-                {
-                    decided.Add((file, new Refusal($"An upload of this content with size {row.Size}, not {file.Size}, is in progress: the size or hash is wrong.")));
-                }
-                else if (row is not null)
-                {
-                    row.ExpiresAt = expiresAt;
-                    if (row.DeviceId != caller.DeviceId)
-                    {
-                        // Another device may still write through its own SAS: whoever's bytes
-                        // fail the check, the check cannot say, so it blames no device.
-                        row.DeviceId = null;
-                    }
-                    actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, row.ETag));
-                    decided.Add((file, new Renewed(row)));
-                }
-                else if (committed + file.Size > plan.StorageQuotaBytes)
-                {
-                    decided.Add((file, new Refusal(
-                        $"Quota reached: the {plan.DisplayName} plan holds {Format(plan.StorageQuotaBytes)} and {Format(committed)} is used or uploading; this file needs {Format(file.Size)} more.")));
-                }
-                else
-                {
-                    committed += file.Size;
-                    reserved += file.Size;
-                    var added = new ContentEntity
-                    {
-                        PartitionKey = caller.AccountId,
-                        RowKey = ContentEntity.RowFor(file.Hash!),
-                        State = ContentStates.Granted,
-                        Size = file.Size,
-                        DeviceId = caller.DeviceId,
-                        IssuedAt = now,
-                        ExpiresAt = expiresAt,
-                    };
-                    actions.Add(new TableTransactionAction(TableTransactionActionType.Add, added));
-                    decided.Add((file, new Granted(added)));
-                }
-            }
-
-            if (actions.Count == 0)
-            {
-                return decided;
-            }
-
-            if (reserved != account.ReservedBytes)
-            {
-                // Only a reservation needs the account's ETag; renewals alone leave it alone.
-                account.ReservedBytes = reserved;
-                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, account, account.ETag));
-            }
-
-            // Due first: a grant the sweeper cannot find by its time would never be settled.
-            await due.AddAsync(DueKinds.Grant, expiresAt, RowsWritten(decided).Select(row => (caller.AccountId, row.Hash)), ct);
-            try
-            {
-                // The rows' new ETags go into the grant's ledger: the commit's check starts from them.
-                var answers = await accounts.Table.SubmitTransactionAsync(actions, ct);
-                foreach (var (action, answer) in actions.Zip(answers.Value))
-                {
-                    action.Entity.ETag = answer.Headers.ETag ?? action.Entity.ETag;
-                }
-
-                return decided;
-            }
-            catch (TableTransactionFailedException e) when (OptimisticRetry.IsRace(e))
-            {
-                await LearnAsync(caller.AccountId, chunk, actions, e, known, ct);
-                throw OptimisticRetry.Lost(e);
-            }
-        }, cancellationToken);
-    }
-
-    /// <summary>After a failed transaction: nothing when it named the account (the caller reads
-    /// that again anyway); the row it named; or — when it named none, or it was the first
-    /// surprise of this chunk — every row of the chunk, so one more round decides.</summary>
-    private async Task LearnAsync(string accountId, IReadOnlyList<GrantFile> chunk, List<TableTransactionAction> actions,
-        TableTransactionFailedException failure, Dictionary<string, ContentEntity?> known, CancellationToken cancellationToken)
-    {
-        var failed = failure.FailedTransactionActionIndex is int index && index < actions.Count ? actions[index].Entity : null;
-        if (failed is AccountEntity)
-        {
-            return;
-        }
-
-        var toRead = failed is ContentEntity row && known.Count > 0 ? [row.Hash] : chunk.Select(f => f.Hash!).ToArray();
-        await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (hash, ct) =>
-        {
-            var found = await accounts.Table.GetEntityIfExistsAsync<ContentEntity>(accountId, ContentEntity.RowFor(hash), cancellationToken: ct);
-            lock (known)
-            {
-                known[hash] = found.HasValue ? found.Value : null;
-            }
-        });
     }
 
     /// <summary>Checks the request as a whole (a bad request changes nothing) and each path on its

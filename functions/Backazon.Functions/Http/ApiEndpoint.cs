@@ -42,9 +42,8 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             if (caller is null)
             {
                 // Only the device itself holds its secret, so telling it why costs no privacy.
-                throw await devices.IsRevokedAsync(token, request.HttpContext.RequestAborted)
-                    ? new BackazonException(ProblemKind.Unauthorized, "Device revoked.",
-                        "This device was revoked by the operator; enroll it again with a new code.")
+                throw await devices.WhyRefusedAsync(token, request.HttpContext.RequestAborted) is { } why
+                    ? new BackazonException(ProblemKind.Unauthorized, "Device revoked or replaced.", why)
                     : new BackazonException(ProblemKind.Unauthorized, "Not authenticated.",
                         "A valid device token is required (Authorization: Bearer ...).");
             }
@@ -189,6 +188,7 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             ProblemKind.Gone => StatusCodes.Status410Gone,
             ProblemKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
             ProblemKind.Busy => StatusCodes.Status503ServiceUnavailable,
+            ProblemKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
             _ => StatusCodes.Status500InternalServerError,
         };
         var problem = new ProblemDetails { Status = status, Title = e.Title, Detail = e.Detail, Instance = request.Path };
@@ -202,7 +202,14 @@ public sealed class ApiEndpoint(DeviceAuthenticator devices, OperatorAuthenticat
             problem.Extensions["error"] = e.Error;
         }
 
-        if (e.Kind == ProblemKind.Busy)
+        if (e.RetryAfter is { } wait)
+        {
+            // Whole seconds, rounded up (RFC 9110 §10.2.3): a client that waits that long is served.
+            var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+            request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            problem.Extensions["retryAfterSeconds"] = seconds;
+        }
+        else if (e.Kind == ProblemKind.Busy)
         {
             // A client that retries (the uploader does) comes back after a pause, not at once.
             request.HttpContext.Response.Headers.RetryAfter = "1";

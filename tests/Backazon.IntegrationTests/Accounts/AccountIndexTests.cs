@@ -1,5 +1,7 @@
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
+using Backazon.Backend.Nightly;
+using Backazon.Backend.Operators;
 using Backazon.Backend.Retention;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;

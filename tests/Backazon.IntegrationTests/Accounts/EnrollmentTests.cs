@@ -75,7 +75,7 @@ public sealed class EnrollmentTests(BackendFixture backend)
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var plans = new PlanCatalog(new ConfigurationBuilder().Build());
         var store = new AccountStore(backend.Storage, plans);
-        var enrollment = new EnrollmentService(backend.Storage, store, plans, clock);
+        var enrollment = new EnrollmentService(backend.Storage, store, plans, new DeviceReplacement(store, plans), clock);
         var account = await backend.CreateAccountAsync();
         var code = await enrollment.CreateCodeAsync(account.Id);
 

@@ -133,7 +133,7 @@ public sealed class OperatorApiTests(BackendFixture backend)
     public async Task ListAccounts_PagesThroughEveryAccountOnce_NoPageLargerThanThePageSize()
     {
         // More accounts than one page holds, whatever the other tests made.
-        var missing = Backazon.Backend.Accounts.AccountService.ListPageSize + 1 - await CountAccountsAsync();
+        var missing = Backazon.Backend.Operators.AccountService.ListPageSize + 1 - await CountAccountsAsync();
         for (var i = 0; i < missing; i += 10)
         {
             await Task.WhenAll(Enumerable.Range(0, Math.Min(10, missing - i)).Select(_ => backend.CreateAccountAsync("trial")));
@@ -146,7 +146,7 @@ public sealed class OperatorApiTests(BackendFixture backend)
         do
         {
             var page = await client.GetFromJsonAsync<AccountPage>("admin/accounts" + (continuation is null ? "" : "?continuation=" + Uri.EscapeDataString(continuation)), Api.Json);
-            Assert.InRange(page!.Items.Count, 1, Backazon.Backend.Accounts.AccountService.ListPageSize);
+            Assert.InRange(page!.Items.Count, 1, Backazon.Backend.Operators.AccountService.ListPageSize);
             seen.AddRange(page.Items.Select(a => a.Id));
             continuation = page.Continuation;
             pages++;

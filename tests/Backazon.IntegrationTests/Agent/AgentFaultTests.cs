@@ -4,6 +4,7 @@ using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.Uploader.Agent;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;

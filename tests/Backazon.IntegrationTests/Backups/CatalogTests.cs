@@ -1,8 +1,9 @@
-using Backazon.Backend.Storage;
 using System.Text;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.Uploader;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Backazon.Backend.Catalog;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Scanning;

@@ -7,6 +7,7 @@ using Backazon.Backend.Security;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.LocalHost;
 using Backazon.Uploader;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Index;
@@ -59,7 +60,7 @@ public sealed class CliErrorTests(BackendFixture backend) : IAsyncLifetime
 
         var result = await _machine.RunAsync("backup");
 
-        AssertOneSentence(result, ExitCodes.Failure, "config.json is not valid at line");
+        AssertOneSentence(result, ExitCodes.Failure, "config.json is not valid JSON at line");
         Assert.Contains("fix it or delete it", result.Error);
     }
 

@@ -4,6 +4,7 @@ using Backazon.Backend.Devices;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Microsoft.Extensions.DependencyInjection;
 

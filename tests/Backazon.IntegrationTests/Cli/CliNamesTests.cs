@@ -1,5 +1,6 @@
 using System.Text;
 using Backazon.IntegrationTests.Infrastructure;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Scanning;
 

@@ -6,6 +6,7 @@ using Azure.Storage.Blobs;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.Uploader;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Scanning;

@@ -1,5 +1,6 @@
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.Uploader;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Scanning;
 

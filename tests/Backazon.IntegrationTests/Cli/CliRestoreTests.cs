@@ -6,6 +6,7 @@ using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Restoring;
 using Backazon.Uploader.Scanning;

@@ -33,9 +33,11 @@ public sealed class CliServiceTests(ITestOutputHelper output) : IDisposable
         var sentence = install.Error.Trim();
         Assert.DoesNotContain('\n', sentence);
         Assert.StartsWith("The service could not be started because ", sentence);
-        Assert.EndsWith(HasProgram("systemctl")
-            ? "start it with 'systemctl --user daemon-reload && systemctl --user enable --now backazon.service'."
-            : "start 'backazon agent' from your session's startup programs instead.", sentence);
+        Assert.EndsWith("run 'backazon install --at-login' to start the agent from your login shell instead.", sentence);
+        if (HasProgram("systemctl"))
+        {
+            Assert.Contains("run 'loginctl enable-linger' and log in again, then 'systemctl --user daemon-reload && systemctl --user enable --now backazon.service'", sentence);
+        }
         var unit = await File.ReadAllTextAsync(UnitFile);
         Assert.Contains($"Environment=\"BACKAZON_CONFIG_DIR={config}\"\n", unit);
         Assert.Contains($"Environment=\"BACKAZON_STATE_DIR={Path.Combine(config, "state")}\"\n", unit);
@@ -55,6 +57,41 @@ public sealed class CliServiceTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(0, again.Code);
         Assert.Equal($"The Backazon agent is not installed as a service here (there is no {UnitFile}); nothing to remove.", again.Out.Trim());
+    }
+
+    [Fact]
+    public async Task InstallAtLogin_NoUserSystemd_StartsTheAgentFromTheLoginProfile_UninstallRemovesOnlyThat()
+    {
+        var config = Path.Combine(_root, "config");
+        new ConfigFolder(config).WriteSecret(DeviceConfig.FileName, new DeviceConfig("http://127.0.0.1:1", "acct", "dev", "laptop", "secret"));
+        Directory.CreateDirectory(Home);
+        var profile = Path.Combine(Home, ".profile");
+        await File.WriteAllTextAsync(profile, "export EDITOR=vi\n");
+        await File.WriteAllTextAsync(Path.Combine(Home, ".bash_profile"), ". ~/.profile\n");
+
+        var install = await RunCliAsync(config, "install", "--at-login");
+        var again = await RunCliAsync(config, "install", "--at-login");
+
+        Assert.True(install.Code == 0, install.Out + install.Error);
+        Assert.StartsWith("Installed: the Backazon agent starts in the background each time you log in (from ~/.profile, ~/.bash_profile).", install.Out.Trim());
+        Assert.Equal(0, again.Code);
+        var text = await File.ReadAllTextAsync(profile);
+        Assert.StartsWith("export EDITOR=vi\n# >>> backazon", text);
+        Assert.Single(text.Split("# >>> backazon").Skip(1)); // installed twice, written once
+        Assert.Contains($"BACKAZON_CONFIG_DIR='{config}' BACKAZON_STATE_DIR='{Path.Combine(config, "state")}' nohup ", text);
+        Assert.Contains($"'{Path.Combine(AppContext.BaseDirectory, "backazon.dll")}' 'agent' >/dev/null 2>&1 & )", text);
+        using (var check = Process.Start("sh", ["-n", profile]))
+        {
+            await check.WaitForExitAsync();
+            Assert.Equal(0, check.ExitCode); // the block is valid sh (read, not run)
+        }
+
+        var uninstall = await RunCliAsync(config, "uninstall");
+
+        Assert.True(uninstall.Code == 0, uninstall.Out + uninstall.Error);
+        Assert.Contains("Removed the agent's start from your login shell's profile", uninstall.Out);
+        Assert.Equal("export EDITOR=vi\n", await File.ReadAllTextAsync(profile));
+        Assert.Equal(". ~/.profile\n", await File.ReadAllTextAsync(Path.Combine(Home, ".bash_profile")));
     }
 
     [Fact]

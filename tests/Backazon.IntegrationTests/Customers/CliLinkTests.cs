@@ -43,6 +43,44 @@ public sealed partial class CliLinkTests(SignInFixture backend) : IDisposable
     }
 
     [Fact]
+    public async Task EnrollWithoutCode_Replaces_MemberSeesWhichAndApproves_ComputerTakesOverTheOldDevice()
+    {
+        var (account, token) = await CustomerSignInClient.NewMemberAsync(backend, plan: "trial");
+        var old = await backend.EnrollAsync(account.Id, "dead-pc");
+        using var member = backend.Client(token);
+        using var enroll = Cli("enroll", "--server", backend.BaseAddress.ToString(), "--name", "new-pc", "--replaces", "dead-pc");
+        var code = await ShownCodeAsync(enroll);
+
+        Assert.Equal("dead-pc", (await member.GetFromJsonAsync<DeviceLinkView>($"me/device-links/{code}", Api.Json))!.Replaces);
+        Assert.True((await member.PostAsync($"me/device-links/{code}/approve", null)).IsSuccessStatusCode);
+        var (exit, output, _) = await EndAsync(enroll);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"Enrolled as device 'new-pc' ({old.DeviceId})", output);
+        Assert.Contains("took over 'dead-pc'", output);
+        var device = (await member.GetFromJsonAsync<List<CustomerDeviceView>>("me/devices", Api.Json))!.Single();
+        Assert.Equal((old.DeviceId, "new-pc", false), (device.Id, device.Name, device.Revoked));
+    }
+
+    [Fact]
+    public async Task EnrollWithoutCode_MemberApprovesWithReplaces_ComputerTakesOverThatDevice()
+    {
+        var (account, token) = await CustomerSignInClient.NewMemberAsync(backend);
+        var old = await backend.EnrollAsync(account.Id, "stolen-pc");
+        using var member = backend.Client(token);
+        using var enroll = Cli("enroll", "--server", backend.BaseAddress.ToString(), "--name", "new-pc");
+        var code = await ShownCodeAsync(enroll);
+
+        var approved = await member.PostAsJsonAsync($"me/device-links/{code}/approve", new ApproveDeviceLinkRequest(old.DeviceId), Api.Json);
+        var (exit, output, _) = await EndAsync(enroll);
+
+        Assert.True(approved.IsSuccessStatusCode, await approved.Content.ReadAsStringAsync());
+        Assert.Equal(0, exit);
+        Assert.Contains($"({old.DeviceId})", output);
+        Assert.Contains("took over 'stolen-pc'", output);
+    }
+
+    [Fact]
     public async Task EnrollWithoutCode_Denied_EndsInOneSentence()
     {
         var (_, token) = await CustomerSignInClient.NewMemberAsync(backend);

@@ -5,6 +5,7 @@ using Backazon.Backend.Accounts;
 using Backazon.Backend.Customers;
 using Backazon.Backend.Devices;
 using Backazon.Backend.Plans;
+using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -82,8 +83,8 @@ public sealed partial class DeviceLinkTests(SignInFixture backend)
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var plans = new PlanCatalog(new ConfigurationBuilder().Build());
         var store = new AccountStore(backend.Storage, plans);
-        var links = new DeviceLinkService(backend.Storage, store, new EnrollmentService(backend.Storage, store, plans, clock), plans,
-            Options.Create(new CustomerSignInOptions()), clock);
+        var links = new DeviceLinkService(backend.Storage, store, new EnrollmentService(backend.Storage, store, plans, new DeviceReplacement(store, plans), clock),
+            new DeviceReplacement(store, plans), plans, new DueIndex(backend.Storage), Options.Create(new CustomerSignInOptions()), clock);
         var started = await links.StartAsync(new DeviceLinkRequest("late", null), new Uri(backend.BaseAddress, "/api/web/#/link"));
         clock.Advance(DeviceLinkService.Lifetime + TimeSpan.FromMinutes(1));
 

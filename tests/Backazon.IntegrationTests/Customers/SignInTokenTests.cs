@@ -6,6 +6,7 @@ using System.Text.Json;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Customers;
 using Backazon.Backend.Plans;
+using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -119,7 +120,7 @@ public sealed class SignInTokenTests(SignInFixture backend)
         // Real storage, moved clock: the invitation is made now and accepted eight days later.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var plans = new PlanCatalog(new ConfigurationBuilder().Build());
-        var members = new MembershipService(backend.Storage, new AccountStore(backend.Storage, plans), Options.Create(new CustomerSignInOptions()), clock);
+        var members = new MembershipService(backend.Storage, new AccountStore(backend.Storage, plans), new DueIndex(backend.Storage), Options.Create(new CustomerSignInOptions()), clock);
         var account = await backend.CreateAccountAsync();
         var invitation = await members.InviteAsync(account.Id, new CreateInvitationRequest("late@example.com"), backend.BaseAddress);
         clock.Advance(TimeSpan.FromDays(8));

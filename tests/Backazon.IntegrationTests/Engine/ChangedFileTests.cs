@@ -1,5 +1,6 @@
 using Backazon.Backend.Accounts;
 using Backazon.IntegrationTests.Infrastructure;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Scanning;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -51,7 +52,7 @@ public sealed class ChangedFileTests(BackendFixture backend) : IAsyncLifetime
                 return Task.CompletedTask;
             };
             var (code, _, _) = await _machine.RunAsync("backup", _tree);
-            Assert.Equal(Backazon.Uploader.Commands.ExitCodes.Failure, code); // nothing could be taken: a failure, not a run that mostly worked
+            Assert.Equal(Backazon.Uploader.Cli.ExitCodes.Failure, code); // nothing could be taken: a failure, not a run that mostly worked
         }
 
         _machine.Requests.Before = null;

@@ -1,7 +1,6 @@
 using Azure.Storage.Blobs;
-using Backazon.Backend.Catalog;
-using Backazon.Backend.Chunks;
-using Backazon.Backend.Storage;
+using Backazon.Backend.Content;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;

@@ -3,7 +3,7 @@ using System.Text;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
-using Backazon.Backend.Storage;
+using Backazon.Backend.Content;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

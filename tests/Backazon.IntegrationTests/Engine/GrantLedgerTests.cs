@@ -1,6 +1,7 @@
 using System.Text;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
@@ -43,8 +44,8 @@ public sealed class GrantLedgerTests(BackendFixture backend)
         var bytes = Encoding.UTF8.GetBytes($"checked before its commit {Guid.NewGuid()}");
         var grant = await GrantAndUploadAsync(device, "early.txt", bytes);
         // As the grant sweeper would: checked and counted with no version yet, so flagged for a release check.
-        var verifier = backend.App.Services.GetRequiredService<Backend.Catalog.ContentVerifier>();
-        Assert.Equal(Backend.Catalog.VerificationResult.Verified, (await verifier.EnsureAsync(device.AccountId, TestDevice.Sha256(bytes))).Result);
+        var verifier = backend.App.Services.GetRequiredService<Backend.Content.ContentVerifier>();
+        Assert.Equal(Backend.Content.VerificationResult.Verified, (await verifier.EnsureAsync(device.AccountId, TestDevice.Sha256(bytes))).Result);
 
         var status = await device.WaitAsync((await device.Api.CommitAsync(new CommitRequest([TestDevice.File("early.txt", bytes)], GrantIds: [grant.GrantId!]))).CommitId);
 
@@ -71,7 +72,7 @@ public sealed class GrantLedgerTests(BackendFixture backend)
         var status = await device.WaitAsync((await device.Api.CommitAsync(new CommitRequest([TestDevice.File("kept.txt", bytes)], GrantIds: [grant.GrantId!]))).CommitId);
 
         Assert.Equal((1, 0), (status.Cataloged, status.Rejected.Count));
-        Assert.True(await backend.App.Services.GetRequiredService<Backend.Storage.ContentBlobs>().Blob(device.AccountId, TestDevice.Sha256(bytes)).ExistsAsync());
+        Assert.True(await backend.App.Services.GetRequiredService<Backend.Content.ContentBlobs>().Blob(device.AccountId, TestDevice.Sha256(bytes)).ExistsAsync());
     }
 
     [Fact]

@@ -4,7 +4,6 @@ using System.Text;
 using Azure.Data.Tables;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;

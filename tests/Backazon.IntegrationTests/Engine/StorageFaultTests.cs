@@ -1,8 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Backazon.Backend.Configuration;
-using Backazon.Backend.Storage;
-using Backazon.Backend.Uploads;
+using Backazon.Backend.Content;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.Uploader.Scanning;

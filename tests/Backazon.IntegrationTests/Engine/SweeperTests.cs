@@ -1,5 +1,8 @@
+using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Retention;
 using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
@@ -8,6 +11,7 @@ using Backazon.IntegrationTests.Infrastructure;
 using Backazon.IntegrationTests.Retention;
 using Backazon.LocalHost.Azurite;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Backazon.IntegrationTests.Engine;
 
@@ -107,6 +111,29 @@ public sealed class SweeperTests(BackendFixture backend) : IAsyncLifetime
         Assert.False((await sim.Get<AccountStore>().Table.GetEntityIfExistsAsync<CommitEntity>(device.AccountId, CommitEntity.RowFor(old))).HasValue);
         Assert.False(await uploads.GetBlobClient(CommitService.ResultBlobName(device.AccountId, old)).ExistsAsync());
         Assert.Equal(CommitStates.Cataloged, (await CommitRowAsync(sim, device, recent)).State);
+    }
+
+    [Fact]
+    public async Task Upload_LargerThanDeclared_IsTakenBackAndCounted_OnceItsSasRunsOut_NotAnHourLater()
+    {
+        using var sim = await HarnessAsync();
+        var device = await sim.NewDeviceAsync();
+        var declared = "ten bytes!"u8.ToArray();
+        var grants = await sim.Get<UploadGrantService>().GrantAsync(device,
+            new UploadGrantRequest([new GrantFile("liar.txt", declared.Length, RetentionHarness.Sha256(declared))]));
+        await new BlobClient(new Uri(Assert.Single(grants.Files).UploadUrl!)).UploadAsync(BinaryData.FromBytes(new byte[3 * 1024 * 1024]));
+        var upload = sim.Get<ContentBlobs>().Blob(device.AccountId, RetentionHarness.Sha256(declared)); // the backend's view
+
+        await sim.Get<GrantSweeper>().SweepAsync(); // the SAS still lives: the device may be mid-upload
+        Assert.True(await upload.ExistsAsync());
+
+        sim.Clock.Advance(TimeSpan.FromMinutes(sim.Get<IOptions<SasOptions>>().Value.UploadMinutes) + TimeSpan.FromSeconds(1));
+        await sim.Get<GrantSweeper>().SweepAsync();
+
+        Assert.False(await upload.ExistsAsync());
+        var row = await sim.Get<AccountStore>().FindDeviceAsync(device.AccountId, device.DeviceId);
+        Assert.Equal((1, 3L * 1024 * 1024), (row!.RejectedUploads, row.RejectedBytes));
+        Assert.Equal(0, (await sim.Get<AccountStore>().GetAccountAsync(device.AccountId)).ReservedBytes);
     }
 
     private async Task<RetentionHarness> HarnessAsync(Dictionary<string, string?>? settings = null)

@@ -1,5 +1,6 @@
 using Backazon.Contracts;
 using Backazon.Uploader;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 
@@ -88,6 +89,20 @@ public sealed class CliHarness : IDisposable
             start.Environment[name] = value;
         }
         return System.Diagnostics.Process.Start(start)!;
+    }
+
+    /// <summary>The real CLI as a process on this machine's config folder, run to its end.</summary>
+    public Task<(int Exit, string Out, string Error)> RunProcessAsync(params string[] args) => RunProcessIn(_config, args);
+
+    /// <summary>The real CLI as a process on any config folder, run to its end (two minutes at most).</summary>
+    public static async Task<(int Exit, string Out, string Error)> RunProcessIn(string config, params string[] args)
+    {
+        using var cli = StartIn(config, new Dictionary<string, string>(), args);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var output = cli.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = cli.StandardError.ReadToEndAsync(timeout.Token);
+        await cli.WaitForExitAsync(timeout.Token);
+        return (cli.ExitCode, await output, await error);
     }
 
     public void Dispose()

@@ -108,7 +108,7 @@ public sealed class RestorePagingTests : IClassFixture<BackendFixture>
     }
 
     [Fact]
-    public async Task Restore_OfAManifestOfManyPages_RestoresEveryFileInForce_FetchingOnePageAhead()
+    public async Task Restore_OfAManifestOfManyPages_RestoresEveryFileInForce_FetchingOnePageAtATime()
     {
         using var device = await TestDevice.CreateAsync(_backend);
         var committed = await Committed.TreeAsync(device);
@@ -126,7 +126,7 @@ public sealed class RestorePagingTests : IClassFixture<BackendFixture>
             Assert.Equal(expected.Count, plan.Files); // planned page by page, adding up to the whole
             Assert.Equal(expected.Count, summary.Files.Count);
             Assert.All(expected, file => Assert.Equal(file.Hash, TestDevice.Sha256(File.ReadAllBytes(Path.Combine(target, file.Path)))));
-            // While a page downloads, the next one is on its way, and no page beyond it.
+            // Pages are asked for one at a time while files download, never several at once.
             Assert.Equal(1, plan.MostAhead);
         }
         finally

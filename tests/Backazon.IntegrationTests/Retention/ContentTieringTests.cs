@@ -1,7 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Backazon.Backend.Retention;
-using Backazon.Backend.Storage;
+using Backazon.Backend.Content;
+using Backazon.Backend.Plans;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 
@@ -20,9 +20,12 @@ public sealed class ContentTieringTests(BackendFixture backend)
     // Sent in one request (no snapshot), and just big enough to be worth tiering.
     private const int Big = (int)ContentTiering.MinBytes;
 
-    // A year of history, deleted files kept 90 days: the "personal" shape.
+    // A year of history, deleted files kept 90 days: the "personal" shape. Content stays hot
+    // after its check (as content checked before ColdAfterCheck, or whose move failed, does):
+    // tagging is what moves it.
     private static RetentionHarness LongHistory(BackendFixture backend) => RetentionHarness.Create(backend, new()
     {
+        ["Lifecycle:ColdAfterCheck"] = "false",
         ["Plans:sim:MaxFileBytes"] = "20000000",
         ["Plans:sim:VersionHistoryDays"] = "365",
         ["Plans:sim:DeletedRetentionDays"] = "90",
@@ -137,7 +140,7 @@ public sealed class ContentTieringTests(BackendFixture backend)
 
         // As a commit bringing the bytes back while the tagging ran would leave it.
         var store = sim.Get<Backend.Accounts.AccountStore>();
-        var row = (await store.Table.GetEntityAsync<Backend.Uploads.ContentEntity>(device.AccountId, Backend.Uploads.ContentEntity.RowFor(RetentionHarness.Sha256(a)))).Value;
+        var row = (await store.Table.GetEntityAsync<Backend.Content.ContentEntity>(device.AccountId, Backend.Content.ContentEntity.RowFor(RetentionHarness.Sha256(a)))).Value;
         row.TaggedOld = true;
         await store.Table.UpdateEntityAsync(row, row.ETag);
         var blob = sim.Get<ContentBlobs>().Blob(device.AccountId, RetentionHarness.Sha256(a));
@@ -145,7 +148,7 @@ public sealed class ContentTieringTests(BackendFixture backend)
 
         await sim.SweepAsync(device.AccountId); // the first sweep walks the catalog
         Assert.Empty(await TagsAsync(sim, device.AccountId, a));
-        Assert.False((await store.Table.GetEntityAsync<Backend.Uploads.ContentEntity>(row.PartitionKey, row.RowKey)).Value.TaggedOld);
+        Assert.False((await store.Table.GetEntityAsync<Backend.Content.ContentEntity>(row.PartitionKey, row.RowKey)).Value.TaggedOld);
     }
 
     [Fact]
@@ -176,7 +179,7 @@ public sealed class ContentTieringTests(BackendFixture backend)
     private static async Task<bool> OnItsSnapshotAsync(RetentionHarness sim, string accountId, byte[] content)
     {
         var hash = RetentionHarness.Sha256(content);
-        var row = await sim.Get<Backend.Accounts.AccountStore>().Table.GetEntityAsync<Backend.Uploads.ContentEntity>(accountId, Backend.Uploads.ContentEntity.RowFor(hash));
+        var row = await sim.Get<Backend.Accounts.AccountStore>().Table.GetEntityAsync<Backend.Content.ContentEntity>(accountId, Backend.Content.ContentEntity.RowFor(hash));
         return row.Value.Snapshot is { } snapshot && await sim.Get<ContentBlobs>().Blob(accountId, hash).WithSnapshot(snapshot).ExistsAsync();
     }
 

@@ -1,4 +1,3 @@
-using Backazon.Backend.Storage;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -6,6 +5,10 @@ using Azure.Storage.Blobs;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
+using Backazon.Backend.Messages;
+using Backazon.Backend.Nightly;
+using Backazon.Backend.Operators;
 using Backazon.Backend.Retention;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;

@@ -52,7 +52,7 @@ public sealed class ReferenceIndexTests(BackendFixture backend)
         Assert.DoesNotContain(X, (await sim.ContentBlobsAsync(device.AccountId)).Keys);
         Assert.DoesNotContain(X, (await sim.ContentRowsAsync(device.AccountId)).Keys);
         Assert.Contains(Y, (await sim.ContentBlobsAsync(device.AccountId)).Keys);
-        Assert.True((await sim.Get<Backend.Retention.UsageRecounter>().RecountAsync(device.AccountId)).Consistent);
+        Assert.True((await sim.Get<Backend.Nightly.UsageRecounter>().RecountAsync(device.AccountId)).Consistent);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class ReferenceIndexTests(BackendFixture backend)
 
         Assert.DoesNotContain(X, (await sim.ContentBlobsAsync(device.AccountId)).Keys);
         Assert.Contains(Y, (await sim.ContentBlobsAsync(device.AccountId)).Keys);
-        Assert.True((await sim.Get<Backend.Retention.UsageRecounter>().RecountAsync(device.AccountId)).Consistent);
+        Assert.True((await sim.Get<Backend.Nightly.UsageRecounter>().RecountAsync(device.AccountId)).Consistent);
     }
 
     /// <summary>x in two files, then one of them edited to y a day later.</summary>
@@ -128,7 +128,7 @@ public sealed class ReferenceIndexTests(BackendFixture backend)
         return device;
     }
 
-    private static string ContentReleaseFilter(string accountId) => Backend.Retention.ContentReleaser.AccountCatalogFilter(accountId);
+    private static string ContentReleaseFilter(string accountId) => Backend.Content.ContentReleaser.AccountCatalogFilter(accountId);
 
     private static Task MarkFullPassDoneAsync(RetentionHarness sim, string accountId) =>
         sim.Get<DueIndex>().Table.UpsertEntityAsync(new TableEntity("retain|full", accountId) { ["At"] = sim.Clock.GetUtcNow() });

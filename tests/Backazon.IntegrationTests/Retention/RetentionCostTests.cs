@@ -1,7 +1,6 @@
 using Azure.Data.Tables;
 using Backazon.Backend.Catalog;
 using Backazon.Backend.Configuration;
-using Backazon.Backend.Retention;
 using Backazon.Backend.Storage;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Backazon.Backend.Accounts;
 using Backazon.Backend.Catalog;
-using Backazon.Backend.Retention;
+using Backazon.Backend.Nightly;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;

@@ -2,11 +2,10 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Backazon.Backend.Accounts;
-using Backazon.Backend.Catalog;
-using Backazon.Backend.Chunks;
 using Backazon.Backend.Configuration;
+using Backazon.Backend.Content;
+using Backazon.Backend.Messages;
 using Backazon.Backend.Security;
-using Backazon.Backend.Storage;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
@@ -106,7 +105,8 @@ public sealed class SharedVersionsRetentionTests(BackendFixture backend)
 
     /// <summary>One version, as the uploader sends it: the grant names the previous content as
     /// the base, and the staging blob gets the chunks the base does not hold, each once, in order.</summary>
-    private static async Task<string> BackupAsync(RetentionHarness sim, DeviceCaller device, byte[] bytes, string? baseHash)
+    /// <summary>Backs up one version of a chunked file (its new chunks to a staging blob) and catalogs it.</summary>
+    internal static async Task<string> BackupAsync(RetentionHarness sim, DeviceCaller device, byte[] bytes, string? baseHash)
     {
         using var identity = ContentIdentity.For(bytes.Length);
         identity.Append(bytes);

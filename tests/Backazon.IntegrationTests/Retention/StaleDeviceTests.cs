@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Backazon.Backend.Accounts;
-using Backazon.Backend.Retention;
+using Backazon.Backend.Nightly;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 

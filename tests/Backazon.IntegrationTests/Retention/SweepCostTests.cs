@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Backazon.Backend.Accounts;
+using Backazon.Backend.Content;
 using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;

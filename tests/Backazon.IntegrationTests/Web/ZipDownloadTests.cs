@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using Backazon.Backend.Storage;
+using Backazon.Backend.Content;
 using Backazon.Contracts;
 using Backazon.IntegrationTests.Infrastructure;
 using Backazon.IntegrationTests.Web.Pages;

@@ -1,5 +1,5 @@
+using Backazon.Backend.Catalog;
 using Backazon.Backend.Errors;
-using Backazon.Backend.Uploads;
 using Backazon.Contracts;
 
 namespace Backazon.UnitTests.Backend;

@@ -45,7 +45,7 @@ public sealed class CustomerAuthenticatorTests
         var storage = StorageClients.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(
             new Dictionary<string, string?> { ["DataStorage"] = "UseDevelopmentStorage=true" }).Build());
         var store = new Backazon.Backend.Accounts.AccountStore(storage, new Backazon.Backend.Plans.PlanCatalog(new ConfigurationBuilder().Build()));
-        return new CustomerAuthenticator(Options.Create(options), services.GetService<IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>()!, new MembershipService(storage, store, Options.Create(options), TimeProvider.System),
+        return new CustomerAuthenticator(Options.Create(options), services.GetService<IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>()!, new MembershipService(storage, store, new Backazon.Backend.Storage.DueIndex(storage), Options.Create(options), TimeProvider.System),
             NullLogger<CustomerAuthenticator>.Instance);
     }
 

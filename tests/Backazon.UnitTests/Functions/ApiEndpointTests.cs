@@ -80,7 +80,7 @@ public sealed class ApiEndpointTests
         var endpoint = new ApiEndpoint(
             new Backazon.Backend.Devices.DeviceAuthenticator(store, TimeProvider.System),
             new Backazon.Backend.Security.OperatorAuthenticator(Microsoft.Extensions.Options.Options.Create(new Backazon.Backend.Configuration.OperatorOptions())),
-            new Backazon.Backend.Customers.CustomerAuthenticator(signIn, Moq.Mock.Of<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>(), new Backazon.Backend.Customers.MembershipService(storage, store, signIn, TimeProvider.System),
+            new Backazon.Backend.Customers.CustomerAuthenticator(signIn, Moq.Mock.Of<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>(), new Backazon.Backend.Customers.MembershipService(storage, store, new Backazon.Backend.Storage.DueIndex(storage), signIn, TimeProvider.System),
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<Backazon.Backend.Customers.CustomerAuthenticator>.Instance),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<ApiEndpoint>.Instance);
 
@@ -100,6 +100,18 @@ public sealed class ApiEndpointTests
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, result.StatusCode);
         Assert.Equal("1", request.HttpContext.Response.Headers.RetryAfter.ToString());
         Assert.Equal("The account is busy; try again in a moment.", Assert.IsType<Microsoft.AspNetCore.Mvc.ProblemDetails>(result.Value).Detail);
+    }
+
+    [Fact]
+    public void Problem_TooMany_Is429WithRetryAfterInWholeSecondsRoundedUp()
+    {
+        var request = Request("");
+        var result = ApiEndpoint.Problem(request, BackazonException.TooMany("Too many requests from this address.", TimeSpan.FromSeconds(89.2)));
+
+        Assert.Equal(StatusCodes.Status429TooManyRequests, result.StatusCode);
+        Assert.Equal("90", request.HttpContext.Response.Headers.RetryAfter.ToString());
+        var problem = Assert.IsType<Microsoft.AspNetCore.Mvc.ProblemDetails>(result.Value);
+        Assert.Equal(("Too many requests from this address.", 90L), (problem.Detail, (long)problem.Extensions["retryAfterSeconds"]!));
     }
 
     private static HttpRequest Request(string body, bool sendLength = true)

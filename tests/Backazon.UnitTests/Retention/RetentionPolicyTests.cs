@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Backazon.Backend.Retention;
+using Backazon.Backend.Plans;
 using Backazon.Contracts;
 
 namespace Backazon.UnitTests.Retention;

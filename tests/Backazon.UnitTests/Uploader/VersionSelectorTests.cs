@@ -1,4 +1,5 @@
 using Backazon.Contracts;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 
 namespace Backazon.UnitTests.Uploader;

@@ -1,4 +1,4 @@
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

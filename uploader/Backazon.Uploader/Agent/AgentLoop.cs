@@ -1,5 +1,5 @@
 using Backazon.Uploader.Api;
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Uploading;
 using Microsoft.Extensions.Logging;
@@ -27,6 +27,7 @@ public sealed class AgentLoop
     private AgentStatus _status = new();
     private volatile bool _waitingToRetry;
     private volatile bool _lastFailureWasUnreachable;
+    private DateTimeOffset _runStartedAt;
 
     public AgentLoop(CliContext cli, AgentOptions options, ILogger logger)
     {
@@ -147,17 +148,23 @@ public sealed class AgentLoop
     private async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Backup starting");
+        _runStartedAt = Now;
         Update(s => s with { RunningSince = Now, NextRunAt = null, PendingFiles = 0, PendingBytes = 0 });
         var progress = new AgentProgress(_logger, (files, bytes) => Update(s => s with { PendingFiles = files, PendingBytes = bytes }), _cli.Clock,
             _options.RunView?.Invoke());
         try
         {
             var summary = await new BackupJob(_cli).RunAsync([], [], progress, _pace, cancellationToken);
+            // The errors stay in agent.json; status shows those since the last complete run.
             Update(s => s with { PendingFiles = 0, PendingBytes = 0 });
             if (!summary.Complete)
             {
                 Update(s => s.WithError(Now, $"{summary.Skipped.Count} file(s) could not be backed up; see 'backazon status' or the log."));
             }
+
+            _options.RunEnded?.Invoke(summary.NothingTaken
+                ? new AgentRun(_runStartedAt, Now, RunRecord.Failed, $"Nothing was backed up: each of the {summary.Skipped.Count} files to send was skipped.", summary, null)
+                : new AgentRun(_runStartedAt, Now, summary.Complete ? RunRecord.Completed : RunRecord.CompletedWithSkips, null, summary, null));
         }
         finally
         {
@@ -177,6 +184,7 @@ public sealed class AgentLoop
 
         _logger.LogWarning("Backup failed: {Reason} Trying again in {Delay}", e.Message, retryIn);
         Update(s => s.WithError(Now, e.Message) with { ConsecutiveFailures = s.ConsecutiveFailures + 1, NextRunAt = Now + retryIn });
+        _options.RunEnded?.Invoke(new AgentRun(_runStartedAt, Now, RunRecord.Failed, e.Message, null, Now + retryIn));
     }
 
     /// <summary>While a run goes on or waits to be tried again: stops it when a pause is asked

@@ -23,6 +23,9 @@ public sealed record AgentOptions
     /// standard output, one run after another); null: the log only.</summary>
     public Func<Uploading.IBackupProgress>? RunView { get; init; }
 
+    /// <summary>Told when each run ends, failed or not (the foreground agent prints it); null: the log only.</summary>
+    public Action<AgentRun>? RunEnded { get; init; }
+
     /// <summary>Overrides "maxUploadRate" in config.json (bytes per second, 0 for no limit).</summary>
     public long? MaxUploadRate { get; init; }
 }

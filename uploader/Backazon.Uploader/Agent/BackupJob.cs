@@ -1,4 +1,4 @@
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Index;
 using Backazon.Uploader.Uploading;
@@ -30,7 +30,10 @@ public sealed class BackupJob(CliContext cli)
         {
             if (!Directory.Exists(root) && !File.Exists(root))
             {
-                throw new CliException($"'{root}' does not exist: remove it with 'backazon include --remove {HomePath.Shorten(root)}', or create it.");
+                // Named on the command line: nothing configured to remove, only a name to check.
+                throw new CliException(folders.Count > 0
+                    ? $"'{root}' does not exist: check the name, or give a folder that does."
+                    : $"'{root}' does not exist: remove it with 'backazon include --remove {HomePath.Shorten(root)}', or create it.");
             }
         }
 
@@ -62,10 +65,12 @@ public sealed class BackupJob(CliContext cli)
         var asConfigured = excludes.Count == 0 && (folders.Count == 0 || IsConfiguredSelection(roots));
         var lastSuccess = before?.LastSuccessAt;
         var startedAt = cli.Clock.GetUtcNow();
+        var sent = new SentBytes(progress);
+        progress = sent;
+        using var client = cli.DeviceClient();
         try
         {
-            using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
-            using var client = cli.DeviceClient();
+            using var index = new LocalIndex(cli.IndexFile(device));
             var summary = await new BackupRunner(client, index, new BlobSender(index, cli.StorageOptions, pace), progress, options, cli.Clock)
                 .RunAsync(roots, cancellationToken);
             var problems = summary.Skipped.Take(RunRecord.ProblemsKept).Select(s => $"{s.Path}: {s.Reason}").ToList();
@@ -86,9 +91,26 @@ public sealed class BackupJob(CliContext cli)
         catch (Exception e)
         {
             var interrupted = e is OperationCanceledException && cancellationToken.IsCancellationRequested;
-            new RunRecord(startedAt, cli.Clock.GetUtcNow(), interrupted ? RunRecord.Interrupted : RunRecord.Failed, interrupted ? null : e.Message,
-                0, 0, 0, 0, 0, [], lastSuccess, before?.LastCompleteAt, before?.LastCompleteFolders).Write(cli.State);
+            var finishedAt = cli.Clock.GetUtcNow();
+            new RunRecord(startedAt, finishedAt, interrupted ? RunRecord.Interrupted : RunRecord.Failed, interrupted ? null : e.Message,
+                0, 0, 0, 0, sent.Total, [], lastSuccess, before?.LastCompleteAt, before?.LastCompleteFolders).Write(cli.State);
+            await ReportStoppedAsync(client, startedAt, finishedAt, sent.Total);
             throw;
+        }
+    }
+
+    /// <summary>A run that stopped (Ctrl+C, a pause, a failure) is a run all the same: told to the
+    /// backend as incomplete, with what it sent, so "runs" lists it. A few seconds at most, and
+    /// never a reason to fail beyond the run's own failure (the server may be what failed).</summary>
+    private static async Task ReportStoppedAsync(Api.BackazonClient client, DateTimeOffset startedAt, DateTimeOffset finishedAt, long bytesSent)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+            await client.ReportRunAsync(new Contracts.RunReport(startedAt, finishedAt, 0, 0, 0, 0, 0, bytesSent, Complete: false), timeout.Token);
+        }
+        catch (Exception e) when (e is Api.BackazonApiException or OperationCanceledException or HttpRequestException)
+        {
         }
     }
 }

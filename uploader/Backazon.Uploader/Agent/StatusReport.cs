@@ -1,6 +1,6 @@
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Agent;
 
@@ -42,7 +42,9 @@ public sealed record StatusReport(
         var device = cli.RequireDevice();
         var now = cli.Clock.GetUtcNow();
         var running = RunLock.IsHeld(cli.State.AgentLockFile);
-        var agent = running ? AgentStatus.Read(cli.State) : new AgentStatus();
+        var agentFile = AgentStatus.Read(cli.State);
+        // A stopped agent's file tells nothing of now, but its errors stand until a run succeeds.
+        var agent = running ? agentFile : new AgentStatus();
         var lastRun = RunRecord.Read(cli.State);
         var pause = PauseFile.Active(cli.State, now);
 
@@ -62,7 +64,8 @@ public sealed record StatusReport(
             : agent.RunningSince is not null ? now
             : pause is not null ? pause.Until is { } until && agent.NextRunAt is { } due ? (until > due ? until : due) : null
             : agent.NextRunAt;
-        var errors = agent.LastErrors
+        var succeededAt = lastRun is { Outcome: RunRecord.Completed } ? lastRun.FinishedAt : (DateTimeOffset?)null;
+        var errors = agentFile.LastErrors.Where(e => succeededAt is null || e.At > succeededAt)
             .Concat((lastRun?.Problems ?? []).Select(p => new AgentError(lastRun!.FinishedAt, "skipped " + p)))
             .Concat(lastRun is { Error: { } failure } ? [new AgentError(lastRun.FinishedAt, failure)] : [])
             .DistinctBy(e => (e.At, e.Message))

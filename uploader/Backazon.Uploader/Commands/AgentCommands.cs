@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backazon.Uploader.Agent;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Ui;
 
@@ -19,7 +20,7 @@ public static class AgentCommands
     {
         var interval = new Option<string?>("--interval") { Description = "Back up this often, e.g. 6h (default: \"interval\" in config.json, else once a day)" };
         var rate = new Option<string?>("--max-upload-rate") { Description = "Upload at most this much per second, e.g. 2MB (default: \"maxUploadRate\" in config.json, else no limit)" };
-        var json = new Option<bool>("--json") { Description = "Also print each run's progress as JSON lines, as 'backup --json' does" };
+        var json = new Option<bool>("--json") { Description = "Print each run's progress as JSON lines, as 'backup --json' does, and a \"run\" record as each run ends (with its error when it failed)" };
         // For tests and for people who debug: how fast the agent looks around and backs off.
         var tick = new Option<string?>("--tick") { Hidden = true };
         var retryDelay = new Option<string?>("--retry-delay") { Hidden = true };
@@ -34,6 +35,8 @@ public static class AgentCommands
                 Interval = parse.GetValue(interval) is { } i ? Duration.Parse(i, "--interval") : null,
                 MaxUploadRate = parse.GetValue(rate) is { } m ? UploadRate.Parse(m, "--max-upload-rate") : null,
                 RunView = parse.GetValue(json) ? () => new JsonProgressView(cli.Out) : null,
+                // A line per run (and the error when one fails) where the agent runs in sight.
+                RunEnded = parse.GetValue(json) ? AgentRunLines.JsonLines(cli.Out) : AgentRunLines.Text(cli.Out),
             };
             if (parse.GetValue(tick) is { } t)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backazon.Uploader.Agent;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Index;
 using Backazon.Uploader.Ui;
@@ -28,7 +29,7 @@ public static class BackupCommand
             if (parse.GetValue(dryRun))
             {
                 var (roots, options) = job.Resolve(given, excludes);
-                using var index = new LocalIndex(cli.Config.File($"index-{device.DeviceId}.db"));
+                using var index = new LocalIndex(cli.IndexFile(device));
                 using var client = cli.DeviceClient();
                 var plan = new BackupRunner(client, index, new BlobSender(index), new PlainProgressView(TextWriter.Null), options, cli.Clock).DryRun(roots);
                 cli.Out.WriteLine($"Dry run: {plan.New} new, {plan.Changed} changed, {plan.Unchanged} unchanged, {plan.Deleted} deleted; " +
@@ -39,6 +40,13 @@ public static class BackupCommand
                 }
 
                 return ExitCodes.Success;
+            }
+
+            if (PauseFile.Active(cli.State, cli.Clock.GetUtcNow()) is { } pause)
+            {
+                // Said, not obeyed: a backup asked for by hand is what the person wants now.
+                await cli.Error.WriteLineAsync((pause.Until is { } until ? $"Backups are paused until {Times.Local(until)}" : "Backups are paused until 'backazon resume'") +
+                    "; this backup by hand runs anyway, and the agent stays paused.");
             }
 
             var bytesPerSecond = parse.GetValue(rate) is { } text ? UploadRate.Parse(text, "--max-upload-rate") : cli.Settings().ResolvedMaxUploadRate() ?? 0;
@@ -61,7 +69,7 @@ public static class BackupCommand
             {
                 (view as IDisposable)?.Dispose();
             }
-        }));
+        }, jsonFailure: parse.GetValue(json)));
         return command;
     }
 }

@@ -1,5 +1,6 @@
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Ui;
 
 namespace Backazon.Uploader.Commands;
@@ -28,7 +29,7 @@ public static class DeletedFiles
                 }
             }
 
-            throw;
+            throw new BackazonApiException(ServerWords.Localize(e.Message, catalogPaths), e.Status) { Error = e.Error };
         }
     }
 

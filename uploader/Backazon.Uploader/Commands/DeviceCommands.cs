@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Backazon.Contracts;
 using Backazon.Uploader.Agent;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Ui;
 
@@ -16,7 +17,8 @@ public static class DeviceCommands
         var code = new Option<string?>("--code") { Description = "The enrollment code from your operator; without one, a code is shown for a member of the account to approve" };
         var name = new Option<string?>("--name") { Description = "A name for this device (default: the machine name)" };
         var force = new Option<bool>("--force") { Description = "Replace this machine's existing enrollment" };
-        var command = new Command("enroll", "Enroll this machine: with an operator's code, or by a code a member of the account approves") { server, code, name, force };
+        var replaces = new Option<string?>("--replaces") { Description = "Take over the backups of a computer of the account that is gone (its name or id): its history continues here, nothing is sent again, and it can no longer back up" };
+        var command = new Command("enroll", "Enroll this machine: with an operator's code, or by a code a member of the account approves") { server, code, name, force, replaces };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             var existing = cli.Config.Read<DeviceConfig>(DeviceConfig.FileName);
@@ -31,12 +33,18 @@ public static class DeviceCommands
             using var client = cli.Client(serverValue, token: null, retry: false);
             var deviceName = parse.GetValue(name) ?? Environment.MachineName;
             var os = System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+            var replaced = parse.GetValue(replaces);
             var enrolled = parse.GetValue(code) is { } given
-                ? await client.EnrollAsync(new EnrollRequest(given, deviceName, os), cancellationToken)
-                : await LinkAsync(cli, client, new DeviceLinkRequest(deviceName, os), cancellationToken);
+                ? await client.EnrollAsync(new EnrollRequest(given, deviceName, os, replaced), cancellationToken)
+                : await LinkAsync(cli, client, new DeviceLinkRequest(deviceName, os, replaced), cancellationToken);
             cli.Config.WriteSecret(DeviceConfig.FileName,
                 new DeviceConfig(CliContext.ParseServer(serverValue).ToString().TrimEnd('/'), enrolled.AccountId, enrolled.DeviceId, enrolled.DeviceName, enrolled.Token));
             await cli.Out.WriteLineAsync($"Enrolled as device '{enrolled.DeviceName}' ({enrolled.DeviceId}) of account {enrolled.AccountId}.");
+            if (enrolled.Replaced is { } old)
+            {
+                await cli.Out.WriteLineAsync(
+                    $"This computer took over '{old}': its backups and history continue here ('backazon ls', 'backazon restore'), and '{old}' can no longer back up.");
+            }
             await cli.Out.WriteLineAsync($"Credentials saved to {cli.Config.File(DeviceConfig.FileName)} (readable by you only).");
             return ExitCodes.Success;
         }));
@@ -75,6 +83,8 @@ public static class DeviceCommands
         var command = new Command("status", "Show this machine's backups (last, next, pending, problems), the agent, and the account's plan and usage") { json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
+            // The config is checked as every command checks it: a broken one is the first thing to fix.
+            cli.Settings();
             var report = await StatusReport.ReadAsync(cli, cancellationToken);
             if (parse.GetValue(json))
             {

@@ -1,4 +1,5 @@
 using Backazon.Contracts;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Commands;
 

@@ -1,6 +1,7 @@
 using Azure;
 using Backazon.Uploader.Agent;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Commands;
 
@@ -19,7 +20,8 @@ public static class FailureSentence
     {
         // Only Ctrl+C (or SIGTERM) cancels a command; timeouts are turned into sentences below.
         OperationCanceledException => (Interrupted, ExitCodes.Interrupted),
-        BackazonApiException or CliException or BackupBusyException => (e.Message, ExitCodes.Failure),
+        BackazonApiException => (Ui.ServerWords.Localize(e.Message), ExitCodes.Failure),
+        CliException or BackupBusyException => (e.Message, ExitCodes.Failure),
         // The storage SDK gives up after its retries with an AggregateException of every attempt.
         AggregateException aggregate => For(aggregate.Flatten().InnerExceptions.FirstOrDefault(i => i is not OperationCanceledException)
             ?? aggregate.InnerExceptions[0]),

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Ui;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Restoring;
 using Backazon.Uploader.Scanning;
@@ -54,8 +55,9 @@ public static class RestoreCommands
 
             if (!any)
             {
+                var elsewhere = parse.GetValue(device) is null ? await OtherComputers.HintAsync(client, cli.RequireDevice().DeviceId, folder, cancellationToken) : "";
                 await cli.Error.WriteLineAsync($"Nothing is backed up under '{UserPaths.Show(folder)}' at that moment" +
-                    (parse.GetValue(deleted) ? "." : " (--deleted also shows deleted files)."));
+                    (parse.GetValue(deleted) ? "." : " (--deleted also shows deleted files).") + elsewhere);
             }
 
             return ExitCodes.Success;
@@ -73,7 +75,19 @@ public static class RestoreCommands
         {
             using var client = cli.DeviceClient();
             var deviceId = await DeviceIdAsync(client, parse.GetValue(device), cancellationToken);
-            foreach (var version in await client.VersionsAsync(deviceId, ToCatalog(parse.GetValue(file)!), cancellationToken))
+            var path = ToCatalog(parse.GetValue(file)!);
+            List<CatalogItem> versions;
+            try
+            {
+                versions = await client.VersionsAsync(deviceId, path, cancellationToken);
+            }
+            catch (BackazonApiException e) when (e.Status == 404)
+            {
+                throw new CliException(ServerWords.Localize(e.Message, [path]) +
+                    (deviceId is null ? await OtherComputers.HintAsync(client, cli.RequireDevice().DeviceId, path, cancellationToken) : ""));
+            }
+
+            foreach (var version in versions)
             {
                 await cli.Out.WriteLineAsync(parse.GetValue(json) ? HistoryViews.ItemJson(version) : HistoryViews.VersionLine(version));
             }
@@ -95,9 +109,11 @@ public static class RestoreCommands
         var command = new Command("restore", "Restore files or folders as they were at a moment") { paths, at, version, device, to, overwrite, json };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
-            if (parse.GetValue(to) is { } folder && File.Exists(folder))
+            if (parse.GetValue(to) is { } folder && FileOnTheWay(HomePath.Expand(folder)) is { } file)
             {
-                throw new CliException($"'{folder}' is a file; give --to a folder (it is made if it does not exist).");
+                throw new CliException(file == Path.GetFullPath(HomePath.Expand(folder))
+                    ? $"'{folder}' is a file; give --to a folder (it is made if it does not exist)."
+                    : $"'{file}' is a file, so '{folder}' cannot be made under it; give --to a folder (it is made if it does not exist).");
             }
 
             using var client = cli.DeviceClient();
@@ -123,7 +139,22 @@ public static class RestoreCommands
             {
                 var summary = await DeletedFiles.ExplainAsync(client, deviceId, selected, asOf ?? cli.Clock.GetUtcNow(),
                     () => new RestoreRunner(client, view).RunAsync(selected, options, cancellationToken), cancellationToken);
+                // Only while no backup runs (it holds the index, and its scan sees the files anyway).
+                if (deviceId is null && options.TargetFolder is null && asOf is null
+                    && Agent.RunLock.TryTake(cli.State.BackupLockFile) is { } backupLock)
+                {
+                    using (backupLock)
+                    using (var index = new Index.LocalIndex(cli.IndexFile(cli.RequireDevice())))
+                    {
+                        RestoredIndex.Record(index, summary);
+                    }
+                }
+
                 return summary.Complete ? ExitCodes.Success : ExitCodes.CompletedWithSkips;
+            }
+            catch (BackazonApiException e) when (e.Status == 404 && deviceId is null)
+            {
+                throw new CliException(ServerWords.Localize(e.Message, selected) + await OtherComputers.HintAsync(client, cli.RequireDevice().DeviceId, selected[0], cancellationToken));
             }
             finally
             {
@@ -166,6 +197,20 @@ public static class RestoreCommands
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>The file that is <paramref name="folder"/> or lies on its way (a/file/sub), where no folder can be made; null when none.</summary>
+    private static string? FileOnTheWay(string folder)
+    {
+        for (var at = Path.GetFullPath(folder); at is not null; at = Path.GetDirectoryName(at))
+        {
+            if (File.Exists(at))
+            {
+                return at;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A path as the user wrote it (relative, absolute, ~) as the catalog names it.</summary>

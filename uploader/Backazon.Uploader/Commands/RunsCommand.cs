@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Ui;
 
 namespace Backazon.Uploader.Commands;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Service;
 
@@ -27,7 +28,8 @@ public static class ServiceCommands
         var os = new Option<string?>("--os") { Description = "Whose definition to print: linux, macos or windows (default: this machine's)" };
         os.AcceptOnlyFromAmong([.. OsNames.Keys]);
         var executable = new Option<string?>("--executable") { Description = "The backazon program the service runs (default: this one), e.g. a path that upgrades replace" };
-        var command = new Command("install", "Run the backup agent in the background whenever you log in (a per-user service)") { print, os, executable };
+        var atLogin = new Option<bool>("--at-login") { Description = "Linux without a user systemd (containers, WSL, servers): start the agent from your login shell's profile instead" };
+        var command = new Command("install", "Run the backup agent in the background whenever you log in (a per-user service)") { print, os, executable, atLogin };
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
             var here = ServiceInstaller.CurrentOs;
@@ -41,10 +43,16 @@ public static class ServiceCommands
             var agent = parse.GetValue(executable) is { } program
                 ? AgentCommandLine.ForExecutable(Executable(program, mustExist: !printOnly, sameOs: target == here), cli.Config.Path, cli.State.Path)
                 : AgentCommandLine.Current(cli.Config.Path, cli.State.Path);
-            var installer = ServiceInstaller.For(target, ServiceHost.Current());
+            var host = ServiceHost.Current();
+            var installer = ServiceInstaller.For(target, host);
+            if (parse.GetValue(atLogin) && target != ServiceOs.Linux)
+            {
+                throw new CliException("--at-login is for Linux without a user systemd; on macOS and Windows 'backazon install' already starts the agent at login.");
+            }
+
             if (printOnly)
             {
-                await cli.Out.WriteAsync(installer.Render(agent));
+                await cli.Out.WriteAsync(parse.GetValue(atLogin) ? new LoginShellStart(host).Render(agent) : installer.Render(agent));
                 return ExitCodes.Success;
             }
 
@@ -53,7 +61,7 @@ public static class ServiceCommands
             ServiceOutcome outcome;
             try
             {
-                outcome = await installer.InstallAsync(agent, cancellationToken);
+                outcome = parse.GetValue(atLogin) ? new LoginShellStart(host).Install(agent) : await installer.InstallAsync(agent, cancellationToken);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -70,7 +78,14 @@ public static class ServiceCommands
         var command = new Command("uninstall", "Stop the background agent and remove its service (backups and enrollment stay)");
         command.SetAction((parse, cancellationToken) => cli.RunAsync(async () =>
         {
-            var outcome = await ServiceInstaller.For(ServiceInstaller.CurrentOs, ServiceHost.Current()).UninstallAsync(cancellationToken);
+            var host = ServiceHost.Current();
+            var outcome = await ServiceInstaller.For(ServiceInstaller.CurrentOs, host).UninstallAsync(cancellationToken);
+            if (ServiceInstaller.CurrentOs == ServiceOs.Linux && new LoginShellStart(host).Uninstall())
+            {
+                outcome = outcome.Changed
+                    ? outcome with { Message = outcome.Message + Environment.NewLine + "Removed the agent's start from your login shell's profile." }
+                    : new ServiceOutcome(true, "Removed the agent's start from your login shell's profile; an agent running now keeps running until stopped ('backazon status' shows its pid).");
+            }
             if (outcome.Changed)
             {
                 var device = cli.Config.File(DeviceConfig.FileName);

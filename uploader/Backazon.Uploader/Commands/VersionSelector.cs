@@ -1,5 +1,6 @@
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Ui;
 
 namespace Backazon.Uploader.Commands;

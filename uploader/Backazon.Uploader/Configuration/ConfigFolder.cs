@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Configuration;
 
@@ -22,7 +23,7 @@ public sealed class ConfigFolder(string path)
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    /// <exception cref="Commands.CliException">The file is not valid JSON of the expected shape.</exception>
+    /// <exception cref="Cli.CliException">The file is not valid JSON of the expected shape.</exception>
     public T? Read<T>(string name)
         where T : class => JsonFile.Read<T>(File(name));
 

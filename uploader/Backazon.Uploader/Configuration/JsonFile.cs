@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Configuration;
 

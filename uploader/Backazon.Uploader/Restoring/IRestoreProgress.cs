@@ -1,3 +1,5 @@
+using Backazon.Contracts;
+
 namespace Backazon.Uploader.Restoring;
 
 /// <summary>What a restore reports as it goes; views decide how to show it.</summary>
@@ -34,7 +36,9 @@ public enum RestoreOutcome
     Failed,
 }
 
-public sealed record RestoredFile(string Path, RestoreOutcome Outcome, string? Detail);
+/// <param name="Item">what the catalog holds for it (size, time, hash), so a restore back in place
+/// can tell the local index.</param>
+public sealed record RestoredFile(string Path, RestoreOutcome Outcome, string? Detail, RestoreItem? Item = null);
 
 public sealed record RestoreSummary(IReadOnlyList<RestoredFile> Files, long BytesReceived, TimeSpan Elapsed)
 {

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.Channels;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -13,11 +15,11 @@ namespace Backazon.Uploader.Restoring;
 
 /// <summary>Where restored files go: under <see cref="TargetFolder"/>, or back where they came
 /// from when it is null.</summary>
-public sealed record RestoreOptions(string? TargetFolder, bool Overwrite, string? DeviceId, DateTimeOffset? At, int Parallelism = 4);
+public sealed record RestoreOptions(string? TargetFolder, bool Overwrite, string? DeviceId, DateTimeOffset? At, int Parallelism = 16);
 
 /// <summary>
-/// Restores catalog paths: fetches manifests of signed links page by page (the next while this
-/// one downloads), downloads in parallel into a partial file beside the target (resumed if a
+/// Restores catalog paths: fetches manifests of signed links page by page, a page or two ahead of
+/// the downloads, and downloads them as one stream, several at once, into a partial file beside the target (resumed if a
 /// previous run was interrupted), verifies every byte against the cataloged hash, then renames
 /// into place and restores the modification time. A different existing file is never overwritten without <c>Overwrite</c>.
 /// </summary>
@@ -47,34 +49,30 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         var folderTimes = new List<RestoreItem>();
         var folders = new RestoreFolders();
         long received = 0;
-        var next = PageAsync(null);
+
+        // One stream of downloads over all pages: a worker that finishes a file takes the next
+        // one, from this page or the next, so a big file holds one worker and never a page.
+        // Pages are fetched one ahead of the downloads (one waits in the channel while the next is
+        // asked for), so their links are fresh when they are used.
+        var pages = Channel.CreateBounded<IReadOnlyList<RestoreItem>>(1);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var fetching = FetchPagesAsync(pages.Writer, stop.Token);
         try
         {
-            while (next is not null)
+            await Parallel.ForEachAsync(Files(pages.Reader, stop.Token), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
             {
-                var manifest = await next;
-                // The next page is fetched while this one downloads (one page ahead, no more), so
-                // the downloads do not wait at each page boundary.
-                next = manifest.Continuation is { } continuation ? PageAsync(continuation) : null;
-                var files = manifest.Items.Where(i => i.Kind != EntryKinds.Folder).ToList();
-                progress.Planned(files.Count, files.Sum(i => i.Size));
-
-                links.AddRange(files.Where(i => i.Kind == EntryKinds.Symlink));
-                folderTimes.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Folder && i.ModifiedAt is not null));
-
-                await Parallel.ForEachAsync(files.Where(i => i.Kind != EntryKinds.Symlink), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken }, async (item, ct) =>
-                {
-                    var (outcome, detail) = await RestoreOneAsync(item, catalogPaths, options, folders,
-                        bytes => { Interlocked.Add(ref received, bytes); progress.Received(bytes); }, ct);
-                    results.Add(new RestoredFile(item.Path, outcome, detail));
-                    progress.Done(item.Path, outcome, detail);
-                });
-            }
+                var (outcome, detail) = await RestoreOneAsync(item, catalogPaths, options, folders,
+                    bytes => { Interlocked.Add(ref received, bytes); progress.Received(bytes); }, ct);
+                results.Add(new RestoredFile(item.Path, outcome, detail, item));
+                progress.Done(item.Path, outcome, detail);
+            });
         }
         finally
         {
-            // A page fetched ahead for a restore that stopped: its failure is not the one to report.
-            _ = next?.ContinueWith(page => page.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            // A restore that stopped stops asking for pages; a page's failure reaches the loop above
+            // through the channel, so the fetch itself never throws.
+            await stop.CancelAsync();
+            await fetching;
         }
 
         // Links last, parents before children: a link made here is never on the way of a file
@@ -82,7 +80,7 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         foreach (var link in links.OrderBy(l => l.Path, StringComparer.Ordinal))
         {
             var (outcome, detail) = await RestoreOneAsync(link, catalogPaths, options, folders, _ => { }, cancellationToken);
-            results.Add(new RestoredFile(link.Path, outcome, detail));
+            results.Add(new RestoredFile(link.Path, outcome, detail, link));
             progress.Done(link.Path, outcome, detail);
         }
 
@@ -91,8 +89,43 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         progress.Finished(summary);
         return summary;
 
-        Task<RestoreManifest> PageAsync(string? continuation) =>
-            api.RestoreManifestAsync(new RestoreRequest(catalogPaths, options.DeviceId, options.At, continuation, null), cancellationToken);
+        async Task FetchPagesAsync(ChannelWriter<IReadOnlyList<RestoreItem>> writer, CancellationToken ct)
+        {
+            try
+            {
+                string? continuation = null;
+                do
+                {
+                    var manifest = await api.RestoreManifestAsync(new RestoreRequest(catalogPaths, options.DeviceId, options.At, continuation, null), ct);
+                    var files = manifest.Items.Where(i => i.Kind != EntryKinds.Folder).ToList();
+                    progress.Planned(files.Count, files.Sum(i => i.Size));
+                    links.AddRange(files.Where(i => i.Kind == EntryKinds.Symlink));
+                    folderTimes.AddRange(manifest.Items.Where(i => i.Kind == EntryKinds.Folder && i.ModifiedAt is not null));
+                    await writer.WriteAsync(files.Where(i => i.Kind != EntryKinds.Symlink).ToList(), ct);
+                    continuation = manifest.Continuation;
+                }
+                while (continuation is not null);
+
+                writer.Complete();
+            }
+            catch (Exception e)
+            {
+                writer.TryComplete(e);
+            }
+        }
+    }
+
+    /// <summary>The files of each page as it arrives; the failure of a page's fetch, if any, once
+    /// the pages before it are taken.</summary>
+    private static async IAsyncEnumerable<RestoreItem> Files(ChannelReader<IReadOnlyList<RestoreItem>> pages, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var page in pages.ReadAllAsync(cancellationToken))
+        {
+            foreach (var item in page)
+            {
+                yield return item;
+            }
+        }
     }
 
     /// <summary>Folder times last, deepest first: writing a file or a subfolder changes its folder's
@@ -245,6 +278,11 @@ public sealed class RestoreRunner(BackazonClient api, IRestoreProgress progress,
         }
 
         File.CreateSymbolicLink(local, item.LinkTarget!);
+        if (item.ModifiedAt is { } modified)
+        {
+            LinkTimes.Set(local, modified);
+        }
+
         return replaced ? (RestoreOutcome.Replaced, $"replaced what was at {local}") : (RestoreOutcome.Restored, null);
     }
 

@@ -30,6 +30,12 @@ public sealed class LaunchdAgent(ServiceHost host) : ServiceInstaller
             ("KeepAlive", Dict([("SuccessfulExit", new XElement("false"))])),
             // Not more often than every 30 s, like RestartSec in the systemd unit.
             ("ThrottleInterval", new XElement("integer", 30)),
+            // A good citizen: background work as macOS schedules it (CPU and I/O throttled while
+            // the user is active), low-priority disk access, and the lowest CPU share.
+            ("ProcessType", new XElement("string", "Background")),
+            ("LowPriorityIO", new XElement("true")),
+            ("LowPriorityBackgroundIO", new XElement("true")),
+            ("Nice", new XElement("integer", 19)),
             ("StandardOutPath", new XElement("string", LogFile(agent))),
             ("StandardErrorPath", new XElement("string", LogFile(agent))),
             ("EnvironmentVariables", Dict(agent.Environment.Select(e => (e.Key, new XElement("string", e.Value))))),

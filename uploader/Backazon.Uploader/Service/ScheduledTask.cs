@@ -60,6 +60,9 @@ public sealed class ScheduledTask(ServiceHost host) : ServiceInstaller
                     new XElement(Task + "WakeToRun", false),
                     // PT0S: no time limit (the default stops a task after 72 hours).
                     new XElement(Task + "ExecutionTimeLimit", "PT0S"),
+                    // A good citizen: 7 is what Task Scheduler documents for background tasks, a
+                    // process below normal CPU priority with a lower memory priority (4-6 are for
+                    // interactive tasks; 9-10 idle CPU, which a busy computer could starve for hours).
                     new XElement(Task + "Priority", 7),
                     // Every minute (the shortest interval allowed), up to 999 times (the most).
                     new XElement(Task + "RestartOnFailure", new XElement(Task + "Interval", "PT1M"), new XElement(Task + "Count", 999))),

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Xml.Linq;
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Service;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Backazon.Uploader.Commands;
+using Backazon.Uploader.Cli;
 
 namespace Backazon.Uploader.Service;
 
@@ -44,6 +44,12 @@ public sealed class SystemdUnit(ServiceHost host) : ServiceInstaller
             text.Append("Environment=").Append(Quote($"{name}={value}", expandsVariables: false)).Append('\n');
         }
 
+        // A good citizen: a first backup of a large disk reads and hashes for hours, and must not
+        // make the computer sluggish. The lowest CPU share a user may give itself, CPU time as
+        // a batch job (no wake-up boost), and the disk only when nothing else wants it.
+        text.Append("Nice=19\n");
+        text.Append("CPUSchedulingPolicy=batch\n");
+        text.Append("IOSchedulingClass=idle\n");
         // Back after a crash or a failed start (no network at login), but not in a tight loop.
         text.Append("Restart=on-failure\n");
         text.Append("RestartSec=30\n");
@@ -75,13 +81,18 @@ public sealed class SystemdUnit(ServiceHost host) : ServiceInstaller
             if (!result.Found)
             {
                 return new ServiceOutcome(true, written,
-                    "The service could not be started because this system has no systemctl (it does not run systemd); start 'backazon agent' from your session's startup programs instead.");
+                    "The service could not be started because this system has no systemctl (it does not run systemd); " +
+                    "run 'backazon install --at-login' to start the agent from your login shell instead.");
             }
 
             if (!result.Succeeded)
             {
+                // No user systemd in this session (a container, WSL, an ssh login without lingering):
+                // what would work, in order of preference.
                 return new ServiceOutcome(true, written,
-                    $"The service could not be started because 'systemctl --user {string.Join(' ', step)}' failed ({result.Problem("systemctl")}); once your session's systemd runs, start it with '{StartHint}'.");
+                    $"The service could not be started because 'systemctl --user {string.Join(' ', step)}' failed ({result.Problem("systemctl")}): this session has no systemd of its own; " +
+                    $"where the system runs systemd, run 'loginctl enable-linger' and log in again, then '{StartHint}'; " +
+                    "otherwise run 'backazon install --at-login' to start the agent from your login shell instead.");
             }
         }
 

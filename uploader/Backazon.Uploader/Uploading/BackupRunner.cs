@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using System.Threading.RateLimiting;
 using Azure;
 using Backazon.Contracts;
 using Backazon.Uploader.Api;
@@ -249,6 +250,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     {
         var small = Channel.CreateBounded<Batch>(1);
         var large = Channel.CreateBounded<Batch>(1);
+        using var slots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = options.UploadParallelism, QueueLimit = int.MaxValue });
         // A lane that fails stops the router too, rather than leave it waiting on a full lane.
         using var lanes = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await Task.WhenAll(
@@ -280,7 +282,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
                     new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken },
                     async (batch, ct) =>
                     {
-                        await UploadAsync(batch, uploads, run, ct);
+                        await UploadAsync(batch, uploads, slots, run, ct);
                         await CommitAsync(batch, confirmations, ct);
                     });
             }
@@ -295,7 +297,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     /// <summary>Asks for the batch's grants just before its uploads (so no SAS waits in a queue),
     /// then sends what the backend lacks. Content another batch of this run is already sending
     /// is waited for, not sent twice.</summary>
-    private async Task UploadAsync(Batch batch, ConcurrentDictionary<string, Lazy<Task<string?>>> uploads, RunState run, CancellationToken cancellationToken)
+    private async Task UploadAsync(Batch batch, ConcurrentDictionary<string, Lazy<Task<string?>>> uploads, ConcurrencyLimiter slots, RunState run, CancellationToken cancellationToken)
     {
         var byHash = batch.Files.Where(f => f.Ready).GroupBy(f => f.Digest!.Hash, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         if (byHash.Count == 0)
@@ -313,7 +315,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             var (file, grant) = pair;
             var failure = grant.Outcome switch
             {
-                GrantOutcomes.Upload => await uploads.GetOrAdd(file.Digest!.Hash, _ => new(() => SendOneAsync(file, grant, run, ct))).Value,
+                GrantOutcomes.Upload => await uploads.GetOrAdd(file.Digest!.Hash, _ => new(() => SendInSlotsAsync(file, grant, slots, run, ct))).Value,
                 GrantOutcomes.Refused => grant.Reason ?? "refused by the server",
                 _ => null,
             };
@@ -344,6 +346,14 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         var digest = file.Digest!;
         var before = file.Change.Previous is { Kind: EntryKind.File, Hash: { } hash } previous && BackupLimits.IsChunked(previous.Size) && hash != digest.Hash ? hash : null;
         return new GrantFile(file.Entry.CatalogPath, digest.Size, digest.Hash, digest.Chunks, digest.Chunks is null ? null : before);
+    }
+
+    /// <summary>Sends one content once it has its slots of the run's uploads in flight.</summary>
+    private async Task<string?> SendInSlotsAsync(BatchFile file, UploadGrant grant, ConcurrencyLimiter slots, RunState run, CancellationToken cancellationToken)
+    {
+        var needs = file.Digest!.Size > BackupLimits.SinglePutMaxBytes ? Math.Min(BlobSender.BlocksInFlight, options.UploadParallelism) : 1;
+        using var lease = await slots.AcquireAsync(needs, cancellationToken);
+        return await SendOneAsync(file, grant, run, cancellationToken);
     }
 
     /// <summary>Sends one content; returns why it could not be sent, or null.</summary>

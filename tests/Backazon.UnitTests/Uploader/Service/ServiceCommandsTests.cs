@@ -1,6 +1,7 @@
 using System.Text;
 using System.Xml.Linq;
 using Backazon.Uploader;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Configuration;
 using Backazon.Uploader.Service;

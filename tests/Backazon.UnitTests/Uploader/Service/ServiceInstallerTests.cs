@@ -57,8 +57,9 @@ public sealed class ServiceInstallerTests : IDisposable
         Assert.True(File.Exists(_home.PathOf(".config/systemd/user/backazon.service")));
         Assert.Equal(["systemctl --user daemon-reload"], runner.Commands);
         Assert.Equal(
-            "The service could not be started because 'systemctl --user daemon-reload' failed (Failed to connect to bus: No medium found); " +
-            "once your session's systemd runs, start it with 'systemctl --user daemon-reload && systemctl --user enable --now backazon.service'.",
+            "The service could not be started because 'systemctl --user daemon-reload' failed (Failed to connect to bus: No medium found): this session has no systemd of its own; " +
+            "where the system runs systemd, run 'loginctl enable-linger' and log in again, then 'systemctl --user daemon-reload && systemctl --user enable --now backazon.service'; " +
+            "otherwise run 'backazon install --at-login' to start the agent from your login shell instead.",
             outcome.Failure);
     }
 
@@ -232,6 +233,27 @@ public sealed class ServiceInstallerTests : IDisposable
 
         Assert.True(outcome.Changed);
         Assert.Equal(["schtasks /Query /TN Backazon", "schtasks /End /TN Backazon", "schtasks /Delete /TN Backazon /F"], runner.Commands);
+    }
+
+    [Fact]
+    public void EveryServiceDefinition_RunsTheAgentAtLowCpuAndIoPriority()
+    {
+        var unit = SystemdUnitTests.Keys(Installer(ServiceOs.Linux, new RecordingRunner()).Render(Agent()));
+        Assert.Equal(["19"], unit["Service.Nice"]);
+        Assert.Equal(["batch"], unit["Service.CPUSchedulingPolicy"]);
+        Assert.Equal(["idle"], unit["Service.IOSchedulingClass"]);
+
+        // A plist's top dict: <key> elements each followed by their value.
+        var plist = XDocument.Parse(Installer(ServiceOs.MacOS, new RecordingRunner()).Render(Agent())).Root!.Element("dict")!.Elements().ToList();
+        var entries = Enumerable.Range(0, plist.Count / 2).ToDictionary(i => plist[2 * i].Value, i => plist[2 * i + 1]);
+        Assert.Equal("Background", entries["ProcessType"].Value);
+        Assert.Equal("true", entries["LowPriorityIO"].Name.LocalName);
+        Assert.Equal("true", entries["LowPriorityBackgroundIO"].Name.LocalName);
+        Assert.Equal("19", entries["Nice"].Value);
+
+        // Task Scheduler's background priority (7 or 8: below normal), never normal or above.
+        var task = XDocument.Parse(Installer(ServiceOs.Windows, new RecordingRunner()).Render(Agent()));
+        Assert.InRange(int.Parse(task.Descendants(Task + "Priority").Single().Value, System.Globalization.CultureInfo.InvariantCulture), 7, 8);
     }
 
     [Theory]

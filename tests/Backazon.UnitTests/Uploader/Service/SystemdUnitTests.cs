@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Backazon.Uploader.Cli;
 using Backazon.Uploader.Commands;
 using Backazon.Uploader.Service;
 

@@ -1,4 +1,0 @@
-namespace Backazon.Backend.Catalog;
-
-/// <summary>Queued when a device commits a batch: catalog commit <paramref name="CommitId"/>.</summary>
-public sealed record CatalogMessage(string AccountId, string DeviceId, string CommitId);
