@@ -178,6 +178,29 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
     }
 
     [Fact]
+    public async Task LinkingCode_ApprovedAsTakingOverADeadComputer_CarriesOnThatComputer()
+    {
+        var (account, user) = await NewMemberAsync("Dead disk");
+        var dead = await Backend.EnrollAsync(account.Id, "dead-laptop");
+        using var computer = Backend.Client();
+        var started = await (await computer.PostAsJsonAsync("devices/link", new DeviceLinkRequest("new-laptop", "linux"), Api.Json))
+            .Content.ReadFromJsonAsync<DeviceAuthorizationResponse>(Api.Json);
+
+        var page = await web.NewPageAsync();
+        await AccountScreen.SignInAsync(page, web.PageAddress, user, "pw-" + user, "Dead disk");
+        await page.GotoAsync($"{web.PageAddress}#/link?code={started!.UserCode}");
+        await Expect(page.GetByLabel("Takes over")).ToHaveValueAsync(""); // it asked for nothing: a new computer unless told
+        await page.GetByLabel("Takes over").SelectOptionAsync(new SelectOptionValue { Label = "dead-laptop" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "new-laptop takes over dead-laptop" })).ToBeVisibleAsync();
+
+        // The waiting computer receives the dead one's identity: its history continues there.
+        var enrolled = await (await computer.PostAsJsonAsync("devices/link/token", new DeviceTokenRequest(DeviceLinkErrors.GrantType, started.DeviceCode), Api.Json))
+            .Content.ReadFromJsonAsync<EnrollResponse>(Api.Json);
+        Assert.Equal((account.Id, dead.DeviceId), (enrolled!.AccountId, enrolled.DeviceId));
+    }
+
+    [Fact]
     public async Task Revoke_ALostComputer_TakesTwoPresses_AndShutsItOut()
     {
         var (account, user) = await NewMemberAsync("Lost laptop");
