@@ -198,6 +198,23 @@ public sealed class ChangePlannerTests : IDisposable
         Assert.Equal(5, plan.Unchanged);
     }
 
+    [Fact]
+    public void Plan_RowsNoCommitOfWhichWasConfirmed_AreNew_AndForgottenNotDeletedOnceGone()
+    {
+        // A first run hashed everything, sent some, and was killed before any commit was confirmed.
+        var first = Plan();
+        _index.Upsert(first.New.Select(entry => new IndexedFile(
+            entry.CatalogPath, entry.Kind, entry.Size, entry.ModifiedAt, entry.Kind == EntryKind.File ? "hash" : null, entry.LinkTarget, IndexState.Dirty, Stamp: entry.Stamp)));
+        _index.MarkPending([Catalog("docs/a.txt")], "lost");
+        File.Delete(_tree.PathOf("docs/b.txt"));
+
+        var plan = Plan();
+
+        Assert.Equal(5, plan.New.Count);
+        Assert.Equal((0, 0), (plan.Changed.Count, plan.Deleted.Count));
+        Assert.Null(_index.Find(Catalog("docs/b.txt")));
+    }
+
     /// <summary>The streamed plan of one scan, gathered for assertions.</summary>
     private BackupPlan Plan(IReadOnlySet<string>? openCommits = null)
     {

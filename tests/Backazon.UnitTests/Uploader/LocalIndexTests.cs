@@ -34,8 +34,9 @@ public sealed class LocalIndexTests : IDisposable
         _index.Upsert([file, link, deletion]);
 
         Assert.Equal(file, _index.Find(file.Path));
-        Assert.Equal(link, _index.Find(link.Path));
-        Assert.Equal(deletion, _index.Find(deletion.Path));
+        // Written as not committed: the index knows they never reached the catalog.
+        Assert.Equal(link with { Cataloged = false }, _index.Find(link.Path));
+        Assert.Equal(deletion with { Cataloged = false }, _index.Find(deletion.Path));
         Assert.Null(_index.Find("home/a/missing"));
         Assert.Equal(3, _index.Count);
     }
@@ -140,7 +141,7 @@ public sealed class LocalIndexTests : IDisposable
 
         Assert.NotNull(reopened.Find("kept"));
         Assert.Equal("wal", Pragma("journal_mode"));
-        Assert.Equal(3L, Pragma("user_version"));
+        Assert.Equal(4L, Pragma("user_version"));
     }
 
     [Fact]
@@ -194,13 +195,31 @@ public sealed class LocalIndexTests : IDisposable
 
         using var reopened = new LocalIndex(_databasePath);
 
-        Assert.Equal(("abc", (FileStamp?)null), (reopened.Find("kept")!.Hash, reopened.Find("kept")!.Stamp));
+        Assert.Equal(("abc", (FileStamp?)null, true), (reopened.Find("kept")!.Hash, reopened.Find("kept")!.Stamp, reopened.Find("kept")!.Cataloged));
         Assert.Empty(reopened.StagedBlocks("h"));
         reopened.AddStagedBlock("h", 3, "digest");
         Assert.Equal(new Dictionary<int, string?> { [3] = "digest" }, reopened.StagedBlockDigests("h"));
         reopened.Upsert([Row("stamped") with { Stamp = new FileStamp(1_700_000_000_123_456_789, 42) }]);
         Assert.Equal(new FileStamp(1_700_000_000_123_456_789, 42), reopened.Find("stamped")!.Stamp);
-        Assert.Equal(3L, Pragma("user_version"));
+        Assert.Equal(4L, Pragma("user_version"));
+    }
+
+    [Fact]
+    public void Cataloged_OnlyOnceACommitOfThePathIsConfirmed_AndThenForGood()
+    {
+        _index.Upsert([Row("a") with { State = IndexState.Dirty }, Row("b") with { State = IndexState.Dirty }]);
+        _index.MarkPending(["a", "b"], "c1");
+        Assert.False(_index.Find("a")!.Cataloged);
+
+        _index.FailCommit("c1");
+        Assert.False(_index.Find("a")!.Cataloged);
+        _index.MarkPending(["a", "b"], "c2");
+        _index.ConfirmCommit("c2", rejectedPaths: ["b"]);
+        Assert.Equal((true, false), (_index.Find("a")!.Cataloged, _index.Find("b")!.Cataloged));
+
+        // A later version of a cataloged path, hashed and not sent yet: still a path the catalog knows.
+        _index.Upsert([Row("a") with { State = IndexState.Dirty, Size = 99 }]);
+        Assert.True(_index.Find("a")!.Cataloged);
     }
 
     [Fact]

@@ -23,10 +23,11 @@ namespace Backazon.Uploader.Index;
 /// </remarks>
 public sealed class LocalIndex : IDisposable
 {
-    private const int SchemaVersion = 3;
+    private const int SchemaVersion = 4;
     private const int PageSize = 1000;
     private const int BatchSize = 1000;
     private const string Columns = "path, kind, size, mtime, hash, link_target, state, commit_id, ctime, inode";
+    private const string ReadColumns = Columns + ", cataloged";
 
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
@@ -52,13 +53,15 @@ public sealed class LocalIndex : IDisposable
         Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
         Migrate();
 
-        _find = Prepare($"SELECT {Columns} FROM files WHERE path = $path", "$path");
+        _find = Prepare($"SELECT {ReadColumns} FROM files WHERE path = $path", "$path");
+        // "cataloged" is the index's own: a row starts uncataloged (unless written committed)
+        // and stays cataloged once a commit of it is confirmed, whatever is written over it.
         _upsert = Prepare(
             $"""
-            INSERT INTO files ({Columns}) VALUES ($path, $kind, $size, $mtime, $hash, $link_target, $state, $commit_id, $ctime, $inode)
+            INSERT INTO files ({Columns}, cataloged) VALUES ($path, $kind, $size, $mtime, $hash, $link_target, $state, $commit_id, $ctime, $inode, $state = 'committed')
             ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, size = excluded.size, mtime = excluded.mtime,
                 hash = excluded.hash, link_target = excluded.link_target, state = excluded.state, commit_id = excluded.commit_id,
-                ctime = excluded.ctime, inode = excluded.inode
+                ctime = excluded.ctime, inode = excluded.inode, cataloged = files.cataloged OR excluded.cataloged
             """,
             "$path", "$kind", "$size", "$mtime", "$hash", "$link_target", "$state", "$commit_id", "$ctime", "$inode");
         _remove = Prepare("DELETE FROM files WHERE path = $path", "$path");
@@ -124,7 +127,7 @@ public sealed class LocalIndex : IDisposable
                     where.Add("NOT EXISTS (SELECT 1 FROM seen WHERE seen.path = files.path)");
                 }
 
-                command.CommandText = $"SELECT {Columns} FROM files {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY path LIMIT {PageSize}";
+                command.CommandText = $"SELECT {ReadColumns} FROM files {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY path LIMIT {PageSize}";
                 using var reader = command.ExecuteReader();
                 page = [];
                 while (reader.Read())
@@ -218,7 +221,9 @@ public sealed class LocalIndex : IDisposable
         }
     }
 
-    /// <summary>Inserts or replaces rows, exactly as given (state and commit id included).</summary>
+    /// <summary>Inserts or replaces rows, exactly as given (state and commit id included), but for
+    /// <see cref="IndexedFile.Cataloged"/>: a new row is cataloged only when written committed, and
+    /// a row once cataloged stays so.</summary>
     public void Upsert(IEnumerable<IndexedFile> files)
     {
         lock (_gate)
@@ -340,7 +345,7 @@ public sealed class LocalIndex : IDisposable
         settle.Transaction = transaction;
         settle.CommandText = """
             DELETE FROM files WHERE commit_id = $commit_id AND kind = 'deleted';
-            UPDATE files SET state = 'committed', commit_id = NULL WHERE commit_id = $commit_id;
+            UPDATE files SET state = 'committed', commit_id = NULL, cataloged = 1 WHERE commit_id = $commit_id;
             """;
         settle.Parameters.AddWithValue("$commit_id", commitId);
         settle.ExecuteNonQuery();
@@ -400,7 +405,8 @@ public sealed class LocalIndex : IDisposable
         command.Transaction = transaction;
         // Staged blocks from before their digests were kept are forgotten: at most the uploads
         // that were in flight are sent again.
-        command.CommandText = (version == 0 ? CreateFiles : "") + (version is > 0 and < 3 ? AddStamps + "DROP TABLE IF EXISTS staged_blocks;\n" : "") + $"""
+        command.CommandText = (version == 0 ? CreateFiles : "") + (version is > 0 and < 3 ? AddStamps + "DROP TABLE IF EXISTS staged_blocks;\n" : "")
+            + (version is > 0 and < 4 ? AddCataloged : "") + $"""
             CREATE TABLE IF NOT EXISTS staged_blocks (
                 hash   TEXT    NOT NULL,
                 block  INTEGER NOT NULL,
@@ -425,6 +431,7 @@ public sealed class LocalIndex : IDisposable
                 commit_id   TEXT,
                 ctime       INTEGER, -- change time, ns since the epoch (null where the system does not tell)
                 inode       INTEGER,
+                cataloged   INTEGER NOT NULL DEFAULT 0, -- 1 once the backend confirmed a commit of this path
                 CHECK ((state = 'pending') = (commit_id IS NOT NULL))
             ) WITHOUT ROWID;
             CREATE INDEX files_by_commit ON files (commit_id) WHERE commit_id IS NOT NULL;
@@ -435,6 +442,13 @@ public sealed class LocalIndex : IDisposable
     private const string AddStamps = """
             ALTER TABLE files ADD COLUMN ctime INTEGER;
             ALTER TABLE files ADD COLUMN inode INTEGER;
+
+            """;
+
+    // Rows from before this was kept count as cataloged: at worst a file whose first upload was
+    // interrupted is called changed once more, as it was then.
+    private const string AddCataloged = """
+            ALTER TABLE files ADD COLUMN cataloged INTEGER NOT NULL DEFAULT 1;
 
             """;
 
@@ -520,7 +534,8 @@ public sealed class LocalIndex : IDisposable
             _ => IndexState.Dirty,
         },
         reader.IsDBNull(7) ? null : reader.GetString(7),
-        reader.IsDBNull(8) || reader.IsDBNull(9) ? null : new FileStamp(reader.GetInt64(8), reader.GetInt64(9)));
+        reader.IsDBNull(8) || reader.IsDBNull(9) ? null : new FileStamp(reader.GetInt64(8), reader.GetInt64(9)),
+        reader.GetInt64(10) != 0);
 
     private static string KindText(EntryKind kind) => kind switch
     {

@@ -18,6 +18,8 @@ namespace Backazon.Uploader.Planning;
 /// risk losing it. Rows pending in a commit the backend is still cataloging (<c>openCommits</c>)
 /// are left to that commit — sending them again would record each file twice. Deletions follow
 /// the same rule.
+/// A row no commit of which was ever confirmed is planned as new (what the catalog sees it as),
+/// and, when its file is gone, forgotten rather than deleted.
 /// Call <see cref="LocalIndex.BeginScan"/> once per run before the first root.
 /// </remarks>
 public sealed class ChangePlanner(LocalIndex index)
@@ -52,7 +54,7 @@ public sealed class ChangePlanner(LocalIndex index)
             }
 
             var previous = index.Find(entry.CatalogPath);
-            if (previous is null)
+            if (previous is null || IsNeverCataloged(previous, open))
             {
                 counts.New++;
                 yield return new PlannedChange(ChangeKind.New, entry.CatalogPath, entry, previous);
@@ -80,15 +82,32 @@ public sealed class ChangePlanner(LocalIndex index)
         index.MarkSeen(seen);
         index.FillStamps(unstamped);
         var skipped = new HashSet<string>(skippedCatalogPaths ?? [], StringComparer.Ordinal);
+        var forgotten = new List<string>();
         foreach (var row in index.Under(rootCatalogPath, unseenOnly: true))
         {
-            if (!CatalogPath.IsSameOrUnderAny(row.Path, skipped) && !InOpenCommit(row, open))
+            if (CatalogPath.IsSameOrUnderAny(row.Path, skipped) || InOpenCommit(row, open))
             {
-                counts.Deleted++;
-                yield return new PlannedChange(ChangeKind.Deleted, row.Path, null, row);
+                continue;
             }
+
+            if (IsNeverCataloged(row, open))
+            {
+                // Gone before it ever reached the catalog: there is nothing to delete there.
+                forgotten.Add(row.Path);
+                continue;
+            }
+
+            counts.Deleted++;
+            yield return new PlannedChange(ChangeKind.Deleted, row.Path, null, row);
         }
+
+        index.Remove(forgotten);
     }
+
+    /// <summary>A row the backend never confirmed (a first upload interrupted, a first commit
+    /// lost) that no commit in progress may still catalog: its file is new to the catalog.</summary>
+    private static bool IsNeverCataloged(IndexedFile row, IReadOnlySet<string> open) =>
+        !row.Cataloged && !InOpenCommit(row, open);
 
     private static bool InOpenCommit(IndexedFile row, IReadOnlySet<string> open) =>
         row is { State: IndexState.Pending, CommitId: { } commitId } && open.Contains(commitId);

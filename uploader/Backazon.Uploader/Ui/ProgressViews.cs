@@ -66,6 +66,7 @@ public sealed class PlainProgressView : TotalsProgressView, IDisposable
     public override void Finished(BackupSummary summary)
     {
         _timer?.Dispose();
+        Line(); // the totals as they ended, not as they stood at the last tick
         Write(ProgressViews.Describe(summary));
     }
 

@@ -92,7 +92,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
             counts.New - run.SkippedNew,
             counts.Changed - run.SkippedChanged,
             counts.Unchanged,
-            counts.Deleted,
+            counts.Deleted - run.SkippedDeleted,
             run.Skipped,
             run.BytesSent,
             run.BytesHashed,
@@ -192,7 +192,8 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
 
     private async Task PublishAsync(Batch batch, ChannelWriter<Batch> output, CancellationToken cancellationToken)
     {
-        progress.Planned(batch.Files.Count, batch.FileBytes);
+        // Every change counts, links and deletions too, as the summary and the server's check count them.
+        progress.Planned(batch.Changes, batch.FileBytes);
         await output.WriteAsync(batch, cancellationToken);
     }
 
@@ -227,12 +228,15 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
                     return;
                 }
 
+                long readOfThisFile = 0;
                 try
                 {
-                    file.Digest = await ContentHasher.HashAsync(entry.LocalPath, n => { run.AddHashed(n); progress.Hashed(n); }, ct);
+                    file.Digest = await ContentHasher.HashAsync(entry.LocalPath, n => { Interlocked.Add(ref readOfThisFile, n); run.AddHashed(n); progress.Hashed(n); }, ct);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
+                    // What was not read of it need not be: "read" still ends at its total.
+                    progress.NotToRead(Math.Max(0, entry.Size - Interlocked.Read(ref readOfThisFile)));
                     Fail(file, e is FileChangedException ? "changed while it was read; it will be sent on the next run" : Reason(e), run);
                 }
             });
@@ -331,6 +335,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
                 // holds already, are done without sending.
                 if (grant.Outcome != GrantOutcomes.Upload || !ReferenceEquals(same, file))
                 {
+                    same.Account(same.Digest!.Size);
                     progress.NotToSend(same.Digest!.Size);
                 }
 
@@ -372,7 +377,8 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
                     GrantOutcomes.Refused => throw new UploadRefusedException(renewed.Reason ?? "refused by the server"),
                     _ => null,
                 };
-            }, bytes => { Interlocked.Add(ref sentOfThisFile, bytes); progress.Sent(bytes); }, progress.NotToSend, cancellationToken);
+            }, bytes => { Interlocked.Add(ref sentOfThisFile, bytes); file.Account(bytes); progress.Sent(bytes); },
+            bytes => { file.Account(bytes); progress.NotToSend(bytes); }, cancellationToken);
             // The summary counts the bytes of files that made it; what went over the wire for a
             // file then skipped shows in the progress only.
             run.AddSent(Interlocked.Read(ref sentOfThisFile));
@@ -391,8 +397,10 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
     private async Task CommitAsync(Batch batch, CommitConfirmations confirmations, CancellationToken cancellationToken)
     {
         var changes = new List<(FileChange Change, IndexedFile? Row)>();
+        var kinds = new Dictionary<string, ChangeKind>(StringComparer.Ordinal);
         foreach (var file in batch.Files.Where(f => f.Ready))
         {
+            kinds[file.Entry.CatalogPath] = file.Change.Kind;
             var d = file.Digest!;
             changes.Add((new FileChange(file.Entry.CatalogPath, EntryKinds.File, d.Size, d.Hash, d.ModifiedAt, null, file.Change.Kind == ChangeKind.New, file.Entry.Mode),
                 new IndexedFile(file.Entry.CatalogPath, EntryKind.File, d.Size, d.ModifiedAt, d.Hash, null, IndexState.Pending, Stamp: d.Stamp)));
@@ -400,6 +408,7 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
 
         foreach (var other in batch.Others)
         {
+            kinds[other.CatalogPath] = other.Kind;
             changes.Add(other.Kind == ChangeKind.Deleted
                 ? (new FileChange(other.CatalogPath, EntryKinds.Deleted, 0, null, null, null), IndexedFile.Deletion(other.CatalogPath) with { State = IndexState.Pending })
                 : (new FileChange(other.CatalogPath, EntryKinds.Symlink, 0, null, other.Entry!.ModifiedAt, other.Entry.LinkTarget, other.Kind == ChangeKind.New),
@@ -416,8 +425,12 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         var commitId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         index.Upsert(changes.Where(c => c.Row is not null).Select(c => c.Row! with { CommitId = commitId }));
         await api.CommitAsync(new CommitRequest(changes.Select(c => c.Change).ToList(), commitId, batch.GrantId is { } grantId ? [grantId] : null), cancellationToken);
-        confirmations.Add(commitId);
-        progress.Committed(changes.Count);
+        confirmations.Add(commitId, new SentCommit(kinds));
+        progress.Committed(kinds.Count);
+        foreach (var _ in batch.Others)
+        {
+            progress.FileDone(0); // a link or a deletion is done once its commit is accepted
+        }
     }
 
     /// <summary>
@@ -458,7 +471,9 @@ public sealed class BackupRunner(BackazonClient api, LocalIndex index, BlobSende
         file.Failure = reason;
         run.Skip(file.Entry.LocalPath, reason);
         run.Uncount(file.Change.Kind);
-        progress.NotToSend(file.Entry.Size);
+        // What of it was not sent (or found stored) need not be; and a skipped file is done with.
+        progress.NotToSend(Math.Max(0, file.Entry.Size - file.Accounted));
+        progress.FileDone(file.Entry.Size);
         progress.Skipped(file.Entry.LocalPath, reason);
     }
 

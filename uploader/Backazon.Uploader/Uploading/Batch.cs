@@ -60,6 +60,13 @@ public sealed class BatchFile(PlannedChange change)
     public string? Failure { get; set; }
 
     public bool Ready => Digest is not null && Failure is null;
+
+    private long _accounted;
+
+    /// <summary>Its bytes the progress has so far counted sent or not to send.</summary>
+    public long Accounted => Interlocked.Read(ref _accounted);
+
+    public void Account(long bytes) => Interlocked.Add(ref _accounted, bytes);
 }
 
 /// <summary>Closes batches by size: the grant limit in files, a byte budget, the commit limit in

@@ -20,15 +20,18 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
 
     private const string FailedCommitReason = "the server could not catalog it; it is sent again next run";
 
-    private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SentCommit?> _open = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _added = new(0);
 
     /// <summary>Commits accepted and not confirmed yet.</summary>
     public IReadOnlySet<string> Open => _open.Keys.ToHashSet(StringComparer.Ordinal);
 
-    public void Add(string commitId)
+    /// <summary>Follows a commit: one this run sent (<paramref name="sent"/> says what it holds, so
+    /// the server's check counts the same changes as the progress and the summary), or one an
+    /// earlier run left open (null: none of this run's counts holds it).</summary>
+    public void Add(string commitId, SentCommit? sent = null)
     {
-        _open[commitId] = 0;
+        _open[commitId] = sent;
         _added.Release();
     }
 
@@ -116,13 +119,7 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
             if (status.State == CommitStates.Failed)
             {
                 // Nothing of it was cataloged, and the backend tries no more: its files go again.
-                foreach (var path in index.FailCommit(commitId))
-                {
-                    run.Skip(path, FailedCommitReason);
-                    progress.Skipped(path, FailedCommitReason);
-                }
-
-                _open.TryRemove(commitId, out _);
+                Settle(commitId, index.FailCommit(commitId).Select(path => (path, FailedCommitReason)));
                 settled++;
                 continue;
             }
@@ -133,28 +130,49 @@ public sealed class CommitConfirmations(BackazonClient api, LocalIndex index, IB
             }
 
             index.ConfirmCommit(commitId, status.Rejected.Select(r => r.Path).ToList());
-            foreach (var rejected in status.Rejected)
-            {
-                run.Skip(rejected.Path, rejected.Reason);
-                progress.Skipped(rejected.Path, rejected.Reason);
-            }
-
+            // (The backend's count holds the folder times a commit carries; the run counts files.)
             run.AddCataloged(status.Cataloged);
-            progress.Checked(status.Cataloged + status.Rejected.Count);
-            _open.TryRemove(commitId, out _);
+            Settle(commitId, status.Rejected.Select(r => (r.Path, r.Reason)));
             settled++;
         }
 
         return settled;
     }
+
+    /// <summary>A commit is settled: what it could not take is skipped (and, if this run counted
+    /// it as new, changed or deleted, counted so no more), and its changes are checked.</summary>
+    private void Settle(string commitId, IEnumerable<(string Path, string Reason)> notTaken)
+    {
+        _open.TryRemove(commitId, out var sent);
+        foreach (var (path, reason) in notTaken)
+        {
+            if (sent?.Kinds.TryGetValue(path, out var kind) == true)
+            {
+                run.Uncount(kind);
+            }
+
+            run.Skip(path, reason);
+            progress.Skipped(path, reason);
+        }
+
+        if (sent is not null)
+        {
+            progress.Checked(sent.Kinds.Count);
+        }
+    }
 }
+
+/// <summary>What a commit this run sent holds: each path it changes, with how the run counted it
+/// (new, changed, deleted). Folder times ride along uncounted.</summary>
+public sealed record SentCommit(IReadOnlyDictionary<string, Planning.ChangeKind> Kinds);
 
 /// <summary>What a run has done so far, shared by its stages.</summary>
 public sealed class RunState
 {
     private readonly ConcurrentDictionary<string, string> _skipped = new(StringComparer.Ordinal);
     private long _hashed, _sent;
-    private int _filesSent, _cataloged, _skippedNew, _skippedChanged;
+    private int _filesSent, _cataloged;
+    private readonly int[] _uncounted = new int[3];
 
     public long BytesHashed => Interlocked.Read(ref _hashed);
     public long BytesSent => Interlocked.Read(ref _sent);
@@ -168,22 +186,15 @@ public sealed class RunState
 
     public void Skip(string path, string reason) => _skipped[path] = reason;
 
-    /// <summary>A planned new or changed file was skipped: the summary does not count it as such.</summary>
-    public void Uncount(Planning.ChangeKind kind)
-    {
-        if (kind == Planning.ChangeKind.New)
-        {
-            Interlocked.Increment(ref _skippedNew);
-        }
-        else if (kind == Planning.ChangeKind.Changed)
-        {
-            Interlocked.Increment(ref _skippedChanged);
-        }
-    }
+    /// <summary>A planned change was not taken after all (skipped, rejected, its commit failed):
+    /// the summary does not count it as new, changed or deleted.</summary>
+    public void Uncount(Planning.ChangeKind kind) => Interlocked.Increment(ref _uncounted[(int)kind]);
 
-    public int SkippedNew => _skippedNew;
+    public int SkippedNew => Volatile.Read(ref _uncounted[(int)Planning.ChangeKind.New]);
 
-    public int SkippedChanged => _skippedChanged;
+    public int SkippedChanged => Volatile.Read(ref _uncounted[(int)Planning.ChangeKind.Changed]);
+
+    public int SkippedDeleted => Volatile.Read(ref _uncounted[(int)Planning.ChangeKind.Deleted]);
 
     public IReadOnlyList<SkippedFile> Skipped =>
         _skipped.Select(s => new SkippedFile(s.Key, s.Value)).OrderBy(s => s.Path, StringComparer.Ordinal).ToList();

@@ -10,8 +10,9 @@ public interface IBackupProgress
     /// overlap — then "Cataloging", the wait for the last confirmations).</summary>
     void Phase(string name);
 
-    /// <summary>More work planned, a batch at a time (the totals grow as the scan goes): files
-    /// and bytes to read and send.</summary>
+    /// <summary>More work planned, a batch at a time (the totals grow as the scan goes): changes
+    /// (new, changed and deleted files and links, as the summary counts them) and the bytes of
+    /// the files among them, to read and send.</summary>
     void Planned(int files, long bytes);
 
     /// <summary>Bytes read to compute hashes.</summary>
@@ -29,13 +30,15 @@ public interface IBackupProgress
     /// ends at its total all the same.</summary>
     void NotToSend(long bytes);
 
-    /// <summary>A commit of this many entries went to the backend to be checked and cataloged.</summary>
+    /// <summary>A commit of this many changes went to the backend to be checked and cataloged
+    /// (the folder times it carries are not counted).</summary>
     void Committed(int entries);
 
-    /// <summary>The backend confirmed this many more entries (cataloged or rejected).</summary>
+    /// <summary>The backend settled this many more of the changes committed (cataloged or not).</summary>
     void Checked(int entries);
 
-    /// <summary>One file of <paramref name="bytes"/> bytes is done (stored, sent or found already stored).</summary>
+    /// <summary>One planned change is done: a file of <paramref name="bytes"/> bytes stored, sent,
+    /// found already stored or skipped; a link or deletion committed (0 bytes).</summary>
     void FileDone(long bytes);
 
     void Skipped(string path, string reason);
