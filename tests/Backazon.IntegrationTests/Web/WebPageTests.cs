@@ -70,6 +70,13 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
         await Expect(folder.Row("Grüße.txt")).ToBeVisibleAsync();
         await Screenshots.SaveAsync(page, "browse");
 
+        // On a phone the row's actions stay on the screen, not behind a sideways scroll.
+        await page.SetViewportSizeAsync(390, 844);
+        var download = await folder.Row("report.txt").GetByRole(AriaRole.Button, new() { Name = "Download report.txt" }).BoundingBoxAsync();
+        Assert.True(download is { } box && box.X >= 0 && box.X + box.Width <= 390, $"the Download button is at {download?.X} + {download?.Width} of 390");
+        await Screenshots.SaveAsync(page, "browse-phone");
+        await page.SetViewportSizeAsync(1280, 720);
+
         await folder.ShowAsOfAsync(between, WebFixture.TimeZone);
         await Expect(folder.Row("report.txt")).ToContainTextAsync("5 bytes");
         await Expect(folder.Row("draft.txt")).Not.ToContainTextAsync("Deleted");
