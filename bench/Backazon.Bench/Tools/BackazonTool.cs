@@ -9,7 +9,8 @@ namespace Backazon.Bench.Tools;
 /// backend through the API proxy. A backup returns when the backend has confirmed the catalog:
 /// the CLI waits for it, so the time includes the backend's check of every byte.
 /// </summary>
-public sealed class BackazonTool(string cliDll, string configFolder) : IBackupTool
+/// <param name="launcher">A command line the CLI runs under (`nice -n 19 ionice -c 3`, say), or none.</param>
+public sealed class BackazonTool(string cliDll, string configFolder, IReadOnlyList<string>? launcher = null) : IBackupTool
 {
     public string Name => "Backazon";
     public bool Incremental => true;
@@ -72,11 +73,14 @@ public sealed class BackazonTool(string cliDll, string configFolder) : IBackupTo
         return run.ExitCode == 0 ? (run, Path.Combine(target, Path.GetFileName(tree))) : throw new ToolFailedException(Name, run);
     }
 
-    private Task<ProcessRun> CliAsync(params string[] arguments) =>
-        MeasuredProcess.RunAsync("dotnet", [cliDll, .. arguments], new Dictionary<string, string>
+    private Task<ProcessRun> CliAsync(params string[] arguments)
+    {
+        string[] command = [.. launcher ?? [], "dotnet", cliDll, .. arguments];
+        return MeasuredProcess.RunAsync(command[0], command[1..], new Dictionary<string, string>
         {
             ["BACKAZON_CONFIG_DIR"] = configFolder,
             ["CI"] = "true", // plain output, no live view
             ["DOTNET_NOLOGO"] = "1",
         });
+    }
 }
