@@ -62,7 +62,9 @@ export async function* checkedBytes(item, { relink, onBytes = () => {}, signal }
 }
 
 // The checked bytes as a stream (what the ZIP writer and a file handle take); a mismatch errors it.
-export function checkedStream(item, options) {
+// It starts downloading at once and goes on until `buffer` bytes wait unread (by default, two
+// pieces): a stream made ahead of its reader downloads that much ahead.
+export function checkedStream(item, options, buffer) {
   const bytes = checkedBytes(item, options);
   return new ReadableStream({
     async pull(controller) {
@@ -70,7 +72,7 @@ export function checkedStream(item, options) {
       if (done) controller.close(); else controller.enqueue(value);
     },
     cancel() { bytes.return(); },
-  }, { highWaterMark: 2 });
+  }, buffer ? new ByteLengthQueuingStrategy({ highWaterMark: buffer }) : { highWaterMark: 2 });
 }
 
 // The whole file, checked, in memory (small files, fetched ahead of the ZIP writer).
