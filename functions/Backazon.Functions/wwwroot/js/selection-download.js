@@ -11,7 +11,8 @@ import { chunkedFrom } from './content-check.js';
 // ones already downloading (each up to a bounded buffer) while the ZIP writer takes the current
 // one, as `backazon restore` has several files in flight.
 const aheadBelow = chunkedFrom;
-const aheadFiles = 8;
+const aheadFiles = 24;                 // entries taken ahead of the ZIP writer, at most
+const smallBuffer = 48 * 1024 * 1024;  // bytes of small files held ahead, at most (one always goes)
 const bigAhead = 2;                    // big files started ahead of the one being written, at most
 const bigBuffer = 16 * 1024 * 1024;    // bytes each buffers ahead of the ZIP writer, at most
 
@@ -113,6 +114,7 @@ async function* zipEntries(items, job, failed, base) {
       const item = items[next];
       const big = item.kind === 'file' && item.size >= aheadBelow;
       if (big && ahead.filter(a => a.stream).length >= bigAhead) break;
+      if (!big && ahead.length > 0 && held(ahead) + item.size > smallBuffer) break;
       next++;
       const early = item.kind === 'file' && !big ? checkedContent(item, job.options).then(c => ({ content: c }), e => ({ error: e })) : null;
       const stream = big ? checkedStream(item, job.options, bigBuffer) : null;
@@ -126,6 +128,8 @@ async function* zipEntries(items, job, failed, base) {
   }
   if (failed.length) yield { name: 'NOT-RESTORED.txt', input: `These files were left out: their bytes do not match the backup.\n${failed.join('\n')}\n` };
 }
+
+const held = ahead => ahead.reduce((sum, a) => sum + (a.early ? a.item.size : 0), 0);
 
 async function* entriesFrom(ahead, fill, job, failed, base) {
   fill();
