@@ -76,10 +76,26 @@ public sealed class WebBenchRun(int files, int bigMib, string work, BenchPaths p
         Log("Downloading the big folder as a ZIP in the browser");
         await page.EvaluateAsync($"location.hash = {System.Text.Json.JsonSerializer.Serialize($"#/computer/{Uri.EscapeDataString(deviceId)}?path={Uri.EscapeDataString(tree.TrimStart('/'))}")}");
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "Select Big", Exact = true }).CheckAsync();
+        // BACKAZON_BENCH_PROFILE=FILE keeps a CPU profile of the page's own thread during the download
+        // (open it in Chromium's DevTools, Performance panel): where the page spends its time.
+        var profileTo = Environment.GetEnvironmentVariable("BACKAZON_BENCH_PROFILE");
+        var profiler = string.IsNullOrEmpty(profileTo) ? null : await context.NewCDPSessionAsync(page);
+        if (profiler is not null)
+        {
+            await profiler.SendAsync("Profiler.enable");
+            await profiler.SendAsync("Profiler.start");
+        }
+
         watch.Restart();
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Download selected as ZIP" }).ClickAsync());
         var zipPath = await download.PathAsync();
         var browserTime = watch.Elapsed;
+        if (profiler is not null)
+        {
+            var profile = await profiler.SendAsync("Profiler.stop");
+            await File.WriteAllTextAsync(profileTo!, profile!.Value.GetProperty("profile").GetRawText());
+            Log($"CPU profile of the page's thread in {profileTo}");
+        }
         var (zipEntries, zipBytes) = Inspect(zipPath!);
 
         Log("Restoring the same folder with backazon restore");

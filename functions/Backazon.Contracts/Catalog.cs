@@ -47,6 +47,11 @@ public sealed record RestoreItem(
     DateTimeOffset? ExpiresAt,
     int? Mode = null);
 
+/// <summary>A chunked content's chunks in order: a restore can check each chunk as it streams by
+/// (and the list by its <see cref="ChunkListHash"/>, which must be the content's hash) without
+/// cutting the bytes itself.</summary>
+public sealed record ContentChunks(string Hash, IReadOnlyList<ChunkRef> Chunks);
+
 /// <summary>A page of what to restore, in walk order and paged like <see cref="CatalogPage"/>: the
 /// selected paths in ordinal order, each folder as its own item before what it holds. No page
 /// says how much the whole selection is: that would take walking all of it first.</summary>

@@ -123,6 +123,15 @@ public sealed class CustomerFunctions(
             return new OkObjectResult(await restores.ManifestAsync(device, body with { DeviceId = null }, cancellationToken));
         });
 
+    /// <summary>The chunks of a chunked content of the account (its hash as in a restore item):
+    /// what the web page checks a big file's download against, chunk by chunk.</summary>
+    [Function(nameof(MyContentChunks))]
+    public Task<IActionResult> MyContentChunks(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me/contents/{hash}/chunks")] HttpRequest request,
+        string hash,
+        CancellationToken cancellationToken) =>
+        api.CustomerAsync(request, async caller => new OkObjectResult(await restores.ChunksAsync(caller.AccountId, hash, cancellationToken)));
+
     /// <summary>A computer waiting with this code: its name, OS and when it asked.</summary>
     [Function(nameof(GetDeviceLink))]
     public Task<IActionResult> GetDeviceLink(

@@ -16,7 +16,7 @@ namespace Backazon.Backend.Restores;
 /// status but purged (people who stopped paying can still get their data back).
 /// </summary>
 public sealed class RestoreService(
-    AccountStore accounts, CatalogReader reader, CatalogWalk walk, ContentBlobs blobs, ContentRows contentRows, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
+    AccountStore accounts, CatalogReader reader, CatalogWalk walk, ContentBlobs blobs, ContentRows contentRows, ChunkLists chunkLists, SasIssuer sas, IOptions<SasOptions> sasOptions, TimeProvider clock)
 {
     /// <summary>Items per listing or manifest page (tests page through small trees with a small one).</summary>
     internal int PageSize { get; set; } = RestoreLimits.PageSize;
@@ -49,6 +49,20 @@ public sealed class RestoreService(
         var device = await DeviceAsync(caller, deviceId, cancellationToken);
         var versions = await reader.VersionsAsync(caller.AccountId, device, CatalogPathRules.ValidPath(path, "path"), cancellationToken);
         return versions.Count > 0 ? versions : throw BackazonException.NotFound($"'{path}'");
+    }
+
+    /// <summary>The chunk list of a chunked content the account holds (404 for any other hash:
+    /// another account's, content stored whole, or released). Nothing in it needs trusting: the
+    /// caller checks that it hashes to the content's identity before checking bytes against it.</summary>
+    public async Task<ContentChunks> ChunksAsync(string accountId, string? hash, CancellationToken cancellationToken = default)
+    {
+        CatalogPathRules.ValidHash(hash, "hash");
+        if (await contentRows.FindAsync(accountId, hash!, cancellationToken) is null || await chunkLists.ReadAsync(accountId, hash!, cancellationToken) is not { } list)
+        {
+            throw BackazonException.NotFound("The content");
+        }
+
+        return new ContentChunks(hash!, list.Chunks);
     }
 
     /// <summary>

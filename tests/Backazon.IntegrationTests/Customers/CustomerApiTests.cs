@@ -87,6 +87,42 @@ public sealed class CustomerApiTests(SignInFixture backend) : IDisposable
     }
 
     [Fact]
+    public async Task ChunkList_OfABigFilesContent_HashesToItsIdentity_AndIsNobodyElses()
+    {
+        var (account, token) = await CustomerSignInClient.NewMemberAsync(backend);
+        using var machine = await CliHarness.EnrollAsync(backend, account.Id);
+        var big = System.Security.Cryptography.RandomNumberGenerator.GetBytes((int)BackupLimits.ChunkedMinBytes + 1_000_000);
+        await File.WriteAllBytesAsync(Path.Combine(_folder, "film.mov"), big);
+        await File.WriteAllTextAsync(Path.Combine(_folder, "note.txt"), "small, sent whole");
+        Assert.Equal(0, (await machine.RunAsync("backup", _folder)).Code);
+
+        using var customer = backend.Client(token);
+        var files = await Eventually.ValueAsync(async () =>
+        {
+            var page = await customer.GetFromJsonAsync<CatalogPage>($"me/devices/{machine.Device.DeviceId}/catalog?recursive=true", Api.Json);
+            return page!.Items.Count(i => i.Kind == "file") == 2 ? page.Items : null;
+        }, "both files are cataloged");
+        var film = files.Single(i => i.Path.EndsWith("/film.mov", StringComparison.Ordinal));
+        var note = files.Single(i => i.Path.EndsWith("/note.txt", StringComparison.Ordinal));
+
+        var list = await customer.GetFromJsonAsync<ContentChunks>($"me/contents/{film.Hash}/chunks", Api.Json);
+        Assert.Equal(film.Hash, list!.Hash);
+        Assert.True(list.Chunks.Count > 1);
+        Assert.Equal(film.Hash, ChunkListHash.Of(list.Chunks));
+        Assert.Equal(big.Length, list.Chunks.Sum(c => c.Length));
+
+        // Content stored whole has no list; another account's content is not there at all.
+        var whole = await Api.ProblemAsync(await customer.GetAsync($"me/contents/{note.Hash}/chunks"), HttpStatusCode.NotFound);
+        Assert.Equal("The content was not found.", whole.GetProperty("detail").GetString());
+        var (_, otherToken) = await CustomerSignInClient.NewMemberAsync(backend);
+        using var other = backend.Client(otherToken);
+        var theirs = await Api.ProblemAsync(await other.GetAsync($"me/contents/{film.Hash}/chunks"), HttpStatusCode.NotFound);
+        Assert.Equal("The content was not found.", theirs.GetProperty("detail").GetString());
+        var bad = await Api.ProblemAsync(await customer.GetAsync("me/contents/not-a-hash/chunks"), HttpStatusCode.BadRequest);
+        Assert.Equal("hash", bad.GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Member_RenamesAndRevokesADevice_ItsTokenStopsWorking()
     {
         var (account, token) = await CustomerSignInClient.NewMemberAsync(backend);

@@ -1,8 +1,19 @@
 import { contentCheck } from './content-check.js';
+import { nativeCheck } from './chunk-list-check.js';
 
-// Content checks in workers, one per core up to two (the page's own thread keeps the ZIP and the
-// network); where workers cannot start, in the page itself. Same interface as contentCheck, but
-// finish() is a promise.
+// The check of one file's bytes: update(bytes) with each piece in order, then matches() (and
+// failed, true once a mismatch is known before the end). The browser's own SHA-256 against the
+// content's chunk list where it can (chunk-list-check.js); otherwise the catalog's identity
+// recomputed from the bytes (FastCDC and SHA-256 in JavaScript and WebAssembly) in workers, one
+// per core up to two (the page's own thread keeps the ZIP and the network), or where workers
+// cannot start, in the page itself.
+export async function startCheck(item) {
+  const native = await nativeCheck(item);
+  if (native) return native;
+  const computed = await computedCheck(item.size);
+  return { update: computed.update, matches: async () => (await computed.finish()) === item.hash };
+}
+
 const ahead = 16 * 1024 * 1024; // bytes sent to a worker and not yet hashed, at most
 let pool = null, nextWorker = 0, nextId = 0;
 
@@ -21,7 +32,7 @@ function workers() {
   return pool;
 }
 
-export async function startCheck(size) {
+async function computedCheck(size) {
   const available = workers();
   if (available.length === 0) {
     const local = await contentCheck(size);

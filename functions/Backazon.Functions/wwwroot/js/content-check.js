@@ -3,11 +3,12 @@ import { createSHA256, createMD5 } from '../vendor/hash-wasm.js';
 // Checks content as it streams by against the catalog's identity, as `backazon restore` does
 // (uploader/Planning/ContentIdentity.cs): the SHA-256 of the bytes, or for chunked sizes the
 // chunk-list identity (functions/Backazon.Contracts/ChunkListHash.cs) of the file's FastCDC
-// chunks (uploader/Chunking/FastCdc.cs), cut here exactly as the uploader cut them. The catalog
-// lists no chunks: the identity alone binds them, so the browser recomputes them from the bytes.
+// chunks (uploader/Chunking/FastCdc.cs), cut here exactly as the uploader cut them. The fallback
+// where chunk-list-check.js cannot run (no WebCrypto, or no list for the content): it costs
+// JavaScript's speed on every byte.
 export const chunkedFrom = 16 * 1024 * 1024;         // BackupLimits.ChunkedMinBytes
 const chunkedUpTo = 192 * 1024 * 1024 * 1024;        // BackupLimits.ChunkedMaxBytes
-const isChunked = size => size >= chunkedFrom && size <= chunkedUpTo;
+export const isChunked = size => size >= chunkedFrom && size <= chunkedUpTo;
 
 export async function contentCheck(size) {
   const whole = await createSHA256();

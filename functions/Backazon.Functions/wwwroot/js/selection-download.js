@@ -7,9 +7,14 @@ import { checkedContent, checkedStream, MismatchError } from './transfer.js';
 import { chunkedFrom } from './content-check.js';
 
 // Files smaller than this are fetched a few at a time ahead of the ZIP writer and kept whole
-// until checked: a bad one is left out and the rest goes on. Bigger ones stream straight through.
+// until checked: a bad one is left out and the rest goes on. Bigger ones stream through, the next
+// ones already downloading (each up to a bounded buffer) while the ZIP writer takes the current
+// one, as `backazon restore` has several files in flight.
 const aheadBelow = chunkedFrom;
-const aheadFiles = 8;
+const aheadFiles = 24;                 // entries taken ahead of the ZIP writer, at most
+const smallBuffer = 48 * 1024 * 1024;  // bytes of small files held ahead, at most (one always goes)
+const bigAhead = 2;                    // big files started ahead of the one being written, at most
+const bigBuffer = 16 * 1024 * 1024;    // bytes each buffers ahead of the ZIP writer, at most
 
 // Where the browser can write into a folder the person picks (the File System Access API).
 export const canSaveIntoFolder = () => typeof window.showDirectoryPicker === 'function';
@@ -99,20 +104,37 @@ async function manifest(deviceId, paths, at) {
 
 // The ZIP's entries in walk order. Small files are fetched ahead (a few in flight) and checked
 // whole before they go in; one that fails is left out and named in a note at the end of the ZIP.
-// A big file streams; if it fails its check the ZIP stops with the reason.
+// A big file streams; if it fails its check the ZIP stops with the reason (and the big files
+// started ahead stop too).
 async function* zipEntries(items, job, failed, base) {
   const ahead = [];
   let next = 0;
   const fill = () => {
     while (ahead.length < aheadFiles && next < items.length) {
-      const item = items[next++];
-      const early = item.kind === 'file' && item.size < aheadBelow ? checkedContent(item, job.options).then(c => ({ content: c }), e => ({ error: e })) : null;
-      ahead.push({ item, early });
+      const item = items[next];
+      const big = item.kind === 'file' && item.size >= aheadBelow;
+      if (big && ahead.filter(a => a.stream).length >= bigAhead) break;
+      if (!big && ahead.length > 0 && held(ahead) + item.size > smallBuffer) break;
+      next++;
+      const early = item.kind === 'file' && !big ? checkedContent(item, job.options).then(c => ({ content: c }), e => ({ error: e })) : null;
+      const stream = big ? checkedStream(item, job.options, bigBuffer) : null;
+      ahead.push({ item, early, stream });
     }
   };
+  try {
+    yield* entriesFrom(ahead, fill, job, failed, base);
+  } finally {
+    for (const { stream } of ahead) stream?.cancel().catch(() => {});
+  }
+  if (failed.length) yield { name: 'NOT-RESTORED.txt', input: `These files were left out: their bytes do not match the backup.\n${failed.join('\n')}\n` };
+}
+
+const held = ahead => ahead.reduce((sum, a) => sum + (a.early ? a.item.size : 0), 0);
+
+async function* entriesFrom(ahead, fill, job, failed, base) {
   fill();
   while (ahead.length) {
-    const { item, early } = ahead.shift();
+    const { item, early, stream } = ahead.shift();
     const name = relative(base, item.path);
     const lastModified = item.modifiedAt ? new Date(item.modifiedAt) : undefined;
     if (item.kind === 'folder') {
@@ -128,13 +150,12 @@ async function* zipEntries(items, job, failed, base) {
           yield { name, lastModified, input: content, size: item.size };
         }
       } else {
-        yield { name, lastModified, input: checkedStream(item, job.options), size: item.size };
+        yield { name, lastModified, input: stream, size: item.size };
       }
       job.progress.addFile();
     }
     fill();
   }
-  if (failed.length) yield { name: 'NOT-RESTORED.txt', input: `These files were left out: their bytes do not match the backup.\n${failed.join('\n')}\n` };
 }
 
 const relative = (base, path) => {

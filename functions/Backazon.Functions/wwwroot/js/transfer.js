@@ -7,11 +7,12 @@ export class MismatchError extends Error {}
 const attempts = 6;
 
 // Streams one file's bytes from its signed link, each piece checked on the way (SHA-256, or the
-// chunk-list identity for chunked sizes), and throws MismatchError at the end when the whole is
-// not the catalog's. A broken connection resumes where the file stopped (Range); an expired or
-// refused link is asked for again (relink); after a few failures in a row the file fails.
+// chunk-list identity for chunked sizes), and throws MismatchError as soon as the bytes are known
+// not to be the catalog's (a bad chunk), at the latest at the end. A broken connection resumes
+// where the file stopped (Range); an expired or refused link is asked for again (relink); after
+// a few failures in a row the file fails.
 export async function* checkedBytes(item, { relink, onBytes = () => {}, signal } = {}) {
-  const check = await startCheck(item.size);
+  const check = await startCheck(item);
   let url = item.downloadUrl, received = 0, failures = 0;
   // An empty file needs no request: its hash is checked all the same.
   while (received < item.size) {
@@ -44,6 +45,7 @@ export async function* checkedBytes(item, { relink, onBytes = () => {}, signal }
         if (skip > 0) { const cut = Math.min(skip, piece.length); skip -= cut; piece = piece.subarray(cut); if (piece.length === 0) continue; }
         if (received + piece.length > item.size) throw mismatch(item);
         await check.update(piece);
+        if (check.failed) throw mismatch(item);
         received += piece.length;
         failures = 0;
         onBytes(piece.length);
@@ -56,11 +58,13 @@ export async function* checkedBytes(item, { relink, onBytes = () => {}, signal }
     }
     if (received < item.size) throw mismatch(item); // the stored copy is shorter than the catalog says
   }
-  if (received !== item.size || await check.finish() !== item.hash) throw mismatch(item);
+  if (received !== item.size || !(await check.matches())) throw mismatch(item);
 }
 
 // The checked bytes as a stream (what the ZIP writer and a file handle take); a mismatch errors it.
-export function checkedStream(item, options) {
+// It starts downloading at once and goes on until `buffer` bytes wait unread (by default, two
+// pieces): a stream made ahead of its reader downloads that much ahead.
+export function checkedStream(item, options, buffer) {
   const bytes = checkedBytes(item, options);
   return new ReadableStream({
     async pull(controller) {
@@ -68,7 +72,7 @@ export function checkedStream(item, options) {
       if (done) controller.close(); else controller.enqueue(value);
     },
     cancel() { bytes.return(); },
-  }, { highWaterMark: 2 });
+  }, buffer ? new ByteLengthQueuingStrategy({ highWaterMark: buffer }) : { highWaterMark: 2 });
 }
 
 // The whole file, checked, in memory (small files, fetched ahead of the ZIP writer).
