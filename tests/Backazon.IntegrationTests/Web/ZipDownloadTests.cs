@@ -58,7 +58,7 @@ public sealed class ZipDownloadTests(WebFixture web) : IDisposable
         Assert.Equal(Path.GetFileName(_tree) + ".zip", download.SuggestedFilename);
         var saved = await download.PathAsync();
         await Screenshots.SaveAsync(page, "zip-download");
-        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "done, 1001 files" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "done, 1,001 files" })).ToBeVisibleAsync(new() { Timeout = 60_000 });
 
         using var zip = ZipFile.OpenRead(saved!);
         var zone = TimeZoneInfo.FindSystemTimeZoneById(WebFixture.TimeZone);
@@ -125,7 +125,7 @@ public sealed class ZipDownloadTests(WebFixture web) : IDisposable
         var saved = await download.PathAsync();
 
         await Expect(folder.Alert).ToContainTextAsync("damaged.txt was not saved: its bytes do not match the backup's check");
-        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "1 of 4 files were left out" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextString = "1 of 4 files was left out" })).ToBeVisibleAsync();
         await Screenshots.SaveAsync(page, "zip-damaged");
         Assert.True(broken);
 

@@ -6,6 +6,11 @@ export function bytes(n) {
   return unit === 0 ? `${n} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
+// "1 file", "1,001 files": a count with its noun, singular when it is one.
+export function count(n, one, many = `${one}s`) {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+}
+
 // Local date and time, as a person reads them, to the second.
 // One formatter for all (making one per call costs more than the formatting, in a long listing).
 const moments = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });

@@ -1,5 +1,5 @@
 import { h } from './dom.js';
-import { bytes } from './format.js';
+import { bytes, count } from './format.js';
 
 // A download's progress as a person reads it: a bar, bytes and files done of the total, and the
 // time left at the speed so far. Redrawn a few times a second, not on every piece.
@@ -21,7 +21,7 @@ export class Progress {
     const rate = this.doneBytes / Math.max(seconds, 0.001);
     const left = rate > 0 ? (this.totalBytes - this.doneBytes) / rate : null;
     this.bar.value = this.doneBytes;
-    this.text.textContent = `${bytes(this.doneBytes)} of ${bytes(this.totalBytes)} · ${this.doneFiles} of ${this.totalFiles} files` +
+    this.text.textContent = `${bytes(this.doneBytes)} of ${bytes(this.totalBytes)} · ${this.doneFiles.toLocaleString('en')} of ${count(this.totalFiles, 'file')}` +
       (left === null || this.doneBytes === 0 ? '' : ` · ${timeLeft(left)}`);
   }
 

@@ -1,7 +1,7 @@
 import { makeZip } from '../vendor/client-zip.js';
 import { api, devicePath } from './api.js';
 import { h } from './dom.js';
-import { bytes, nameOf } from './format.js';
+import { bytes, count, nameOf } from './format.js';
 import { Progress } from './progress.js';
 import { checkedContent, checkedStream, MismatchError } from './transfer.js';
 import { chunkedFrom } from './content-check.js';
@@ -83,8 +83,8 @@ async function run(deviceId, base, paths, at, title, transfer) {
     const job = { progress, options: { relink, onBytes: n => progress.addBytes(n) } };
     const failed = await transfer(items, job);
     progress.finish(failed.length === 0
-      ? `${title}: done, ${files.length} files (${bytes(progress.totalBytes)}) checked.`
-      : `${title}: done, but ${failed.length} of ${files.length} files were left out.`);
+      ? `${title}: done, ${count(files.length, 'file')} (${bytes(progress.totalBytes)}) checked.`
+      : `${title}: done, but ${failed.length.toLocaleString('en')} of ${count(files.length, 'file')} ${failed.length === 1 ? 'was' : 'were'} left out.`);
     if (failed.length) box.append(h('div', { role: 'alert', class: 'error' }, h('p', {}, 'Left out because their bytes do not match the backup:'), h('ul', {}, failed.map(f => h('li', {}, f)))));
   } catch (error) {
     box.replaceChildren(h('p', { class: 'error', role: 'alert' }, `${title} stopped: ${error.message}`));
