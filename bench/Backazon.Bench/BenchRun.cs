@@ -109,11 +109,17 @@ public sealed class BenchRun(DatasetSpec spec, string work, BenchPaths paths, bo
     {
         var (clientBefore, backendBefore) = environment.Traffic();
         var storedBefore = tool.LocalStoredBytes();
-        var cpuBefore = ServerCpu.Of(environment.ServerProcesses);
+        var kindsBefore = environment.BackendRequestKinds();
+        var cpuBefore = environment.ServerCpuSoFar();
         var run = await action();
-        var cpu = ServerCpu.Of(environment.ServerProcesses) - cpuBefore;
+        var cpuAfter = environment.ServerCpuSoFar();
+        var cpu = new ServerCpuTime(cpuAfter.Backend - cpuBefore.Backend, cpuAfter.Azurite - cpuBefore.Azurite);
         var (clientAfter, backendAfter) = environment.Traffic();
         var client = clientAfter - clientBefore;
+        var kinds = environment.BackendRequestKinds()
+            .Select(k => (k.Key, Count: k.Value - kindsBefore.GetValueOrDefault(k.Key)))
+            .Where(k => k.Count > 0).OrderByDescending(k => k.Count);
+        Log($"  server CPU: backend {cpu.Backend.TotalSeconds:F1} s, Azurite {cpu.Azurite.TotalSeconds:F1} s; backend requests: {string.Join(", ", kinds.Select(k => $"{k.Key} {k.Count:N0}"))}");
         var stored = tool.LocalStoredBytes() - storedBefore;
         Log($"  {run.Wall.TotalSeconds:F1} s, {client.Requests:N0} requests, {client.BytesSent / 1e6:N1} MB sent{(stored is null ? "" : $", repository +{stored / 1e6:N1} MB")}");
         var seen = tool.Proxied && stored is null;
