@@ -340,6 +340,14 @@ public sealed class ContentVerifier(
             }
             catch (TableTransactionFailedException e) when (OptimisticRetry.IsRace(e))
             {
+                // The account's row is the usual loser (every grant and every count of the account
+                // writes it): the next try reads it again, and the content rows stand as read. A
+                // content row that lost, or a failure that names no row, is read again with the rest.
+                if (e.FailedTransactionActionIndex is int index && index < actions.Count && actions[index].Entity is AccountEntity)
+                {
+                    throw OptimisticRetry.Lost(e);
+                }
+
                 var remaining = new List<ContentEntity>();
                 foreach (var row in pending)
                 {
