@@ -47,6 +47,44 @@ public sealed class RequestCostTests(CountedBackendFixture backend, ITestOutputH
         Assert.True(backend.Requests.Of("GET table") <= Files / 10, $"{backend.Requests.Of("GET table")} table reads for {Files} files after a lost race; expected at most one per ten. {backend.Requests.Describe()}");
     }
 
+    [Fact]
+    public async Task Commit_OfNewFolders_MarksEachWithItsTimeInOneRequest_KnownOnesGetTheirNewTimeMerged()
+    {
+        using var device = await TestDevice.CreateAsync(backend);
+        var first = DateTimeOffset.UtcNow.AddDays(-3);
+        var files = Enumerable.Range(0, 5).Select(i => ($"album/{i}/photo.txt", Encoding.UTF8.GetBytes($"photo {i}, {Guid.NewGuid()}"))).ToArray();
+        await device.BackupAsync(files);
+        var folders = files.Select(f => f.Item1[..f.Item1.LastIndexOf('/')]).Append("album").ToList();
+        FileChange Folder(string path, DateTimeOffset at) => new(path, EntryKinds.Folder, 0, null, at, null);
+
+        // The files' first backup made the markers without times: now they are known.
+        backend.Requests.Reset();
+        await device.WaitAsync((await device.Api.CommitAsync(new CommitRequest(folders.Select(f => Folder(f, first)).ToList()))).CommitId);
+        Assert.Equal(folders.Count, backend.Requests.Of("PATCH table"));
+
+        // New folders with their times: one add each, no merge after.
+        var newFiles = Enumerable.Range(0, 5).Select(i => ($"scans/{i}/page.txt", Encoding.UTF8.GetBytes($"page {i}, {Guid.NewGuid()}"))).ToArray();
+        var grants = await device.Api.RequestGrantsAsync(new UploadGrantRequest(newFiles.Select(f => new GrantFile(f.Item1, f.Item2.Length, TestDevice.Sha256(f.Item2))).ToList()));
+        await Parallel.ForEachAsync(grants.Files.Zip(newFiles), async (pair, ct) =>
+            await new BlobClient(new Uri(pair.First.UploadUrl!)).UploadAsync(BinaryData.FromBytes(pair.Second.Item2), ct));
+        var newFolders = newFiles.Select(f => f.Item1[..f.Item1.LastIndexOf('/')]).Append("scans").ToList();
+        backend.Requests.Reset();
+        await device.WaitAsync((await device.Api.CommitAsync(new CommitRequest(
+            newFiles.Select(f => TestDevice.File(f.Item1, f.Item2) with { IsNew = true }).Concat(newFolders.Select(f => Folder(f, first))).ToList(),
+            GrantIds: [grants.GrantId!]))).CommitId);
+        output.WriteLine(backend.Requests.Describe());
+        Assert.Equal(0, backend.Requests.Of("PATCH table"));
+
+        var catalog = new TableClient(backend.ConnectionString, StorageNames.CatalogTable);
+        foreach (var folder in folders.Concat(newFolders))
+        {
+            var (parent, name) = Backazon.Backend.Catalog.CatalogPathRules.Split(folder);
+            var marker = (await catalog.GetEntityAsync<Backazon.Backend.Catalog.CatalogEntity>(
+                Backazon.Backend.Catalog.CatalogKeys.Partition(device.AccountId, device.DeviceId, parent), Backazon.Backend.Catalog.CatalogKeys.FolderRow(name))).Value;
+            Assert.Equal(first, marker.ModifiedAt);
+        }
+    }
+
     /// <summary>Grants, uploads and commits <see cref="Files"/> new small files, and waits until the
     /// commit is cataloged, all of them; returns the storage requests counted from the grant on.</summary>
     private async Task<int> BackUpNewFilesAsync(TestDevice device, Action afterCommit)
