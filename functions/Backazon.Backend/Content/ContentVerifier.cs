@@ -346,8 +346,10 @@ public sealed class ContentVerifier(
             catch (TableTransactionFailedException e) when (OptimisticRetry.IsRace(e))
             {
                 // The account's row is the usual loser (every grant and every count of the account
-                // writes it): the next try reads it again, and the content rows stand as read. A
-                // content row that lost, or a failure that names no row, is read again with the rest.
+                // writes it). It comes last, and a transaction names its first failed operation: when
+                // the account's is named, every content row's ETag still held, so the next try only
+                // reads the account again. A content row that lost, or a failure that names no row,
+                // has every row read again.
                 if (e.FailedTransactionActionIndex is int index && index < actions.Count && actions[index].Entity is AccountEntity)
                 {
                     throw OptimisticRetry.Lost(e);
