@@ -31,8 +31,11 @@ public sealed class BenchEnvironment : IAsyncDisposable
     public CountingProxy Tables { get; private set; } = null!;
     public CountingProxy Api { get; private set; } = null!;
 
-    /// <summary>The backend and Azurite, whose CPU a step uses besides the tool's.</summary>
-    public IReadOnlyList<int> ServerProcesses { get; private set; } = [];
+    /// <summary>The backend's process, whose CPU a step uses besides the tool's (and Azurite's).</summary>
+    public int BackendProcess { get; private set; }
+
+    /// <summary>CPU time used so far by the backend and by Azurite.</summary>
+    public (TimeSpan Backend, TimeSpan Azurite) ServerCpuSoFar() => (ServerCpu.Of([BackendProcess]), ServerCpu.Of([Azurite.ProcessId]));
 
     /// <summary>The backend itself, past the proxy: where the web page is served and its sign-in returns.</summary>
     public Uri Backend { get; private set; } = null!;
@@ -53,6 +56,12 @@ public sealed class BenchEnvironment : IAsyncDisposable
         return (storage.Aggregate(Api.Of(Party.Client), (sum, p) => sum + p.Of(Party.Client)),
             storage.Aggregate(Measuring.Traffic.None, (sum, p) => sum + p.Of(Party.Backend)));
     }
+
+    /// <summary>The backend's storage requests so far by service and kind ("table GET point").</summary>
+    public IReadOnlyDictionary<string, long> BackendRequestKinds() =>
+        new[] { ("blob", Blobs), ("queue", Queues), ("table", Tables) }
+            .SelectMany(s => s.Item2.BackendKinds.Select(k => (Kind: $"{s.Item1} {k.Key}", Count: k.Value)))
+            .ToDictionary(k => k.Kind, k => k.Count, StringComparer.Ordinal);
 
     /// <param name="link">the line between the tools and everything else (the backend's own
     /// storage traffic does not cross it), or none: loopback</param>
@@ -93,9 +102,12 @@ public sealed class BenchEnvironment : IAsyncDisposable
 
         start.Environment["DataStorage"] = ProxiedConnectionString;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // One line per commit with its check and catalog times, for reading where a step went.
+        start.Environment["Logging__LogLevel__Backazon.Backend.Uploads.CommitCataloger"] = "Information";
         start.Environment["DOTNET_NOLOGO"] = "1";
         _backend = Process.Start(start)!;
         var log = File.CreateText(Path.Combine(Work, "backend.log"));
+        log.AutoFlush = true; // the backend is killed at the end: what it said is on disk by then
         _backend.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
         _backend.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
         _backend.BeginOutputReadLine();
@@ -127,7 +139,7 @@ public sealed class BenchEnvironment : IAsyncDisposable
 
         Backend = address;
         Api = await Own(CountingProxy.StartAsync(address, _ => Party.Client, _link));
-        ServerProcesses = [_backend.Id, ServerCpu.FindProcess("--blobPort", Azurite.BlobEndpoint.Port.ToString()) ?? _backend.Id];
+        BackendProcess = _backend.Id;
     }
 
     /// <summary>An account on the personal plan and a single-use enrollment code, through the

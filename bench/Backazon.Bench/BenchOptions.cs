@@ -7,7 +7,7 @@ namespace Backazon.Bench;
 /// <summary>The command line: dataset size (smoke or full, each number overridable), where to
 /// write the table, whether to keep the work folder.</summary>
 public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, bool Keep, bool FirstOnly, IReadOnlyList<string> Positional,
-    NetworkLink? Network = null, IReadOnlyList<int>? SdkParallelism = null, bool NoEdits = false)
+    NetworkLink? Network = null, IReadOnlyList<int>? SdkParallelism = null, bool NoEdits = false, int WarmUpFiles = 0)
 {
     /// <summary>The dataset's numbers, each settable from the command line.</summary>
     private static readonly Dictionary<string, Func<DatasetSpec, int, DatasetSpec>> SpecOptions = new()
@@ -30,6 +30,7 @@ public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, boo
         var positional = new List<string>();
         NetworkLink? network = null;
         List<int>? sdkParallelism = null;
+        var warmUp = 0;
         for (var i = 0; i < args.Length; i++)
         {
             if (SpecOptions.TryGetValue(args[i], out var set))
@@ -56,6 +57,10 @@ public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, boo
             {
                 noEdits = true;
             }
+            else if (args[i] == "--warm-up")
+            {
+                warmUp = Number(args[++i]);
+            }
             else if (args[i] == "--first-only")
             {
                 firstOnly = true;
@@ -66,7 +71,7 @@ public sealed record BenchOptions(DatasetSpec Spec, bool Smoke, string? Out, boo
             }
         }
 
-        return new BenchOptions(spec, smoke, output, keep, firstOnly, positional, network, sdkParallelism, noEdits);
+        return new BenchOptions(spec, smoke, output, keep, firstOnly, positional, network, sdkParallelism, noEdits, warmUp);
     }
 
     private static int Number(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);

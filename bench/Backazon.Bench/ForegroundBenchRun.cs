@@ -26,7 +26,7 @@ public sealed class ForegroundBenchRun(int bigMib, string work, BenchPaths paths
         var jobInput = Path.Combine(work, "job-input.txt");
         WriteText(jobInput, JobMib);
         await using var environment = await BenchEnvironment.StartAsync(work, paths.LocalHostDll);
-        foreach (var server in environment.ServerProcesses)
+        foreach (var server in (int[])[environment.BackendProcess, environment.Azurite.ProcessId])
         {
             await MeasuredProcess.RunAsync("renice", ["-n", "19", "-p", server.ToString(CultureInfo.InvariantCulture)]);
         }

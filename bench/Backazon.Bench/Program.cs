@@ -4,7 +4,7 @@ using Backazon.Bench.Tools;
 
 // Backazon side by side with rclone, restic and a plain SDK copy: see bench/README.md.
 //   run [--smoke] [--files N] [--folders N] [--big-files N] [--big-mib N] [--seed N] [--out FILE] [--keep] [--first-only]
-//       [--network RTT_MS/MBIT] [--sdk-parallelism N,N,...] [--no-edits]
+//       [--network RTT_MS/MBIT] [--sdk-parallelism N,N,...] [--no-edits] [--warm-up FILES]
 //   restore-scale [FILES] [--out FILE] [--keep]   a restore of FILES (100,000) small files, page times and backend memory
 //   web [FILES] [MIB] [--out FILE] [--keep]    the web page in Chromium: first page of FILES (100,000) files; a MIB (1024) folder as a ZIP vs backazon restore
 //   foreground [MIB] [--out FILE] [--keep]     a foreground job's slowdown beside a backup at normal and at the agent's priority
@@ -16,8 +16,9 @@ switch (args.FirstOrDefault())
     case "run":
         return await InWorkFolderAsync("backazon-bench-", async work =>
         {
-            var results = await new BenchRun(options.Spec, work, BenchPaths.FromThisProgram(), options.FirstOnly, options.Network, options.SdkParallelism, options.NoEdits).RunAsync();
+            var results = await new BenchRun(options.Spec, work, BenchPaths.FromThisProgram(), options.FirstOnly, options.Network, options.SdkParallelism, options.NoEdits, options.WarmUpFiles).RunAsync();
             return ResultTable.Render(results, Machine.Describe() + (options.Smoke ? "; smoke mode" : "")
+                + (options.WarmUpFiles > 0 ? $"; servers warmed up first by a backup of {options.WarmUpFiles:N0} other files to another account" : "")
                 + (options.Network is { } link ? $"; network: {link.Describe()} between the tools and the store and API (the backend's storage traffic stays on loopback)" : ""));
         });
     case "restore-scale":

@@ -28,7 +28,7 @@ public sealed class RestoreScaleRun(int files, string work, BenchPaths paths)
         var config = Path.Combine(work, "backazon-config");
         var backazon = new BackazonTool(paths.CliDll, config);
         await backazon.EnrollAsync(environment.Api.Address, await environment.EnrollmentCodeAsync());
-        var backend = Process.GetProcessById(environment.ServerProcesses[0]);
+        var backend = Process.GetProcessById(environment.BackendProcess);
 
         Log("Backing up");
         var backup = await backazon.BackupAsync(tree);

@@ -11,13 +11,13 @@ public static class ResultTable
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine}");
         text.AppendLine();
-        text.AppendLine("| step | tool | time | MB/s | files/s | peak RSS | client CPU | sent | received | requests | backend requests | backend traffic | server CPU | note |");
+        text.AppendLine("| step | tool | time | MB/s | files/s | peak RSS | client CPU | sent | received | requests | backend requests | backend traffic | server CPU (backend · Azurite) | note |");
         text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var r in results)
         {
             var backend = r.Backend.Requests == 0 ? "- | -" : Invariant($"{r.Backend.Requests:N0} | {Megabytes(r.Backend.BytesSent + r.Backend.BytesReceived)}");
             text.AppendLine(Invariant(
-                $"| {r.Step} | {r.Tool} | {r.Seconds:F1} s | {r.MegabytesPerSecond:F1} | {r.FilesPerSecond:F0} | {r.Run.PeakBytes / 1e6:F0} MB | {r.Run.Cpu.TotalSeconds:F1} s | {Megabytes(r.SentBytes)} | {Megabytes(r.ReceivedBytes)} | {(r.Requests is { } n ? n.ToString("N0", CultureInfo.InvariantCulture) : "-")} | {backend} | {r.ServerCpu.TotalSeconds:F1} s | {r.Note} |"));
+                $"| {r.Step} | {r.Tool} | {r.Seconds:F1} s | {r.MegabytesPerSecond:F1} | {r.FilesPerSecond:F0} | {r.Run.PeakBytes / 1e6:F0} MB | {r.Run.Cpu.TotalSeconds:F1} s | {Megabytes(r.SentBytes)} | {Megabytes(r.ReceivedBytes)} | {(r.Requests is { } n ? n.ToString("N0", CultureInfo.InvariantCulture) : "-")} | {backend} | {r.ServerCpu.Backend.TotalSeconds:F1} s · {r.ServerCpu.Azurite.TotalSeconds:F1} s | {r.Note} |"));
         }
 
         // Peers: every tool but ours and the unproxied reference run (nothing measured to compare).

@@ -15,7 +15,7 @@ public sealed record StepResult(
     long? ReceivedBytes,
     long? Requests,
     Traffic Backend,
-    TimeSpan ServerCpu,
+    ServerCpuTime ServerCpu,
     string Note)
 {
     public double Seconds => Run.Wall.TotalSeconds;
@@ -25,3 +25,6 @@ public sealed record StepResult(
     /// <summary>What crossed the wire in the step's direction: sent for a backup, received for a restore.</summary>
     public long? Transferred => Step == BenchRun.RestoreStep ? ReceivedBytes : SentBytes;
 }
+
+/// <summary>CPU time the servers used during a step: the backend's process and Azurite's.</summary>
+public sealed record ServerCpuTime(TimeSpan Backend, TimeSpan Azurite);

@@ -30,6 +30,7 @@ public sealed class CountingProxy : IAsyncDisposable
     private readonly NetworkLink? _link;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _connectionsSeen = new();
     private readonly Dictionary<Party, TrafficCounter> _counters = Enum.GetValues<Party>().ToDictionary(p => p, _ => new TrafficCounter());
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _backendKinds = new(StringComparer.Ordinal);
 
     private CountingProxy(WebApplication app, Uri upstreamBase, Func<HttpRequest, Party> classify, NetworkLink? link)
     {
@@ -52,6 +53,23 @@ public sealed class CountingProxy : IAsyncDisposable
     public Uri Address { get; private set; } = null!;
 
     public Traffic Of(Party party) => _counters[party].Total;
+
+    /// <summary>The backend's requests so far by kind (<see cref="RequestKind"/>, then the status
+    /// when it was a refusal: "POST batch 412").</summary>
+    public IReadOnlyDictionary<string, long> BackendKinds => _backendKinds.ToDictionary(k => k.Key, k => k.Value, StringComparer.Ordinal);
+
+    /// <summary>What a storage request does, coarsely: its method, then a table's point read or
+    /// query or batch, or a blob's or queue's <c>comp</c>: "GET point", "POST batch", "PUT snapshot".</summary>
+    public static string RequestKind(HttpRequest request)
+    {
+        var path = Uri.UnescapeDataString(request.Path.Value ?? "");
+        var what = path.Contains("$batch", StringComparison.Ordinal) ? "batch"
+            : path.Contains("(PartitionKey=", StringComparison.Ordinal) ? "point"
+            : request.Query.ContainsKey("$filter") ? "query"
+            : path.Contains("/messages", StringComparison.Ordinal) ? "messages"
+            : request.Query["comp"].ToString();
+        return $"{request.Method} {what}".TrimEnd();
+    }
 
     /// <param name="upstream">scheme, host and port of the service behind it</param>
     /// <param name="classify">who sent a request</param>
@@ -124,6 +142,12 @@ public sealed class CountingProxy : IAsyncDisposable
         }
 
         context.Response.StatusCode = (int)response.StatusCode;
+        if (party == Party.Backend)
+        {
+            // A refusal (a 409 of a folder known already, a 412 of a lost race) is counted apart.
+            var kind = RequestKind(request) + (context.Response.StatusCode >= 400 ? $" {context.Response.StatusCode}" : "");
+            _backendKinds.AddOrUpdate(kind, 1, (_, n) => n + 1);
+        }
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
             if (!HopByHop.Contains(name))

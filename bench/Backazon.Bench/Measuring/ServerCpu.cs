@@ -24,33 +24,4 @@ public static class ServerCpu
             return 0;
         }
     }
-
-    /// <summary>The process whose command line holds all these words (Azurite, found by its port).</summary>
-    public static int? FindProcess(params string[] words)
-    {
-        foreach (var folder in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(folder), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var arguments = File.ReadAllText(Path.Combine(folder, "cmdline")).Split('\0');
-                if (words.All(arguments.Contains))
-                {
-                    return pid;
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return null;
-    }
 }

@@ -21,7 +21,6 @@ public sealed class CatalogWriter(StorageClients storage, ReferenceIndex referen
         IReadOnlyList<FileChange> versions, CancellationToken cancellationToken = default)
     {
         await AddFoldersAsync(accountId, deviceId, commitId, committedAt, versions, cancellationToken);
-        await SetFolderTimesAsync(accountId, deviceId, versions.Where(v => v.Kind == EntryKinds.Folder), cancellationToken);
 
         var rows = versions.Where(v => v.Kind != EntryKinds.Folder).Select(v =>
         {
@@ -54,18 +53,28 @@ public sealed class CatalogWriter(StorageClients storage, ReferenceIndex referen
 
     /// <summary>Marks each folder the first time a file appears in it, so listings can show
     /// subfolders without scanning them: one conditional add per distinct folder of the commit
-    /// (a few per hundred files), whatever the device says about its paths.</summary>
+    /// (a few per hundred files), whatever the device says about its paths. A folder's latest
+    /// modification time goes on its marker, for a restore to set back once the folder's files
+    /// are in: a new marker carries it from the start (a first backup's folders cost one request
+    /// each), one known already gets it in a merge; never a version row.</summary>
     private async Task AddFoldersAsync(string accountId, string deviceId, string commitId, DateTimeOffset committedAt,
         IReadOnlyList<FileChange> versions, CancellationToken cancellationToken)
     {
+        var times = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
+        foreach (var folder in versions.Where(v => v.Kind == EntryKinds.Folder && v.Path!.Length > 0))
+        {
+            times[folder.Path!] = folder.ModifiedAt;
+        }
+
         var folders = versions.Where(v => v.Kind != EntryKinds.Deleted)
             .SelectMany(v => CatalogPathRules.Ancestors(v.Path!))
-            .Concat(versions.Where(v => v.Kind == EntryKinds.Folder).Select(v => v.Path!))
+            .Concat(times.Keys)
             .Where(f => f.Length > 0)
             .ToHashSet(StringComparer.Ordinal);
         await Parallel.ForEachAsync(folders, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (folder, ct) =>
         {
             var (parent, name) = CatalogPathRules.Split(folder);
+            var timed = times.TryGetValue(folder, out var modifiedAt);
             try
             {
                 await Table.AddEntityAsync(new CatalogEntity
@@ -76,26 +85,21 @@ public sealed class CatalogWriter(StorageClients storage, ReferenceIndex referen
                     Kind = CatalogEntity.FolderKind,
                     CommittedAt = committedAt,
                     CommitId = commitId,
+                    ModifiedAt = modifiedAt,
                 }, ct);
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
-                // Known already: the first sighting stands.
+                // Known already: the first sighting stands, and only the time moves on.
+                if (timed)
+                {
+                    var marker = new TableEntity(CatalogKeys.Partition(accountId, deviceId, parent), CatalogKeys.FolderRow(name))
+                    {
+                        [nameof(CatalogEntity.ModifiedAt)] = modifiedAt,
+                    };
+                    await Table.UpdateEntityAsync(marker, ETag.All, TableUpdateMode.Merge, ct);
+                }
             }
         });
     }
-
-    /// <summary>A folder's latest modification time goes on its marker (made just before), for a
-    /// restore to set back once the folder's files are in: one merge per folder whose entries
-    /// changed, never a version row.</summary>
-    private async Task SetFolderTimesAsync(string accountId, string deviceId, IEnumerable<FileChange> folders, CancellationToken cancellationToken) =>
-        await Parallel.ForEachAsync(folders.Where(f => f.Path!.Length > 0), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (folder, ct) =>
-        {
-            var (parent, name) = CatalogPathRules.Split(folder.Path!);
-            var marker = new TableEntity(CatalogKeys.Partition(accountId, deviceId, parent), CatalogKeys.FolderRow(name))
-            {
-                [nameof(CatalogEntity.ModifiedAt)] = folder.ModifiedAt,
-            };
-            await Table.UpdateEntityAsync(marker, ETag.All, TableUpdateMode.Merge, ct);
-        });
 }

@@ -36,6 +36,9 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         TableEndpoint = new Uri($"{scheme}://127.0.0.1:{tablePort}/{AccountName}");
     }
 
+    /// <summary>Azurite's node process (its launcher execs node), for measuring its CPU.</summary>
+    public int ProcessId => _process.Id;
+
     public Uri BlobEndpoint { get; }
     public Uri QueueEndpoint { get; }
     public Uri TableEndpoint { get; }

@@ -153,11 +153,16 @@ public sealed class CountedBackendFixture : BackendFixture
 {
     public StorageRequestCounter Requests { get; } = new();
 
+    /// <summary>Disarmed unless a test arms it: then the next table transaction loses its race.</summary>
+    public AccountRowRace AccountRace { get; private set; } = null!;
+
     protected override void Configure(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
     {
         Requests.BlobPort = new Uri(new Azure.Storage.Blobs.BlobServiceClient(ConnectionString).Uri.ToString()).Port;
         Requests.QueuesConnectionString = ConnectionString;
+        AccountRace = new AccountRowRace(ConnectionString);
         builder.Services.AddSingleton<HttpPipelinePolicy>(Requests);
+        builder.Services.AddSingleton<HttpPipelinePolicy>(AccountRace);
     }
 }
 
