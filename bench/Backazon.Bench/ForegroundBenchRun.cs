@@ -16,7 +16,7 @@ namespace Backazon.Bench;
 /// </summary>
 public sealed class ForegroundBenchRun(int bigMib, string work, BenchPaths paths)
 {
-    private const int Rounds = 2;
+    private const int Rounds = 3;
     private const int SmallFiles = 1000;
     private const int JobMib = 128;
     private static readonly string[] AgentPriority = ["nice", "-n", "19", "ionice", "-c", "3"];

@@ -86,7 +86,8 @@ public sealed class CustomerFunctions(
             new OkObjectResult(await runs.ListAsync(await customers.AsDeviceAsync(caller, deviceId, cancellationToken), null,
                 QueryValues.Text(request.Query["continuation"]), QueryValues.Number(request.Query["limit"], "limit"), cancellationToken)));
 
-    /// <summary>A folder of one of the account's computers as of a moment (query as catalog/list).</summary>
+    /// <summary>A folder of one of the account's computers as of a moment (query as catalog/list,
+    /// and "limit" for a page smaller than the usual 1,000 items).</summary>
     [Function(nameof(ListMyDeviceCatalog))]
     public Task<IActionResult> ListMyDeviceCatalog(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me/devices/{deviceId}/catalog")] HttpRequest request,
@@ -97,7 +98,8 @@ public sealed class CustomerFunctions(
             var device = await customers.AsDeviceAsync(caller, deviceId, cancellationToken);
             var query = request.Query;
             return new OkObjectResult(await restores.ListAsync(device, null, QueryValues.Text(query["path"]), QueryValues.At(query["at"]),
-                QueryValues.Flag(query["deleted"], "deleted"), QueryValues.Flag(query["recursive"], "recursive"), QueryValues.Text(query["continuation"]), cancellationToken));
+                QueryValues.Flag(query["deleted"], "deleted"), QueryValues.Flag(query["recursive"], "recursive"), QueryValues.Text(query["continuation"]), cancellationToken,
+                QueryValues.Number(query["limit"], "limit")));
         });
 
     [Function(nameof(ListMyDeviceVersions))]

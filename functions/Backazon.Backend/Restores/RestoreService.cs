@@ -22,10 +22,14 @@ public sealed class RestoreService(
     internal int PageSize { get; set; } = RestoreLimits.PageSize;
 
     /// <summary>A page of a folder (or, <paramref name="recursive"/>, of every file below it) as
-    /// of a moment: the first page pins the moment, and the continuation carries it on.</summary>
+    /// of a moment: the first page pins the moment, and the continuation carries it on.
+    /// <paramref name="limit"/> asks for a smaller page (a screen's first one, say).</summary>
     public async Task<CatalogPage> ListAsync(DeviceCaller caller, string? deviceId, string? path, DateTimeOffset? at, bool includeDeleted, bool recursive,
-        string? continuation, CancellationToken cancellationToken = default)
+        string? continuation, CancellationToken cancellationToken = default, int? limit = null)
     {
+        var size = limit is null ? PageSize
+            : limit is >= 1 and <= RestoreLimits.PageSize ? Math.Min(limit.Value, PageSize)
+            : throw BackazonException.BadRequest($"'limit' must be between 1 and {RestoreLimits.PageSize}.", "limit");
         var device = await DeviceAsync(caller, deviceId, cancellationToken);
         var folder = Folder(path, "path");
         var token = RestoreContinuation.Decode(continuation, [folder], recursive);
@@ -40,7 +44,7 @@ public sealed class RestoreService(
 
         var scope = new CatalogWalkScope(caller.AccountId, device, folder, asOf, recursive, IncludeFolders: !recursive, includeDeleted);
         var items = new List<CatalogItem>();
-        var next = await walk.NextAsync(scope, token?.Position ?? CatalogWalkPosition.Start(folder), items, PageSize, cancellationToken);
+        var next = await walk.NextAsync(scope, token?.Position ?? CatalogWalkPosition.Start(folder), items, size, cancellationToken);
         return new CatalogPage(items, next is null ? null : new RestoreContinuation(0, asOf, next).Encode([folder]));
     }
 

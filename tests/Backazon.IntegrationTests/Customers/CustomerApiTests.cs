@@ -123,6 +123,35 @@ public sealed class CustomerApiTests(SignInFixture backend) : IDisposable
     }
 
     [Fact]
+    public async Task FolderListing_WithALimit_IsAPageThatSize_WhoseContinuationGoesOn_AndABadLimitIs400()
+    {
+        var (account, token) = await CustomerSignInClient.NewMemberAsync(backend);
+        using var machine = await CliHarness.EnrollAsync(backend, account.Id);
+        foreach (var name in (string[])["a.txt", "b.txt", "c.txt"])
+        {
+            await File.WriteAllTextAsync(Path.Combine(_folder, name), name);
+        }
+
+        Assert.Equal(0, (await machine.RunAsync("backup", _folder)).Code);
+        using var customer = backend.Client(token);
+        var folder = Uri.EscapeDataString(Backazon.Uploader.Scanning.CatalogPath.FromLocal(_folder));
+        var listing = $"me/devices/{machine.Device.DeviceId}/catalog?path={folder}";
+
+        var first = (await customer.GetFromJsonAsync<CatalogPage>($"{listing}&limit=2", Api.Json))!;
+        var rest = (await customer.GetFromJsonAsync<CatalogPage>($"{listing}&continuation={Uri.EscapeDataString(first.Continuation!)}", Api.Json))!;
+
+        Assert.Equal(["a.txt", "b.txt"], first.Items.Select(i => Path.GetFileName(i.Path)));
+        Assert.Equal(["c.txt"], rest.Items.Select(i => Path.GetFileName(i.Path)));
+        Assert.Null(rest.Continuation);
+        foreach (var bad in (string[])["0", "1001", "many"])
+        {
+            var problem = await Api.ProblemAsync(await customer.GetAsync($"{listing}&limit={bad}"), HttpStatusCode.BadRequest);
+            Assert.Contains("'limit' must", problem.GetProperty("detail").GetString());
+            Assert.Equal("limit", problem.GetProperty("field").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Member_RenamesAndRevokesADevice_ItsTokenStopsWorking()
     {
         var (account, token) = await CustomerSignInClient.NewMemberAsync(backend);

@@ -89,6 +89,32 @@ public sealed class WebPageTests(WebFixture web) : IDisposable
     }
 
     [Fact]
+    public async Task Browse_AFolderOfManyFiles_ShowsAScreenfulFirst_AndTheRestOnShowMore()
+    {
+        var (account, user) = await NewMemberAsync("Many");
+        using var laptop = await CliHarness.EnrollAsync(Backend, account.Id);
+        var many = Directory.CreateDirectory(Path.Combine(_tree, "many")).FullName;
+        for (var i = 0; i < 230; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(many, $"f{i:D3}.txt"), $"{i}");
+        }
+
+        Assert.Equal(0, (await laptop.RunAsync("backup", many)).Code);
+        await WaitListedAsync(laptop, Path.Combine(many, "f229.txt"));
+
+        var page = await web.NewPageAsync();
+        await AccountScreen.SignInAsync(page, web.PageAddress, user, "pw-" + user, "Many");
+        await BrowseScreen.OpenAsync(page, web.PageAddress, laptop.Device.DeviceId, CatalogPath(many));
+        var rows = page.Locator("tbody").GetByRole(AriaRole.Row);
+
+        // A screenful at once, however big the folder (the first page asks for 200), then the rest.
+        await Expect(rows).ToHaveCountAsync(200);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show more" }).ClickAsync();
+        await Expect(rows).ToHaveCountAsync(230);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Show more" })).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task Download_SavesTheFileUnderItsOwnName_WithTheBytesBackedUp_AndAnOlderVersionToo()
     {
         var (account, user) = await NewMemberAsync("Downloads");

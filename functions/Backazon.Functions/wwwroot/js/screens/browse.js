@@ -81,6 +81,10 @@ export async function browseScreen(deviceId, path, at) {
 
 // A folder's listing as of a moment, a page at a time (a page may come back empty and still have
 // more: the server stops after its share of reading; then the next one is asked for at once).
+// The first page is a screenful, so a folder of a hundred thousand files shows as fast as a small
+// one; "Show more" asks for full pages.
+const firstPageItems = 200;
+
 class Listing {
   constructor(deviceId, path, at) { Object.assign(this, { deviceId, path, at, continuation: null, started: false }); }
 
@@ -92,6 +96,7 @@ class Listing {
       const query = new URLSearchParams({ path: this.path, deleted: 'true' });
       if (this.at) query.set('at', this.at);
       if (this.continuation) query.set('continuation', this.continuation);
+      if (!this.started) query.set('limit', firstPageItems);
       const page = await api(devicePath(this.deviceId, `/catalog?${query}`));
       this.started = true;
       items.push(...page.items);
